@@ -1,0 +1,211 @@
+"""One patient in, one explainable assessment out: the library's main entry point.
+
+Order matters and mirrors the clinic: red flags first, then the claudication differential, stenosis per
+level, candidacy per level and side, the pathway, and a coding suggestion. ``to_dict`` gives the stable
+JSON shape shared by the CLI and, later, the API.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from lss_pathway import __version__
+from lss_pathway.clinical.claudication import Differential, differentiate
+from lss_pathway.clinical.coding import CodeSuggestion, suggest_icd10
+from lss_pathway.clinical.red_flags import RedFlag, screen
+from lss_pathway.clinical.reference import REFERENCE_VERSION
+from lss_pathway.clinical.stenosis import LevelStenosis, grade_levels
+from lss_pathway.criteria.candidacy import Candidacy, Cell, CriterionResult, Verdict, assess_candidacy
+from lss_pathway.criteria.evaluate import Node
+from lss_pathway.criteria.logic import Tri
+from lss_pathway.criteria.ruleset import Kind, RuleSet
+from lss_pathway.domain.record import PatientRecord
+from lss_pathway.pathway.recommend import Recommendation, recommend
+from lss_pathway.rulesets.registry import DEFAULT_RULESET, load_ruleset
+
+SCHEMA_VERSION = "1.0"
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    record: PatientRecord
+    on_date: dt.date
+    red_flags: list[RedFlag]
+    differential: Differential
+    stenosis: list[LevelStenosis]
+    candidacy: Candidacy
+    pathway: list[Recommendation]
+    icd10: CodeSuggestion
+
+    @property
+    def rules(self) -> RuleSet:
+        return self.candidacy.rules
+
+    @property
+    def red_flags_present(self) -> list[RedFlag]:
+        return [f for f in self.red_flags if f.status is Tri.MET]
+
+    def missing_facts(self) -> list[str]:
+        """Everything to document to settle the undetermined cells, in first-needed order."""
+        cells = [c for c in self.candidacy.cells if c.verdict is Verdict.UNDETERMINED]
+        return list(dict.fromkeys(m for c in cells for m in c.missing_facts))
+
+    def to_dict(self) -> dict[str, Any]:
+        return _to_dict(self)
+
+
+def assess(record: PatientRecord, rules: RuleSet | str = DEFAULT_RULESET) -> Assessment:
+    ruleset = load_ruleset(rules) if isinstance(rules, str) else rules
+    red_flags = screen(record)
+    differential = differentiate(record)
+    stenosis = grade_levels(record)
+    candidacy = assess_candidacy(record, ruleset)
+    pathway = recommend(record, red_flags, differential, stenosis, candidacy)
+    return Assessment(
+        record,
+        record.on_date(),
+        red_flags,
+        differential,
+        stenosis,
+        candidacy,
+        pathway,
+        suggest_icd10(stenosis, differential),
+    )
+
+
+# --- JSON shape ---------------------------------------------------------------------------------------
+
+
+def _node(node: Node) -> dict[str, Any]:
+    out: dict[str, Any] = {"label": node.label, "value": node.value.value}
+    if node.facts:
+        out["facts"] = [{"fact": f, "value": _json_value(v)} for f, v in node.facts]
+    if node.missing:
+        out["missing"] = list(node.missing)
+    if node.children:
+        out["children"] = [_node(c) for c in node.children]
+    return out
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _where(result: CriterionResult, cell: Cell) -> str:
+    scope = result.criterion.scope.value
+    if scope == "patient":
+        return "patient"
+    if scope == "level":
+        return cell.level.value
+    return f"{cell.level.value} {cell.side.value}"
+
+
+def _criteria_and_cells(a: Assessment) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    rules = a.rules
+    evaluated: dict[tuple[str, str], dict[str, Any]] = {}
+    cells = []
+    for cell in a.candidacy.cells:
+        ids: dict[str, list[str]] = {"met": [], "not_met": [], "unknown": []}
+        contraindications, pending = [], []
+        for result in cell.results:
+            criterion = result.criterion
+            where = _where(result, cell)
+            key = (criterion.id, where)
+            if key not in evaluated:
+                source = rules.sources[criterion.source]
+                evaluated[key] = {
+                    "id": criterion.id,
+                    "where": where,
+                    "kind": criterion.kind.value,
+                    "phase": criterion.phase.value,
+                    "statement": rules.statement(criterion),
+                    "value": result.value.value,
+                    "verification": rules.verification_of(criterion).value,
+                    "source": {"citation": source.citation, "url": source.url},
+                    "missing": list(result.node.missing),
+                    "explanation": _node(result.node),
+                }
+            ref = f"{criterion.id}@{where}"
+            if criterion.phase.value == "intra_procedure" and result.value is Tri.UNKNOWN:
+                pending.append(ref)
+                continue
+            ids[result.value.value].append(ref)
+            if result.value is Tri.NOT_MET and criterion.kind in (Kind.CONTRAINDICATION, Kind.EXCLUSION):
+                contraindications.append(ref)
+        cells.append(
+            {
+                "level": cell.level.value,
+                "side": cell.side.value,
+                "verdict": cell.verdict.value,
+                **ids,
+                "contraindications": contraindications,
+                "conditions": [
+                    {"action": c.action, "source": c.source, "url": c.url, "verification": c.verification}
+                    for c in cell.conditions
+                ],
+                "pending_confirmations": pending,
+                "missing_facts": cell.missing_facts,
+            }
+        )
+    return list(evaluated.values()), cells
+
+
+def _to_dict(a: Assessment) -> dict[str, Any]:
+    criteria, cells = _criteria_and_cells(a)
+    d = a.differential
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool_version": __version__,
+        "reference_version": REFERENCE_VERSION,
+        "ruleset": {"id": a.rules.id, "version": a.rules.version, "title": a.rules.title},
+        "record_id": a.record.id,
+        "assessment_date": a.on_date.isoformat(),
+        "red_flags": [
+            {
+                "id": f.id,
+                "label": f.label,
+                "status": {"met": "present", "not_met": "absent", "unknown": "unknown"}[f.status.value],
+                "action": f.action,
+                "fact": f.fact,
+                "source": {"citation": f.source, "url": f.url},
+            }
+            for f in a.red_flags
+        ],
+        "differential": {
+            "pattern": d.pattern.value,
+            "evidence": [{"feature": e.feature, "favours": e.favours, "fact": e.fact} for e in d.evidence],
+            "legs": [
+                {
+                    "side": leg.side.value,
+                    "abi": leg.abi,
+                    "abi_band": None if leg.band is None else leg.band.value,
+                    "tbi": leg.tbi,
+                    "tbi_abnormal": leg.tbi_abnormal,
+                }
+                for leg in d.legs
+            ],
+            "advice": list(d.advice),
+        },
+        "stenosis": [
+            {
+                "level": s.level.value,
+                "rank": s.rank,
+                "category": s.category.value,
+                "canal_area_mm2": s.canal_area_mm2,
+                "basis": list(s.basis),
+            }
+            for s in a.stenosis
+        ],
+        "candidacy": cells,
+        "criteria": criteria,
+        "pathway": [
+            {"step": r.step.value, "title": r.title, "reasons": r.reasons, "levels": r.levels} for r in a.pathway
+        ],
+        "icd10": {"code": a.icd10.code, "label": a.icd10.label, "reason": a.icd10.reason},
+        "missing_facts": a.missing_facts(),
+        "disclaimer": "Decision support only: the decision rests with the treating clinician.",
+    }

@@ -1,0 +1,1 @@
+"""Clinical reasoning around candidacy: red flags, claudication differential, stenosis grading, coding."""

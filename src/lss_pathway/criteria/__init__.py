@@ -1,0 +1,1 @@
+"""Three-valued criteria: rule sets as data, evaluated into explanation trees."""

@@ -1,0 +1,161 @@
+"""Evaluate one criterion's test in a context and keep the reasoning as an explanation tree.
+
+Every node carries its three-valued result, the facts it read, and, when unknown, exactly which inputs
+would settle it. A settled node reports no missing facts: a conjunction that is already not met does not
+ask for more data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from lss_pathway.criteria.expressions import OPS, AllOf, AnyOf, Compare, Expr, Hold, Not, Param
+from lss_pathway.criteria.facts import Context, FactSpec, Scope, fact_catalogue
+from lss_pathway.criteria.logic import Tri, all_of, any_of
+from lss_pathway.criteria.ruleset import RuleSet
+from lss_pathway.domain.drugs import agent_label
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """Something that must be done before the procedure for a criterion to hold (e.g. hold an agent)."""
+
+    action: str
+    source: str
+    url: str
+    verification: str
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    label: str
+    value: Tri
+    facts: tuple[tuple[str, Any], ...] = ()
+    missing: tuple[str, ...] = ()
+    children: tuple[Node, ...] = ()
+    conditions: tuple[Condition, ...] = field(default=())
+
+
+def _dedupe(items: list[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, tuple):
+        return "{" + ", ".join(_fmt(v) for v in value) + "}"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _compare(actual: Any, op: str, expected: Any) -> bool:
+    if op == "eq":
+        return bool(actual == expected)
+    if op == "ne":
+        return bool(actual != expected)
+    if op == "in":
+        return actual in expected
+    if op == "not_in":
+        return actual not in expected
+    if op == "lt":
+        return bool(actual < expected)
+    if op == "le":
+        return bool(actual <= expected)
+    if op == "gt":
+        return bool(actual > expected)
+    return bool(actual >= expected)
+
+
+def _missing(spec: FactSpec, ctx: Context) -> tuple[str, ...]:
+    """Name the smallest thing to document: a whole unreported level or side rather than each field."""
+    if spec.scope is not Scope.PATIENT and spec.path.startswith(("level.", "side.")):
+        if ctx.level_findings is None:
+            return (f"imaging.levels[{ctx.level}] (level not reported)",)
+        if spec.scope is Scope.SIDE and ctx.side_findings is None:
+            return (f"imaging.levels[{ctx.level}].sides[{ctx.side}] (side not reported)",)
+    return spec.locate(ctx)
+
+
+def evaluate(expr: Expr, ctx: Context, rules: RuleSet) -> Node:
+    if isinstance(expr, Compare):
+        spec = fact_catalogue()[expr.fact]
+        expected = rules.param_value(expr.value.name) if isinstance(expr.value, Param) else expr.value
+        label = f"{expr.fact} {OPS[expr.op]} {_fmt(expected)}"
+        actual = spec.get(ctx)
+        if actual is None:
+            return Node(label, Tri.UNKNOWN, ((expr.fact, None),), _missing(spec, ctx))
+        located = spec.locate(ctx)
+        shown = located[0] if len(located) == 1 else f"{spec.path} ({ctx.where() or 'patient'})"
+        return Node(label, Tri.of(_compare(actual, expr.op, expected)), ((shown, actual),))
+    if isinstance(expr, (AllOf, AnyOf)):
+        children = tuple(evaluate(item, ctx, rules) for item in expr.items)
+        combine = all_of if isinstance(expr, AllOf) else any_of
+        value = combine(c.value for c in children)
+        missing = (
+            _dedupe([m for c in children if c.value is Tri.UNKNOWN for m in c.missing])
+            if value is Tri.UNKNOWN
+            else ()
+        )
+        conditions = tuple(k for c in children if c.value is Tri.MET for k in c.conditions)
+        label = "all of" if isinstance(expr, AllOf) else "any of"
+        return Node(label, value, (), missing, children, conditions if value is Tri.MET else ())
+    if isinstance(expr, Not):
+        child = evaluate(expr.item, ctx, rules)
+        return Node("not", ~child.value, (), child.missing, (child,))
+    return _hold(expr, ctx, rules)
+
+
+def _hold(expr: Hold, ctx: Context, rules: RuleSet) -> Node:
+    """Each current antithrombotic that can be held becomes a condition; one that cannot blocks."""
+    agents = ctx.record.safety.antithrombotics
+    label = "every current antithrombotic can be held for its interval"
+    if agents is None:
+        return Node(label, Tri.UNKNOWN, (("safety.antithrombotics", None),), ("safety.antithrombotics",))
+    children: list[Node] = []
+    for i, agent in enumerate(agents):
+        where = f"safety.antithrombotics[{i}]"
+        name = agent_label(agent.agent)
+        rule = rules.antithrombotic_holds.get(agent.agent)
+        facts: tuple[tuple[str, Any], ...] = (
+            (f"{where}.agent", agent.agent),
+            (f"{where}.can_be_held", agent.can_be_held),
+            (f"{where}.days_held", agent.days_held),
+        )
+        if rule is None and agent.can_be_held is False:
+            children.append(Node(f"{name} cannot be held", Tri.NOT_MET, facts))
+            continue
+        if rule is None:
+            children.append(
+                Node(f"{name}: no hold interval in rule set {rules.ref}", Tri.UNKNOWN, facts,
+                     (f"hold interval for {agent.agent} (add to the rule set or decide with the prescriber)",))
+            )
+            continue
+        source = rules.sources[rule.source]
+        interval = (
+            f"stop {rule.stop_days:g} days before" if rule.stop_days is not None
+            else "hold decided with the prescriber (no fixed interval)"
+        )
+        if rule.requires:
+            interval += f", and {rule.requires}"
+        if rule.restart:
+            interval += f"; restart {rule.restart} after"
+        # can_be_held alone decides, so that learning days_held can never flip the verdict.
+        if agent.can_be_held is True:
+            if rule.stop_days is not None and agent.days_held is not None and agent.days_held >= rule.stop_days:
+                action = f"{name}: held {agent.days_held:g} days already; keep held until the procedure"
+                action += f" ({interval})"
+            else:
+                action = f"{name}: {interval}"
+            condition = Condition(action, source.citation, source.url, rule.verification.value)
+            children.append(Node(f"{name} can be held ({interval})", Tri.MET, facts, (), (), (condition,)))
+        elif agent.can_be_held is False:
+            children.append(Node(f"{name} cannot be held", Tri.NOT_MET, facts))
+        else:
+            children.append(Node(f"{name}: can it be held?", Tri.UNKNOWN, facts, (f"{where}.can_be_held",)))
+    value = all_of(c.value for c in children)
+    missing = _dedupe([m for c in children for m in c.missing]) if value is Tri.UNKNOWN else ()
+    conditions = tuple(k for c in children for k in c.conditions) if value is Tri.MET else ()
+    return Node(label, value, (), missing, tuple(children), conditions)

@@ -1,0 +1,145 @@
+"""Criterion tests as data: a small expression tree read from YAML and written back unchanged.
+
+Forms (one key decides the node):
+
+- ``{fact: PATH, op: OP, value: V}`` compares a fact; ``V`` may be ``{param: NAME}`` to use a rule-set
+  parameter, so that thresholds are stated once with their source;
+- ``{all: [...]}``, ``{any: [...]}``, ``{not: X}`` combine with Kleene logic;
+- ``{hold: antithrombotics}`` checks every current antithrombotic against the rule set's hold table and
+  yields conditions (hold X for N days) rather than a flat yes or no.
+
+Kept deliberately free of Python callables so that the same tree can later be compiled to SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal, Union
+
+OPS: dict[str, str] = {
+    "eq": "=",
+    "ne": "≠",
+    "lt": "<",
+    "le": "≤",
+    "gt": ">",
+    "ge": "≥",
+    "in": "in",
+    "not_in": "not in",
+}
+Op = Literal["eq", "ne", "lt", "le", "gt", "ge", "in", "not_in"]
+Scalar = Union[str, int, float, bool]
+
+
+class RuleSyntaxError(ValueError):
+    def __init__(self, where: str, message: str):
+        self.where = where
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Compare:
+    fact: str
+    op: Op
+    value: Scalar | tuple[Scalar, ...] | Param
+
+
+@dataclass(frozen=True, slots=True)
+class AllOf:
+    items: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf:
+    items: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    item: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    what: Literal["antithrombotics"]
+
+
+Expr = Union[Compare, AllOf, AnyOf, Not, Hold]
+
+
+def parse_expr(data: Any, where: str = "test") -> Expr:
+    if not isinstance(data, dict):
+        raise RuleSyntaxError(where, f"expected a mapping, got {type(data).__name__}")
+    keys = set(data)
+    if "fact" in keys:
+        extra = keys - {"fact", "op", "value"}
+        if extra or keys != {"fact", "op", "value"}:
+            raise RuleSyntaxError(where, "a comparison needs exactly 'fact', 'op' and 'value'")
+        op = data["op"]
+        if op not in OPS:
+            raise RuleSyntaxError(where, f"unknown op '{op}'; allowed: {', '.join(OPS)}")
+        return Compare(str(data["fact"]), op, _parse_value(data["value"], op, where))
+    if len(keys) != 1:
+        raise RuleSyntaxError(where, f"expected one of fact/all/any/not/hold, got keys {sorted(keys)}")
+    (key,) = keys
+    body = data[key]
+    if key in ("all", "any"):
+        if not isinstance(body, list) or not body:
+            raise RuleSyntaxError(where, f"'{key}' needs a non-empty list")
+        items = tuple(parse_expr(item, f"{where}.{key}[{i}]") for i, item in enumerate(body))
+        return AllOf(items) if key == "all" else AnyOf(items)
+    if key == "not":
+        return Not(parse_expr(body, f"{where}.not"))
+    if key == "hold":
+        if body != "antithrombotics":
+            raise RuleSyntaxError(where, "'hold' supports only 'antithrombotics'")
+        return Hold("antithrombotics")
+    raise RuleSyntaxError(where, f"unknown node '{key}'; expected fact/all/any/not/hold")
+
+
+def _parse_value(value: Any, op: str, where: str) -> Scalar | tuple[Scalar, ...] | Param:
+    if isinstance(value, dict):
+        if set(value) != {"param"}:
+            raise RuleSyntaxError(where, "a mapping value must be {param: NAME}")
+        return Param(str(value["param"]))
+    if op in ("in", "not_in"):
+        if not isinstance(value, list) or not value:
+            raise RuleSyntaxError(where, f"'{op}' needs a non-empty list value")
+        return tuple(value)
+    if isinstance(value, list):
+        raise RuleSyntaxError(where, f"'{op}' needs a single value, not a list")
+    if not isinstance(value, (str, int, float, bool)):
+        raise RuleSyntaxError(where, f"unsupported value {value!r}")
+    return value
+
+
+def dump_expr(expr: Expr) -> dict[str, Any]:
+    if isinstance(expr, Compare):
+        value: Any = expr.value
+        if isinstance(value, Param):
+            value = {"param": value.name}
+        elif isinstance(value, tuple):
+            value = list(value)
+        return {"fact": expr.fact, "op": expr.op, "value": value}
+    if isinstance(expr, AllOf):
+        return {"all": [dump_expr(i) for i in expr.items]}
+    if isinstance(expr, AnyOf):
+        return {"any": [dump_expr(i) for i in expr.items]}
+    if isinstance(expr, Not):
+        return {"not": dump_expr(expr.item)}
+    return {"hold": expr.what}
+
+
+def walk(expr: Expr) -> list[Expr]:
+    """Every node of the tree, parents before children."""
+    out: list[Expr] = [expr]
+    if isinstance(expr, (AllOf, AnyOf)):
+        for item in expr.items:
+            out += walk(item)
+    elif isinstance(expr, Not):
+        out += walk(expr.item)
+    return out

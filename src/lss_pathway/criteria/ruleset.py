@@ -1,0 +1,179 @@
+"""The rule-set model: versioned, sourced criteria that round-trip through YAML.
+
+A rule set may ``extend`` a released one: it inherits the parent's sources, parameters, criteria and hold
+table, may ``remove`` criteria by id, and replaces a criterion or parameter by giving the same id. Variants
+therefore differ only in data.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
+
+from lss_pathway.criteria.expressions import Compare, Expr, Param, dump_expr, parse_expr, walk
+from lss_pathway.criteria.facts import Scope
+from lss_pathway.domain.vocabulary import PathwayStep
+
+
+class Verification(StrEnum):
+    """The digest's tags: verified, partly verified, recalled (unverified), unknown."""
+
+    V = "V"
+    P = "P"
+    R = "R"
+    U = "U"
+
+    @property
+    def label(self) -> str:
+        return {"V": "verified", "P": "partly verified", "R": "unverified", "U": "unverified"}[self.value]
+
+
+_STRENGTH = {Verification.V: 3, Verification.P: 2, Verification.R: 1, Verification.U: 0}
+
+
+def weakest(levels: list[Verification]) -> Verification:
+    return min(levels, key=lambda v: _STRENGTH[v]) if levels else Verification.U
+
+
+class Kind(StrEnum):
+    INDICATION = "indication"
+    CONTRAINDICATION = "contraindication"
+    INCLUSION = "inclusion"
+    EXCLUSION = "exclusion"
+    COVERAGE = "coverage"
+
+    @property
+    def blocks_when_not_met(self) -> str:
+        """How an unmet criterion of this kind is described to a clinician."""
+        return {
+            "indication": "indication not met",
+            "contraindication": "contraindication present",
+            "inclusion": "inclusion criterion not met",
+            "exclusion": "exclusion criterion present",
+            "coverage": "coverage requirement not met",
+        }[self.value]
+
+
+class Phase(StrEnum):
+    PRE_PROCEDURE = "pre_procedure"
+    INTRA_PROCEDURE = "intra_procedure"
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(_Data):
+    citation: str
+    url: str
+
+
+class Parameter(_Data):
+    value: float | int | bool | str
+    unit: str | None = None
+    source: str
+    verification: Verification
+    note: str | None = None
+
+
+class HoldRule(_Data):
+    """How long an agent is stopped before a high-risk procedure, per the cited guideline."""
+
+    stop_days: float | None = Field(None, ge=0, description="None: no fixed interval; agree with prescriber")
+    requires: str | None = Field(None, description="An additional requirement, e.g. a normal INR")
+    restart: str | None = None
+    source: str
+    verification: Verification
+    note: str | None = None
+
+
+class Criterion(_Data):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    kind: Kind
+    scope: Scope
+    phase: Phase = Phase.PRE_PROCEDURE
+    statement: str = Field(description="Clinician-readable requirement; {param} placeholders are filled in")
+    source: str
+    verification: Verification
+    test: Expr
+    routes_to: PathwayStep | None = Field(None, description="The pathway step suggested when not met")
+    note: str | None = None
+
+    @field_validator("test", mode="before")
+    @classmethod
+    def _parse_test(cls, value: Any) -> Expr:
+        if isinstance(value, dict):
+            return parse_expr(value)
+        return value  # type: ignore[no-any-return]
+
+    @field_serializer("test")
+    def _dump_test(self, value: Expr) -> dict[str, Any]:
+        return dump_expr(value)
+
+    def params(self) -> list[str]:
+        names = [n.value.name for n in walk(self.test) if isinstance(n, Compare) and isinstance(n.value, Param)]
+        names += re.findall(r"\{([a-z0-9_]+)\}", self.statement)
+        return list(dict.fromkeys(names))
+
+
+class RuleSet(_Data):
+    id: str = Field(pattern=r"^[a-z][a-z0-9.\-]*$")
+    version: str = Field(pattern=r"^\d+\.\d+\.\d+$")
+    title: str
+    description: str
+    status: str = Field("released", pattern=r"^(released|draft)$")
+    extends: str | None = Field(None, description="NAME@VERSION of a released rule set")
+    remove: list[str] = Field(default_factory=list, description="Inherited criterion ids to drop")
+    sources: dict[str, Source] = Field(default_factory=dict)
+    parameters: dict[str, Parameter] = Field(default_factory=dict)
+    criteria: list[Criterion] = Field(default_factory=list)
+    antithrombotic_holds: dict[str, HoldRule] = Field(default_factory=dict)
+
+    @property
+    def ref(self) -> str:
+        return f"{self.id}@{self.version}"
+
+    def param_value(self, name: str) -> Any:
+        return self.parameters[name].value
+
+    def statement(self, criterion: Criterion) -> str:
+        """The statement with its parameters filled in from this rule set's data."""
+
+        def fill(match: re.Match[str]) -> str:
+            param = self.parameters.get(match.group(1))
+            return match.group(0) if param is None else f"{param.value:g}" if isinstance(
+                param.value, float
+            ) else str(param.value)
+
+        return re.sub(r"\{([a-z0-9_]+)\}", fill, criterion.statement)
+
+    def verification_of(self, criterion: Criterion) -> Verification:
+        """A criterion is only as verified as the weakest of its own tag and the parameters it reads."""
+        tags = [criterion.verification]
+        tags += [self.parameters[n].verification for n in criterion.params() if n in self.parameters]
+        return weakest(tags)
+
+
+def merge(parent: RuleSet, child: RuleSet) -> RuleSet:
+    """Resolve ``child extends parent`` into one self-contained rule set."""
+    criteria = [c for c in parent.criteria if c.id not in set(child.remove)]
+    by_id = {c.id: i for i, c in enumerate(criteria)}
+    for criterion in child.criteria:
+        if criterion.id in by_id:
+            criteria[by_id[criterion.id]] = criterion
+        else:
+            by_id[criterion.id] = len(criteria)
+            criteria.append(criterion)
+    return child.model_copy(
+        update={
+            "sources": {**parent.sources, **child.sources},
+            "parameters": {**parent.parameters, **child.parameters},
+            "criteria": criteria,
+            "antithrombotic_holds": {**parent.antithrombotic_holds, **child.antithrombotic_holds},
+        }
+    )

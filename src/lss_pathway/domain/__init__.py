@@ -1,0 +1,1 @@
+"""The patient record: typed facts in which every value may be unknown (``None``)."""

@@ -1,0 +1,21 @@
+"""The antithrombotic vocabulary, so that a misspelt agent is an input error rather than a silent unknown."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from lss_pathway.domain.packaged import packaged_yaml
+
+
+@cache
+def antithrombotic_agents() -> dict[str, dict[str, str]]:
+    data = packaged_yaml("lss_pathway.domain", "data/antithrombotics.yaml")
+    return {str(k): {str(a): str(b) for a, b in v.items()} for k, v in data["agents"].items()}
+
+
+def agent_class(agent: str) -> str:
+    return antithrombotic_agents()[agent]["class"]
+
+
+def agent_label(agent: str) -> str:
+    return antithrombotic_agents()[agent]["label"]

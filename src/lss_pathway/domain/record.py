@@ -1,0 +1,315 @@
+"""The patient record (DESIGN section 3, outcomes aside).
+
+Every fact is optional and ``None`` means *unknown*: a fact that was not recorded is never read as "no".
+Sections default to all-unknown so that an empty record is valid and simply undetermined. Ranges are
+plausibility bounds that catch unit and typing mistakes; they are not clinical thresholds (those live in
+the rule sets).
+"""
+
+from __future__ import annotations
+
+import difflib
+import datetime as dt
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+from lss_pathway.domain.anatomy import Level, Side, parse_level
+from lss_pathway.domain.drugs import antithrombotic_agents
+from lss_pathway.domain.vocabulary import (
+    Grade,
+    Modality,
+    ProcedureType,
+    Pulse,
+    Response,
+    Schizas,
+    Sex,
+    StenosisCause,
+)
+
+LevelField = Annotated[Level, BeforeValidator(parse_level)]
+
+
+class Section(BaseModel):
+    """Base for every part of the record: unknown keys are errors, values are immutable once parsed."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Patient(Section):
+    age_years: int | None = Field(None, ge=18, le=120, description="Age at assessment, in whole years")
+    birth_date: dt.date | None = Field(None, description="Used for age when age_years is absent")
+    sex: Sex | None = None
+
+
+class Symptoms(Section):
+    leg_symptoms: bool | None = Field(None, description="Pain or numbness in the buttocks and/or legs")
+    bilateral: bool | None = None
+    leg_pain_exceeds_back_pain: bool | None = None
+    provoked_by_walking: bool | None = None
+    provoked_by_standing: bool | None = Field(None, description="Provoked by standing alone, without walking")
+    relieved_by_sitting: bool | None = None
+    relieved_by_flexion: bool | None = Field(
+        None, description="Relieved by bending forward (e.g. leaning on a shopping cart)"
+    )
+    tolerates_cycling: bool | None = None
+    relieved_by_standing_still: bool | None = Field(
+        None, description="Relieved by stopping and standing upright (a vascular pattern)"
+    )
+    calf_predominant: bool | None = None
+    duration_months: float | None = Field(None, ge=0, le=600, description="Duration of claudication, months")
+    walking_tolerance_m: float | None = Field(
+        None, ge=0, le=100_000, description="Distance walked before symptoms stop the patient, metres"
+    )
+
+
+class RedFlags(Section):
+    saddle_anaesthesia: bool | None = None
+    new_bladder_bowel_dysfunction: bool | None = None
+    progressive_motor_deficit: bool | None = None
+
+
+class PerSideFloat(Section):
+    left: float | None = Field(None, ge=0, le=3)
+    right: float | None = Field(None, ge=0, le=3)
+
+
+class PedalPulses(Section):
+    left: Pulse | None = None
+    right: Pulse | None = None
+
+
+class Examination(Section):
+    neurologic_deficit: Grade | None = None
+    pedal_pulses: PedalPulses = PedalPulses()
+    abi: PerSideFloat = Field(PerSideFloat(), description="Resting ankle-brachial index per leg (0-3)")
+    tbi: PerSideFloat = Field(PerSideFloat(), description="Toe-brachial index per leg (0-3)")
+
+
+class ConservativeCare(Section):
+    months: float | None = Field(None, ge=0, le=600, description="Months of conservative care so far")
+    physical_therapy: bool | None = None
+    home_exercise: bool | None = None
+    analgesics: bool | None = None
+    esi_count: int | None = Field(None, ge=0, le=100, description="Epidural steroid injections received")
+    last_esi_date: dt.date | None = None
+    esi_response: Response | None = None
+
+
+class Antithrombotic(Section):
+    agent: str = Field(description="Agent id from the antithrombotic vocabulary, e.g. 'clopidogrel'")
+    can_be_held: bool | None = Field(None, description="The prescriber agrees the agent may be held")
+    days_held: float | None = Field(None, ge=0, le=365, description="Days already held before the procedure")
+
+    @field_validator("agent", mode="before")
+    @classmethod
+    def _known_agent(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        agents = antithrombotic_agents()
+        key = value.strip().lower().replace(" ", "_").replace("-", "_")
+        if key in agents:
+            return key
+        hint = difflib.get_close_matches(key, list(agents), n=1)
+        did_you_mean = f" Did you mean '{hint[0]}'?" if hint else ""
+        raise ValueError(f"unknown antithrombotic agent '{value}'.{did_you_mean} Known: {', '.join(agents)}")
+
+
+class Safety(Section):
+    bleeding_disorder: bool | None = None
+    antithrombotics: list[Antithrombotic] | None = Field(
+        None, description="Current antithrombotics; [] means none, absent means unknown"
+    )
+    systemic_infection: bool | None = None
+    local_infection: bool | None = Field(None, description="Infection at the access site")
+
+    @field_validator("antithrombotics")
+    @classmethod
+    def _agents_once(cls, value: list[Antithrombotic] | None) -> list[Antithrombotic] | None:
+        if value is not None:
+            seen = [a.agent for a in value]
+            twice = sorted({a for a in seen if seen.count(a) > 1})
+            if twice:
+                raise ValueError(f"agent listed more than once: {', '.join(twice)}")
+        return value
+
+
+class PriorProcedure(Section):
+    type: ProcedureType
+    levels: list[LevelField] | None = Field(None, description="Levels treated; absent means unknown")
+    date: dt.date | None = None
+
+
+class SideFindings(Section):
+    side: Side
+    lf_thickness_mm: float | None = Field(None, gt=0, le=15, description="Ligamentum flavum thickness, mm")
+    lf_hypertrophy: bool | None = Field(None, description="Radiologist reports LF hypertrophy on this side")
+    foraminal_stenosis: Grade | None = None
+    lateral_recess_stenosis: Grade | None = None
+    laminar_shelf: bool | None = Field(None, description="A laminar shelf is present for the approach")
+
+
+class LevelFindings(Section):
+    level: LevelField
+    canal_area_mm2: float | None = Field(
+        None, gt=0, le=400, description="Dural sac / canal cross-sectional area, mm2"
+    )
+    ap_diameter_mm: float | None = Field(None, gt=0, le=40, description="Canal AP diameter, mm")
+    central_stenosis: Grade | None = None
+    schizas: Schizas | None = None
+    dominant_cause: StenosisCause | None = None
+    meyerding_grade: int | None = Field(None, ge=0, le=5, description="Spondylolisthesis grade, 0 = no slip")
+    slip_mm: float | None = Field(None, ge=0, le=60)
+    slip_percent: float | None = Field(None, ge=0, le=150)
+    instability: bool | None = Field(None, description="Instability on flexion-extension imaging")
+    translation_mm: float | None = Field(None, ge=0, le=30, description="Dynamic sagittal translation, mm")
+    angulation_deg: float | None = Field(None, ge=0, le=45, description="Dynamic sagittal angulation, degrees")
+    sides: list[SideFindings] = Field(default_factory=list)
+
+    @field_validator("sides")
+    @classmethod
+    def _sides_once(cls, value: list[SideFindings]) -> list[SideFindings]:
+        seen = [s.side for s in value]
+        twice = sorted({s.value for s in seen if seen.count(s) > 1})
+        if twice:
+            raise ValueError(f"side listed more than once: {', '.join(twice)}")
+        return value
+
+    @model_validator(mode="after")
+    def _slip_consistent(self) -> LevelFindings:
+        # Meyerding: I 0-25 %, II 26-50 %, III 51-75 %, IV 76-100 %, V > 100 % (reference 5.4, [V]).
+        if self.meyerding_grade is not None and self.slip_percent is not None:
+            expected = meyerding_from_percent(self.slip_percent)
+            if expected != self.meyerding_grade:
+                raise ValueError(
+                    f"meyerding_grade {self.meyerding_grade} contradicts slip_percent {self.slip_percent:g} "
+                    f"(which is grade {expected}); correct one of them"
+                )
+        return self
+
+    def side(self, side: Side) -> SideFindings | None:
+        for found in self.sides:
+            if found.side == side:
+                return found
+        return None
+
+
+def meyerding_from_percent(percent: float) -> int:
+    if percent <= 0:
+        return 0
+    for grade, upper in ((1, 25), (2, 50), (3, 75), (4, 100)):
+        if percent <= upper:
+            return grade
+    return 5
+
+
+class Imaging(Section):
+    modality: Modality | None = None
+    date: dt.date | None = None
+    levels: list[LevelFindings] = Field(default_factory=list)
+
+    @field_validator("levels")
+    @classmethod
+    def _levels_once(cls, value: list[LevelFindings]) -> list[LevelFindings]:
+        seen = [f.level for f in value]
+        twice = sorted({lv.value for lv in seen if seen.count(lv) > 1})
+        if twice:
+            raise ValueError(f"level listed more than once: {', '.join(twice)}")
+        return value
+
+    def level(self, level: Level) -> LevelFindings | None:
+        for found in self.levels:
+            if found.level == level:
+                return found
+        return None
+
+
+class EpidurogramFinding(Section):
+    level: LevelField
+    side: Side
+    appreciated: bool | None = None
+
+
+class Procedure(Section):
+    """Findings that exist only once the procedure has started."""
+
+    epidurogram: list[EpidurogramFinding] = Field(default_factory=list)
+
+    @field_validator("epidurogram")
+    @classmethod
+    def _cells_once(cls, value: list[EpidurogramFinding]) -> list[EpidurogramFinding]:
+        cells = [(f.level.value, f.side.value) for f in value]
+        twice = sorted({f"{lv} {sd}" for lv, sd in cells if cells.count((lv, sd)) > 1})
+        if twice:
+            raise ValueError(f"level and side listed more than once: {', '.join(twice)}")
+        return value
+
+    def appreciated(self, level: Level, side: Side) -> bool | None:
+        for finding in self.epidurogram:
+            if finding.level == level and finding.side == side:
+                return finding.appreciated
+        return None
+
+
+class BaselineScores(Section):
+    """Baseline scores some rule sets use for eligibility (follow-up outcomes belong to the registry)."""
+
+    odi_percent: float | None = Field(None, ge=0, le=100, description="Oswestry Disability Index, 0-100")
+    nprs: float | None = Field(None, ge=0, le=10, description="Numeric pain rating, 0-10")
+
+
+class Coverage(Section):
+    medicare_beneficiary: bool | None = None
+    ced_study_enrolled: bool | None = Field(
+        None, description="Enrolled in a CMS-approved coverage-with-evidence-development study"
+    )
+
+
+class PatientRecord(Section):
+    id: str | None = Field(None, max_length=64, description="Local record reference; never logged")
+    summary: str | None = Field(None, max_length=500, description="One-line clinical summary")
+    assessment_date: dt.date | None = Field(None, description="Date the facts describe; defaults to today")
+    patient: Patient = Patient()
+    symptoms: Symptoms = Symptoms()
+    red_flags: RedFlags = RedFlags()
+    exam: Examination = Examination()
+    conservative_care: ConservativeCare = ConservativeCare()
+    safety: Safety = Safety()
+    prior_procedures: list[PriorProcedure] | None = Field(
+        None, description="Prior spine procedures; [] means none, absent means unknown"
+    )
+    imaging: Imaging = Imaging()
+    procedure: Procedure = Procedure()
+    baseline: BaselineScores = BaselineScores()
+    coverage: Coverage = Coverage()
+
+    @model_validator(mode="after")
+    def _dates_not_in_future(self) -> PatientRecord:
+        today = dt.date.today()
+        if self.assessment_date is not None and self.assessment_date > today:
+            raise ValueError(f"assessment_date {self.assessment_date} is in the future")
+        reference = self.assessment_date or today
+        dated: list[tuple[str, dt.date | None]] = [
+            ("patient.birth_date", self.patient.birth_date),
+            ("conservative_care.last_esi_date", self.conservative_care.last_esi_date),
+            ("imaging.date", self.imaging.date),
+        ]
+        dated += [(f"prior_procedures[{i}].date", p.date) for i, p in enumerate(self.prior_procedures or [])]
+        for name, value in dated:
+            if value is not None and value > reference:
+                raise ValueError(f"{name} {value} is after the assessment date {reference}")
+        if self.patient.age_years is not None and self.patient.birth_date is not None:
+            derived = age_on(self.patient.birth_date, reference)
+            if derived != self.patient.age_years:
+                raise ValueError(
+                    f"patient.age_years {self.patient.age_years} contradicts patient.birth_date "
+                    f"{self.patient.birth_date} (age {derived} on {reference})"
+                )
+        return self
+
+    def on_date(self) -> dt.date:
+        return self.assessment_date or dt.date.today()
+
+
+def age_on(birth: dt.date, when: dt.date) -> int:
+    return when.year - birth.year - ((when.month, when.day) < (birth.month, birth.day))

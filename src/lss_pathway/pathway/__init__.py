@@ -1,0 +1,1 @@
+"""The LSS treatment pathway: which step(s) to recommend next, with reasons."""
