@@ -17,10 +17,11 @@ from lss_pathway.clinical.coding import CodeSuggestion, suggest_icd10
 from lss_pathway.clinical.red_flags import RedFlag, screen
 from lss_pathway.clinical.reference import REFERENCE_VERSION
 from lss_pathway.clinical.stenosis import LevelStenosis, grade_levels
-from lss_pathway.criteria.candidacy import Candidacy, Cell, CriterionResult, Verdict, assess_candidacy
+from lss_pathway.criteria.candidacy import Candidacy, CriterionResult, Verdict, assess_candidacy
 from lss_pathway.criteria.evaluate import Node
+from lss_pathway.criteria.facts import Scope
 from lss_pathway.criteria.logic import Tri
-from lss_pathway.criteria.ruleset import Kind, RuleSet
+from lss_pathway.criteria.ruleset import Kind, Phase, RuleSet
 from lss_pathway.domain.record import PatientRecord
 from lss_pathway.pathway.recommend import Recommendation, recommend
 from lss_pathway.rulesets.registry import DEFAULT_RULESET, load_ruleset
@@ -78,8 +79,11 @@ def assess(record: PatientRecord, rules: RuleSet | str = DEFAULT_RULESET) -> Ass
 # --- JSON shape ---------------------------------------------------------------------------------------
 
 
+_TRI = {Tri.MET: "met", Tri.NOT_MET: "not_met", Tri.UNKNOWN: "unknown"}
+
+
 def _node(node: Node) -> dict[str, Any]:
-    out: dict[str, Any] = {"label": node.label, "value": node.value.value}
+    out: dict[str, Any] = {"label": node.label, "value": _TRI[node.value]}
     if node.facts:
         out["facts"] = [{"fact": f, "value": _json_value(v)} for f, v in node.facts]
     if node.missing:
@@ -95,46 +99,51 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def _where(result: CriterionResult, cell: Cell) -> str:
-    scope = result.criterion.scope.value
-    if scope == "patient":
-        return "patient"
-    if scope == "level":
-        return cell.level.value
-    return f"{cell.level.value} {cell.side.value}"
+def _criterion_entry(rules: RuleSet, result: CriterionResult, where: str) -> dict[str, Any]:
+    criterion = result.criterion
+    source = rules.sources[criterion.source]
+    return {
+        "id": criterion.id,
+        "where": where,
+        "kind": criterion.kind.value,
+        "phase": criterion.phase.value,
+        "statement": rules.statement(criterion),
+        "value": _TRI[result.value],
+        "verification": rules.verification_of(criterion).value,
+        "source": {"citation": source.citation, "url": source.url},
+        "missing": list(result.node.missing),
+        "explanation": _node(result.node),
+    }
+
+
+_BLOCKING_KINDS = (Kind.CONTRAINDICATION, Kind.EXCLUSION)
 
 
 def _criteria_and_cells(a: Assessment) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Each evaluated criterion once (with its explanation); cells refer to them as ``id@where``."""
     rules = a.rules
-    evaluated: dict[tuple[str, str], dict[str, Any]] = {}
+    evaluated: dict[str, dict[str, Any]] = {}
     cells = []
     for cell in a.candidacy.cells:
+        where_by_scope = {
+            Scope.PATIENT: "patient",
+            Scope.LEVEL: cell.level.value,
+            Scope.SIDE: f"{cell.level.value} {cell.side.value}",
+        }
         ids: dict[str, list[str]] = {"met": [], "not_met": [], "unknown": []}
         contraindications, pending = [], []
         for result in cell.results:
             criterion = result.criterion
-            where = _where(result, cell)
-            key = (criterion.id, where)
-            if key not in evaluated:
-                source = rules.sources[criterion.source]
-                evaluated[key] = {
-                    "id": criterion.id,
-                    "where": where,
-                    "kind": criterion.kind.value,
-                    "phase": criterion.phase.value,
-                    "statement": rules.statement(criterion),
-                    "value": result.value.value,
-                    "verification": rules.verification_of(criterion).value,
-                    "source": {"citation": source.citation, "url": source.url},
-                    "missing": list(result.node.missing),
-                    "explanation": _node(result.node),
-                }
+            where = where_by_scope[criterion.scope]
             ref = f"{criterion.id}@{where}"
-            if criterion.phase.value == "intra_procedure" and result.value is Tri.UNKNOWN:
+            if ref not in evaluated:
+                evaluated[ref] = _criterion_entry(rules, result, where)
+            value = result.node.value
+            if value is Tri.UNKNOWN and criterion.phase is Phase.INTRA_PROCEDURE:
                 pending.append(ref)
                 continue
-            ids[result.value.value].append(ref)
-            if result.value is Tri.NOT_MET and criterion.kind in (Kind.CONTRAINDICATION, Kind.EXCLUSION):
+            ids[_TRI[value]].append(ref)
+            if value is Tri.NOT_MET and criterion.kind in _BLOCKING_KINDS:
                 contraindications.append(ref)
         cells.append(
             {
@@ -203,7 +212,8 @@ def _to_dict(a: Assessment) -> dict[str, Any]:
         "candidacy": cells,
         "criteria": criteria,
         "pathway": [
-            {"step": r.step.value, "title": r.title, "reasons": r.reasons, "levels": r.levels} for r in a.pathway
+            {"step": r.step.value, "title": r.title, "reasons": r.reasons, "levels": r.levels}
+            for r in a.pathway
         ],
         "icd10": {"code": a.icd10.code, "label": a.icd10.label, "reason": a.icd10.reason},
         "missing_facts": a.missing_facts(),

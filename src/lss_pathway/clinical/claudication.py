@@ -88,9 +88,19 @@ def differentiate(record: PatientRecord) -> Differential:
     note(s.relieved_by_sitting, "relieved by sitting", "neurogenic", "symptoms.relieved_by_sitting")
     note(s.relieved_by_flexion, "relieved by bending forward", "neurogenic", "symptoms.relieved_by_flexion")
     note(s.tolerates_cycling, "tolerates cycling (flexed)", "neurogenic", "symptoms.tolerates_cycling")
-    note(s.relieved_by_standing_still, "relieved by standing still", "vascular", "symptoms.relieved_by_standing_still")
+    note(
+        s.relieved_by_standing_still,
+        "relieved by standing still",
+        "vascular",
+        "symptoms.relieved_by_standing_still",
+    )
     note(s.calf_predominant, "calf-predominant symptoms", "vascular", "symptoms.calf_predominant")
-    note(s.provoked_by_standing is False, "not provoked by standing alone", "vascular", "symptoms.provoked_by_standing")
+    note(
+        s.provoked_by_standing is False,
+        "not provoked by standing alone",
+        "vascular",
+        "symptoms.provoked_by_standing",
+    )
     note(s.tolerates_cycling is False, "cycling provokes symptoms", "vascular", "symptoms.tolerates_cycling")
     for side in SIDES:
         pulse = getattr(exam.pedal_pulses, side.value)
@@ -99,11 +109,15 @@ def differentiate(record: PatientRecord) -> Differential:
         note(pulse in (Pulse.DIMINISHED, Pulse.ABSENT), f"pedal pulses {pulse} ({side})", "vascular", fact)
     for leg in legs:
         if leg.band is AbiBand.ABNORMAL:
-            note(True, f"ABI {leg.abi:.2f} abnormal, <= 0.90 ({leg.side})", "vascular", f"exam.abi.{leg.side}")
+            note(
+                True, f"ABI {leg.abi:.2f} abnormal, <= 0.90 ({leg.side})", "vascular", f"exam.abi.{leg.side}"
+            )
         elif leg.band is AbiBand.NORMAL:
             note(True, f"ABI {leg.abi:.2f} normal ({leg.side})", "neurogenic", f"exam.abi.{leg.side}")
         if leg.tbi_abnormal:
-            note(True, f"TBI {leg.tbi:.2f} abnormal, <= 0.70 ({leg.side})", "vascular", f"exam.tbi.{leg.side}")
+            note(
+                True, f"TBI {leg.tbi:.2f} abnormal, <= 0.70 ({leg.side})", "vascular", f"exam.tbi.{leg.side}"
+            )
 
     provoked = s.provoked_by_walking is True or s.provoked_by_standing is True
     relieved_by_posture = s.relieved_by_sitting is True or s.relieved_by_flexion is True
@@ -126,13 +140,20 @@ def differentiate(record: PatientRecord) -> Differential:
     advice: list[str] = []
     for leg in legs:
         if leg.band is AbiBand.NONCOMPRESSIBLE and leg.tbi is None:
-            advice.append(f"ABI {leg.abi:.2f} on the {leg.side} is non-compressible (> 1.40): measure a toe-brachial index")
+            advice.append(
+                f"ABI {leg.abi:.2f} on the {leg.side} is non-compressible (> 1.40): "
+                "measure a toe-brachial index"
+            )
     if pattern in (Pattern.VASCULAR, Pattern.MIXED):
         advice.append("Vascular features present: vascular work-up before attributing symptoms to stenosis")
-    if pattern is Pattern.NEUROGENIC and all(leg.abi is None for leg in legs) and not any(
-        getattr(exam.pedal_pulses, side.value) is Pulse.PALPABLE for side in SIDES
+    if (
+        pattern is Pattern.NEUROGENIC
+        and all(leg.abi is None for leg in legs)
+        and not any(getattr(exam.pedal_pulses, side.value) is Pulse.PALPABLE for side in SIDES)
     ):
         advice.append("Pedal pulses and ABI not recorded: examine pulses, measure ABI if reduced")
     if pattern is Pattern.INDETERMINATE:
-        advice.append("Document provocation (walking, standing) and relief (sitting, bending forward, standing still)")
+        advice.append(
+            "Document provocation (walking, standing) and relief (sitting, bending forward, standing still)"
+        )
     return Differential(pattern, tuple(evidence), legs, tuple(advice))

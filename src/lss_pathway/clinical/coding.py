@@ -24,7 +24,9 @@ def suggest_icd10(stenosis: list[LevelStenosis], differential: Differential) -> 
     where = ", ".join(stenotic)
     if differential.pattern in (Pattern.NEUROGENIC, Pattern.MIXED):
         return CodeSuggestion(
-            "M48.062", codes["M48.062"]["label"], f"stenosis at {where} with a neurogenic claudication pattern"
+            "M48.062",
+            codes["M48.062"]["label"],
+            f"stenosis at {where} with a neurogenic claudication pattern",
         )
     if differential.pattern is Pattern.VASCULAR:
         reason = f"stenosis at {where}; the claudication pattern is vascular, not neurogenic"

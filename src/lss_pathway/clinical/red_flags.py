@@ -37,7 +37,10 @@ def _observations(record: PatientRecord) -> dict[str, tuple[bool | None, str]]:
             record.red_flags.progressive_motor_deficit,
             "red_flags.progressive_motor_deficit",
         ),
-        "severe_neurologic_deficit": (None if deficit is None else deficit is Grade.SEVERE, "exam.neurologic_deficit"),
+        "severe_neurologic_deficit": (
+            None if deficit is None else deficit is Grade.SEVERE,
+            "exam.neurologic_deficit",
+        ),
     }
 
 
@@ -49,7 +52,15 @@ def screen(record: PatientRecord) -> list[RedFlag]:
         entry = table[flag_id]
         cited = source(entry["source"])
         flags.append(
-            RedFlag(flag_id, entry["label"], Tri.of(observed), entry["action"], fact, cited["citation"], cited["url"])
+            RedFlag(
+                flag_id,
+                entry["label"],
+                Tri.of(observed),
+                entry["action"],
+                fact,
+                cited["citation"],
+                cited["url"],
+            )
         )
     order = {Tri.MET: 0, Tri.UNKNOWN: 1, Tri.NOT_MET: 2}
     return sorted(flags, key=lambda f: order[f.status])

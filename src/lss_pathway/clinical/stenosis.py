@@ -24,7 +24,13 @@ class Stenosis(StrEnum):
     UNKNOWN = "unknown"
 
 
-_SEVERITY = {Stenosis.ABSOLUTE: 4, Stenosis.RELATIVE: 3, Stenosis.MILD: 2, Stenosis.NONE: 1, Stenosis.UNKNOWN: 0}
+_SEVERITY = {
+    Stenosis.ABSOLUTE: 4,
+    Stenosis.RELATIVE: 3,
+    Stenosis.MILD: 2,
+    Stenosis.NONE: 1,
+    Stenosis.UNKNOWN: 0,
+}
 _FROM_GRADE = {
     Grade.SEVERE: Stenosis.ABSOLUTE,
     Grade.MODERATE: Stenosis.RELATIVE,
@@ -60,9 +66,13 @@ def grade_level(findings: LevelFindings) -> LevelStenosis:
         else:
             readings.append((Stenosis.NONE, f"dural sac area {area:g} mm2 >= {relative:g} mm2"))
     if findings.central_stenosis is not None:
-        readings.append((_FROM_GRADE[findings.central_stenosis], f"central stenosis graded {findings.central_stenosis}"))
+        readings.append(
+            (_FROM_GRADE[findings.central_stenosis], f"central stenosis graded {findings.central_stenosis}")
+        )
     if findings.schizas is not None:
-        readings.append((_FROM_SCHIZAS.get(findings.schizas, Stenosis.NONE), f"Schizas grade {findings.schizas}"))
+        readings.append(
+            (_FROM_SCHIZAS.get(findings.schizas, Stenosis.NONE), f"Schizas grade {findings.schizas}")
+        )
     if not readings:
         return LevelStenosis(findings.level, Stenosis.UNKNOWN, None, ("no area or grade recorded",))
     category = max((r[0] for r in readings), key=lambda s: _SEVERITY[s])
@@ -73,7 +83,7 @@ def grade_level(findings: LevelFindings) -> LevelStenosis:
 
 
 def grade_levels(record: PatientRecord) -> list[LevelStenosis]:
-    """Every imaged level, most stenotic first; ties broken by smaller area, then by how often LSS occurs there."""
+    """Every imaged level, most stenotic first; ties go to the smaller area, then the more common level."""
     order = {Level(v): i for i, v in enumerate(reference()["level_prevalence"]["order"])}
     graded = [grade_level(f) for f in record.imaging.levels]
     graded.sort(
@@ -84,5 +94,6 @@ def grade_levels(record: PatientRecord) -> list[LevelStenosis]:
         )
     )
     return [
-        LevelStenosis(g.level, g.category, g.canal_area_mm2, g.basis, rank=i + 1) for i, g in enumerate(graded)
+        LevelStenosis(g.level, g.category, g.canal_area_mm2, g.basis, rank=i + 1)
+        for i, g in enumerate(graded)
     ]

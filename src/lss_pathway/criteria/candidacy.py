@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from lss_pathway.criteria.evaluate import Condition, Node, evaluate
+from lss_pathway.criteria.evaluate import Compiled, Condition, Node, compile_expr
 from lss_pathway.criteria.facts import Context, Scope
 from lss_pathway.criteria.logic import Tri
 from lss_pathway.criteria.ruleset import Criterion, Phase, RuleSet
@@ -82,23 +82,37 @@ def _verdict(results: list[CriterionResult]) -> Verdict:
     return Verdict.CANDIDATE
 
 
+_COMPILED: dict[int, tuple[RuleSet, dict[Scope, list[tuple[Criterion, Compiled]]]]] = {}
+
+
+def _compiled(rules: RuleSet) -> dict[Scope, list[tuple[Criterion, Compiled]]]:
+    """Criteria compiled once per rule set object (the object is kept, so its id cannot be reused)."""
+    cached = _COMPILED.get(id(rules))
+    if cached is not None and cached[0] is rules:
+        return cached[1]
+    by_scope: dict[Scope, list[tuple[Criterion, Compiled]]] = {scope: [] for scope in Scope}
+    for criterion in rules.criteria:
+        by_scope[criterion.scope].append((criterion, compile_expr(criterion.test, rules)))
+    if len(_COMPILED) > 64:
+        _COMPILED.clear()
+    _COMPILED[id(rules)] = (rules, by_scope)
+    return by_scope
+
+
 def assess_candidacy(record: PatientRecord, rules: RuleSet) -> Candidacy:
     on_date = record.on_date()
-    by_scope: dict[Scope, list[Criterion]] = {scope: [] for scope in Scope}
-    for criterion in rules.criteria:
-        by_scope[criterion.scope].append(criterion)
-
+    by_scope = _compiled(rules)
     base = Context(record, on_date)
-    patient = [CriterionResult(c, evaluate(c.test, base, rules)) for c in by_scope[Scope.PATIENT]]
+    patient = [CriterionResult(c, run(base)) for c, run in by_scope[Scope.PATIENT]]
     cells: list[Cell] = []
     for level in LEVELS:
         findings = record.imaging.level(level)
         level_ctx = Context(record, on_date, level, None, findings)
-        per_level = [CriterionResult(c, evaluate(c.test, level_ctx, rules)) for c in by_scope[Scope.LEVEL]]
+        per_level = [CriterionResult(c, run(level_ctx)) for c, run in by_scope[Scope.LEVEL]]
         for side in SIDES:
             side_findings = findings.side(side) if findings is not None else None
             side_ctx = Context(record, on_date, level, side, findings, side_findings)
-            per_side = [CriterionResult(c, evaluate(c.test, side_ctx, rules)) for c in by_scope[Scope.SIDE]]
+            per_side = [CriterionResult(c, run(side_ctx)) for c, run in by_scope[Scope.SIDE]]
             results = patient + per_level + per_side
             cells.append(Cell(level, side, _verdict(results), tuple(results)))
     return Candidacy(rules, tuple(cells))

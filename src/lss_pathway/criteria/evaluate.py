@@ -7,10 +7,12 @@ ask for more data.
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from lss_pathway.criteria.expressions import OPS, AllOf, AnyOf, Compare, Expr, Hold, Not, Param
+from lss_pathway.criteria.expressions import OPS, AllOf, AnyOf, Compare, Expr, Not, Param
 from lss_pathway.criteria.facts import Context, FactSpec, Scope, fact_catalogue
 from lss_pathway.criteria.logic import Tri, all_of, any_of
 from lss_pathway.criteria.ruleset import RuleSet
@@ -51,22 +53,18 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def _compare(actual: Any, op: str, expected: Any) -> bool:
-    if op == "eq":
-        return bool(actual == expected)
-    if op == "ne":
-        return bool(actual != expected)
-    if op == "in":
-        return actual in expected
-    if op == "not_in":
-        return actual not in expected
-    if op == "lt":
-        return bool(actual < expected)
-    if op == "le":
-        return bool(actual <= expected)
-    if op == "gt":
-        return bool(actual > expected)
-    return bool(actual >= expected)
+_OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
+    "eq": operator.eq,
+    "ne": operator.ne,
+    "lt": operator.lt,
+    "le": operator.le,
+    "gt": operator.gt,
+    "ge": operator.ge,
+    "in": lambda actual, expected: actual in expected,
+    "not_in": lambda actual, expected: actual not in expected,
+}
+
+Compiled = Callable[[Context], Node]
 
 
 def _missing(spec: FactSpec, ctx: Context) -> tuple[str, ...]:
@@ -79,36 +77,56 @@ def _missing(spec: FactSpec, ctx: Context) -> tuple[str, ...]:
     return spec.locate(ctx)
 
 
-def evaluate(expr: Expr, ctx: Context, rules: RuleSet) -> Node:
+def compile_expr(expr: Expr, rules: RuleSet) -> Compiled:
+    """Resolve everything static (fact specs, parameters, labels) once, leaving only per-patient work."""
     if isinstance(expr, Compare):
         spec = fact_catalogue()[expr.fact]
         expected = rules.param_value(expr.value.name) if isinstance(expr.value, Param) else expr.value
         label = f"{expr.fact} {OPS[expr.op]} {_fmt(expected)}"
-        actual = spec.get(ctx)
-        if actual is None:
-            return Node(label, Tri.UNKNOWN, ((expr.fact, None),), _missing(spec, ctx))
-        located = spec.locate(ctx)
-        shown = located[0] if len(located) == 1 else f"{spec.path} ({ctx.where() or 'patient'})"
-        return Node(label, Tri.of(_compare(actual, expr.op, expected)), ((shown, actual),))
+        test = _OPERATORS[expr.op]
+        unknown_facts = ((expr.fact, None),)
+
+        def compare(ctx: Context) -> Node:
+            actual = spec.get(ctx)
+            if actual is None:
+                return Node(label, Tri.UNKNOWN, unknown_facts, _missing(spec, ctx))
+            located = spec.locate(ctx)
+            shown = located[0] if len(located) == 1 else f"{spec.path} ({ctx.where() or 'patient'})"
+            return Node(label, Tri.MET if test(actual, expected) else Tri.NOT_MET, ((shown, actual),))
+
+        return compare
     if isinstance(expr, (AllOf, AnyOf)):
-        children = tuple(evaluate(item, ctx, rules) for item in expr.items)
+        items = tuple(compile_expr(item, rules) for item in expr.items)
         combine = all_of if isinstance(expr, AllOf) else any_of
-        value = combine(c.value for c in children)
-        missing = (
-            _dedupe([m for c in children if c.value is Tri.UNKNOWN for m in c.missing])
-            if value is Tri.UNKNOWN
-            else ()
-        )
-        conditions = tuple(k for c in children if c.value is Tri.MET for k in c.conditions)
         label = "all of" if isinstance(expr, AllOf) else "any of"
-        return Node(label, value, (), missing, children, conditions if value is Tri.MET else ())
+
+        def combined(ctx: Context) -> Node:
+            children = tuple(item(ctx) for item in items)
+            value = combine(c.value for c in children)
+            if value is Tri.UNKNOWN:
+                missing = _dedupe([m for c in children if c.value is Tri.UNKNOWN for m in c.missing])
+                return Node(label, value, (), missing, children)
+            conditions = tuple(k for c in children if c.value is Tri.MET for k in c.conditions)
+            return Node(label, value, (), (), children, conditions if value is Tri.MET else ())
+
+        return combined
     if isinstance(expr, Not):
-        child = evaluate(expr.item, ctx, rules)
-        return Node("not", ~child.value, (), child.missing, (child,))
-    return _hold(expr, ctx, rules)
+        inner = compile_expr(expr.item, rules)
+
+        def negated(ctx: Context) -> Node:
+            child = inner(ctx)
+            return Node("not", ~child.value, (), child.missing, (child,))
+
+        return negated
+    return lambda ctx: _hold(ctx, rules)
 
 
-def _hold(expr: Hold, ctx: Context, rules: RuleSet) -> Node:
+def evaluate(expr: Expr, ctx: Context, rules: RuleSet) -> Node:
+    """Evaluate once; hot paths use ``compile_expr`` and reuse the result across patients."""
+    return compile_expr(expr, rules)(ctx)
+
+
+def _hold(ctx: Context, rules: RuleSet) -> Node:
     """Each current antithrombotic that can be held becomes a condition; one that cannot blocks."""
     agents = ctx.record.safety.antithrombotics
     label = "every current antithrombotic can be held for its interval"
@@ -129,13 +147,18 @@ def _hold(expr: Hold, ctx: Context, rules: RuleSet) -> Node:
             continue
         if rule is None:
             children.append(
-                Node(f"{name}: no hold interval in rule set {rules.ref}", Tri.UNKNOWN, facts,
-                     (f"hold interval for {agent.agent} (add to the rule set or decide with the prescriber)",))
+                Node(
+                    f"{name}: no hold interval in rule set {rules.ref}",
+                    Tri.UNKNOWN,
+                    facts,
+                    (f"hold interval for {agent.agent} (add to the rule set or decide with the prescriber)",),
+                )
             )
             continue
         source = rules.sources[rule.source]
         interval = (
-            f"stop {rule.stop_days:g} days before" if rule.stop_days is not None
+            f"stop {rule.stop_days:g} days before"
+            if rule.stop_days is not None
             else "hold decided with the prescriber (no fixed interval)"
         )
         if rule.requires:
@@ -144,7 +167,11 @@ def _hold(expr: Hold, ctx: Context, rules: RuleSet) -> Node:
             interval += f"; restart {rule.restart} after"
         # can_be_held alone decides, so that learning days_held can never flip the verdict.
         if agent.can_be_held is True:
-            if rule.stop_days is not None and agent.days_held is not None and agent.days_held >= rule.stop_days:
+            if (
+                rule.stop_days is not None
+                and agent.days_held is not None
+                and agent.days_held >= rule.stop_days
+            ):
                 action = f"{name}: held {agent.days_held:g} days already; keep held until the procedure"
                 action += f" ({interval})"
             else:

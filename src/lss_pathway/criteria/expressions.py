@@ -14,7 +14,7 @@ Kept deliberately free of Python callables so that the same tree can later be co
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 OPS: dict[str, str] = {
     "eq": "=",
@@ -27,7 +27,7 @@ OPS: dict[str, str] = {
     "not_in": "not in",
 }
 Op = Literal["eq", "ne", "lt", "le", "gt", "ge", "in", "not_in"]
-Scalar = Union[str, int, float, bool]
+Scalar = str | int | float | bool
 
 
 class RuleSyntaxError(ValueError):
@@ -68,7 +68,7 @@ class Hold:
     what: Literal["antithrombotics"]
 
 
-Expr = Union[Compare, AllOf, AnyOf, Not, Hold]
+Expr = Compare | AllOf | AnyOf | Not | Hold
 
 
 def parse_expr(data: Any, where: str = "test") -> Expr:

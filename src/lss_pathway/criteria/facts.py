@@ -118,6 +118,11 @@ def _unit_from(description: str | None) -> str | None:
     return None
 
 
+def _fixed(path: str) -> Locator:
+    located = (path,)
+    return lambda ctx: located
+
+
 _SKIPPED_TOP = {"id", "summary", "assessment_date", "prior_procedures", "imaging", "procedure"}
 
 
@@ -151,7 +156,7 @@ def _raw_patient_facts() -> list[FactSpec]:
                     type=kind,
                     description=field.description or name.replace("_", " "),
                     get=get,
-                    locate=lambda ctx, path=path: (path,),
+                    locate=_fixed(path),
                     unit=_unit_from(field.description),
                     allowed=allowed,
                 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
@@ -116,7 +117,9 @@ class Criterion(_Data):
         return dump_expr(value)
 
     def params(self) -> list[str]:
-        names = [n.value.name for n in walk(self.test) if isinstance(n, Compare) and isinstance(n.value, Param)]
+        names = [
+            n.value.name for n in walk(self.test) if isinstance(n, Compare) and isinstance(n.value, Param)
+        ]
         names += re.findall(r"\{([a-z0-9_]+)\}", self.statement)
         return list(dict.fromkeys(names))
 
@@ -143,17 +146,40 @@ class RuleSet(_Data):
 
     def statement(self, criterion: Criterion) -> str:
         """The statement with its parameters filled in from this rule set's data."""
+        cached = self._statements.get(criterion.id)
+        if cached is not None and criterion is self._criteria_by_id.get(criterion.id):
+            return cached
+        return self._fill(criterion)
 
+    def _fill(self, criterion: Criterion) -> str:
         def fill(match: re.Match[str]) -> str:
             param = self.parameters.get(match.group(1))
-            return match.group(0) if param is None else f"{param.value:g}" if isinstance(
-                param.value, float
-            ) else str(param.value)
+            if param is None:
+                return match.group(0)
+            return f"{param.value:g}" if isinstance(param.value, float) else str(param.value)
 
         return re.sub(r"\{([a-z0-9_]+)\}", fill, criterion.statement)
 
+    @cached_property
+    def _criteria_by_id(self) -> dict[str, Criterion]:
+        return {c.id: c for c in self.criteria}
+
+    @cached_property
+    def _statements(self) -> dict[str, str]:
+        """Filled statements, computed once: released rule sets never change."""
+        return {c.id: self._fill(c) for c in self.criteria}
+
     def verification_of(self, criterion: Criterion) -> Verification:
         """A criterion is only as verified as the weakest of its own tag and the parameters it reads."""
+        if criterion is self._criteria_by_id.get(criterion.id):
+            return self._verifications[criterion.id]
+        return self._weakest_for(criterion)
+
+    @cached_property
+    def _verifications(self) -> dict[str, Verification]:
+        return {c.id: self._weakest_for(c) for c in self.criteria}
+
+    def _weakest_for(self, criterion: Criterion) -> Verification:
         tags = [criterion.verification]
         tags += [self.parameters[n].verification for n in criterion.params() if n in self.parameters]
         return weakest(tags)

@@ -48,7 +48,9 @@ def _construct_unique_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, d
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
         if key in seen:
-            raise InputError([FieldError(str(key), f"key appears twice (line {key_node.start_mark.line + 1})")])
+            raise InputError(
+                [FieldError(str(key), f"key appears twice (line {key_node.start_mark.line + 1})")]
+            )
         seen.add(key)
     return loader.construct_mapping(node, deep=deep)
 
@@ -70,9 +72,11 @@ def parse_data(text: str, fmt: Format) -> Any:
     try:
         if fmt == "json":
             return json.loads(text, object_pairs_hook=_json_pairs)
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_UniqueKeyLoader)
     except json.JSONDecodeError as exc:
-        raise InputError([FieldError("", f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")])
+        raise InputError(
+            [FieldError("", f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")]
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
@@ -123,9 +127,7 @@ def _describe(err: Any) -> FieldError:
     message = str(err["msg"])
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
-    if kind == "enum":
-        message = f"{message} (got {err.get('input')!r})"
-    elif kind in {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}:
+    if kind == "enum" or kind in {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}:
         message = f"{message} (got {err.get('input')!r})"
     # Drop pydantic's union/validator suffixes from the location: the field is what matters.
     clean = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))

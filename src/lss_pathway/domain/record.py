@@ -8,8 +8,8 @@ the rule sets).
 
 from __future__ import annotations
 
-import difflib
 import datetime as dt
+import difflib
 from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
@@ -163,7 +163,9 @@ class LevelFindings(Section):
     slip_percent: float | None = Field(None, ge=0, le=150)
     instability: bool | None = Field(None, description="Instability on flexion-extension imaging")
     translation_mm: float | None = Field(None, ge=0, le=30, description="Dynamic sagittal translation, mm")
-    angulation_deg: float | None = Field(None, ge=0, le=45, description="Dynamic sagittal angulation, degrees")
+    angulation_deg: float | None = Field(
+        None, ge=0, le=45, description="Dynamic sagittal angulation, degrees"
+    )
     sides: list[SideFindings] = Field(default_factory=list)
 
     @field_validator("sides")

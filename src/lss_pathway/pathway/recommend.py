@@ -80,8 +80,12 @@ def recommend(
     for reason in _conservative_reasons(record):
         _add(found, PathwayStep.CONSERVATIVE_CARE, reason)
     if stenotic and record.conservative_care.esi_count == 0:
-        _add(found, PathwayStep.EPIDURAL_STEROID_INJECTION, "no epidural steroid injection so far (an option "
-             "before or instead of mild; MIST reports Level I evidence favouring mild over ESI)")
+        _add(
+            found,
+            PathwayStep.EPIDURAL_STEROID_INJECTION,
+            "no epidural steroid injection so far (an option "
+            "before or instead of mild; MIST reports Level I evidence favouring mild over ESI)",
+        )
 
     for cell in candidates:
         label = f"{cell.level} {cell.side}"

@@ -63,7 +63,11 @@ def _check_sources(rules: RuleSet) -> list[Finding]:
 
 def _check_ids(rules: RuleSet) -> list[Finding]:
     ids = [c.id for c in rules.criteria]
-    return [Finding("error", f"criteria.{i}", "criterion id used twice") for i in sorted(set(ids)) if ids.count(i) > 1]
+    return [
+        Finding("error", f"criteria.{i}", "criterion id used twice")
+        for i in sorted(set(ids))
+        if ids.count(i) > 1
+    ]
 
 
 def _expected(rules: RuleSet, value: Any) -> Any:
@@ -97,8 +101,12 @@ def _check_criterion(rules: RuleSet, criterion: Criterion) -> list[Finding]:
             continue
         if not scope_covers(criterion.scope, spec.scope):
             out.append(
-                Finding("error", where, f"fact '{node.fact}' is {spec.scope.value}-scoped but the "
-                        f"criterion is {criterion.scope.value}-scoped")
+                Finding(
+                    "error",
+                    where,
+                    f"fact '{node.fact}' is {spec.scope.value}-scoped but the "
+                    f"criterion is {criterion.scope.value}-scoped",
+                )
             )
         out += [Finding("error", where, m) for m in _type_problems(spec, node, _expected(rules, node.value))]
     if not _satisfiable(rules, _conjuncts(criterion.test)):
@@ -152,8 +160,11 @@ def _check_holds(rules: RuleSet) -> list[Finding]:
         missing = [a for a in agents if a not in rules.antithrombotic_holds]
         if missing:
             out.append(
-                Finding("warning", "antithrombotic_holds", f"no hold interval for: {', '.join(missing)} "
-                        "(such patients stay undetermined)")
+                Finding(
+                    "warning",
+                    "antithrombotic_holds",
+                    f"no hold interval for: {', '.join(missing)} (such patients stay undetermined)",
+                )
             )
     return out
 
@@ -173,8 +184,12 @@ def _check_redundant(rules: RuleSet) -> list[Finding]:
         key = f"{criterion.scope.value}:{dump_expr(criterion.test)}"
         if key in seen:
             out.append(
-                Finding("warning", f"criteria.{criterion.id}", f"same test as '{seen[key]}': can never change "
-                        "the verdict on its own (fine only if it is reported for another purpose)")
+                Finding(
+                    "warning",
+                    f"criteria.{criterion.id}",
+                    f"same test as '{seen[key]}': can never change "
+                    "the verdict on its own (fine only if it is reported for another purpose)",
+                )
             )
         else:
             seen[key] = criterion.id

@@ -1,0 +1,206 @@
+"""The ``lss`` command: a thin layer over the library.
+
+Exit codes: 0 success; 1 a check found problems; 2 bad input (the message names the field, what was wrong
+and what is allowed). No traceback reaches the user; output is built whole before it is printed, so a
+failure never leaves partial output behind.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.markdown import Markdown
+
+from lss_pathway import __version__
+from lss_pathway.assess import Assessment, assess
+from lss_pathway.domain.parsing import InputError, format_for, parse_record
+from lss_pathway.domain.record import PatientRecord
+from lss_pathway.rulesets.registry import (
+    DEFAULT_RULESET,
+    RuleSetError,
+    available,
+    load_ruleset,
+    ruleset_from_text,
+)
+
+app = typer.Typer(
+    help="Explainable LSS assessment and mild candidacy per level and side.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+rulesets_app = typer.Typer(help="List, show and lint rule sets.", no_args_is_help=True)
+app.add_typer(rulesets_app, name="rulesets")
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    err.print(f"[bold red]error:[/] {message}", markup=True)
+    raise typer.Exit(code)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        _fail(f"{path}: no such file")
+    except IsADirectoryError:
+        _fail(f"{path}: is a directory; give a patient file")
+    except UnicodeDecodeError:
+        _fail(f"{path}: not UTF-8 text")
+    except OSError as exc:
+        _fail(f"{path}: cannot be read ({exc.strerror})")
+
+
+def _load_record(path: Path) -> PatientRecord:
+    try:
+        return parse_record(_read(path), format_for(path.name))
+    except InputError as exc:
+        lines = "\n".join(f"  - {e}" for e in exc.errors)
+        _fail(f"{path}: invalid patient record\n{lines}")
+
+
+def _assess(record: PatientRecord, ruleset: str) -> Assessment:
+    try:
+        return assess(record, load_ruleset(ruleset))
+    except RuleSetError as exc:
+        _fail(str(exc))
+
+
+RulesetOption = Annotated[
+    str, typer.Option("--ruleset", "-r", help="Rule set NAME or NAME@VERSION (see 'lss rulesets list').")
+]
+
+
+@app.command("assess")
+def assess_command(
+    file: Annotated[Path, typer.Argument(help="Patient record, .json or .yaml")],
+    ruleset: RulesetOption = DEFAULT_RULESET,
+    fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.text,
+) -> None:
+    """Assess one patient: red flags, claudication, stenosis, candidacy per level and side, next steps."""
+    result = _assess(_load_record(file), ruleset)
+    if fmt is OutputFormat.json:
+        sys.stdout.write(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    elif fmt is OutputFormat.markdown:
+        from lss_pathway.report.markdown import render_markdown
+
+        sys.stdout.write(render_markdown(result))
+    else:
+        from lss_pathway.report.terminal import render_assessment
+
+        out.print(render_assessment(result))
+
+
+@app.command("summary")
+def summary_command(
+    paths: Annotated[list[Path], typer.Argument(help="Patient files or folders of them")],
+    ruleset: RulesetOption = DEFAULT_RULESET,
+) -> None:
+    """One screen for many patients: candidacy at the stenotic levels and the next pathway step."""
+    from lss_pathway.report.terminal import render_summary
+
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(p for p in path.iterdir() if p.suffix.lower() in (".json", ".yaml", ".yml"))
+        else:
+            files.append(path)
+    if not files:
+        _fail("no .json or .yaml patient files found")
+    items = [(f.stem, _assess(_load_record(f), ruleset)) for f in files]
+    out.print(render_summary(items))
+    out.print(
+        f"{len(items)} patients assessed with {items[0][1].rules.ref}. "
+        "Details: lss assess FILE. Decision support only: the decision rests with the clinician."
+    )
+
+
+@app.command("schema")
+def schema_command() -> None:
+    """Print the JSON Schema of the patient record."""
+    sys.stdout.write(json.dumps(PatientRecord.model_json_schema(), indent=2) + "\n")
+
+
+@rulesets_app.command("list")
+def rulesets_list() -> None:
+    """Every packaged rule set version."""
+    from rich.table import Table
+
+    table = Table()
+    for col in ("rule set", "title", "extends", "criteria"):
+        table.add_column(col)
+    for entry in available():
+        rules = load_ruleset(entry.ref)
+        default = " (default)" if entry.id == DEFAULT_RULESET else ""
+        table.add_row(entry.ref + default, rules.title, rules.extends or "-", str(len(rules.criteria)))
+    out.print(table)
+
+
+@rulesets_app.command("show")
+def rulesets_show(
+    name: Annotated[str, typer.Argument(help="NAME or NAME@VERSION")],
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print raw Markdown")] = False,
+) -> None:
+    """Render a rule set as readable text for clinicians."""
+    from lss_pathway.rulesets.render import render_markdown
+
+    try:
+        text = render_markdown(load_ruleset(name))
+    except RuleSetError as exc:
+        _fail(str(exc))
+    if markdown:
+        sys.stdout.write(text)
+    else:
+        out.print(Markdown(text))
+
+
+@rulesets_app.command("check")
+def rulesets_check(file: Annotated[Path, typer.Argument(help="A rule set YAML file")]) -> None:
+    """Lint a rule set file: unknown facts, missing sources, contradictory or unreachable criteria."""
+    from lss_pathway.rulesets.lint import lint
+
+    try:
+        rules = ruleset_from_text(_read(file), str(file))
+    except RuleSetError as exc:
+        _fail(str(exc))
+    findings = lint(rules)
+    for finding in findings:
+        style = "red" if finding.severity == "error" else "yellow"
+        out.print(f"[{style}]{finding.severity}[/]: {finding.where}: {finding.message}", markup=True)
+    errors = sum(f.severity == "error" for f in findings)
+    warnings = len(findings) - errors
+    out.print(f"{file}: {rules.ref}: {errors} error(s), {warnings} warning(s)")
+    if errors:
+        raise typer.Exit(1)
+
+
+@app.command("version")
+def version_command() -> None:
+    """Print the tool version."""
+    out.print(f"lss-pathway {__version__}")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+    except Exception as exc:
+        err.print(f"internal error ({type(exc).__name__}); please report it with the command you ran")
+        sys.exit(70)

@@ -1,0 +1,1 @@
+"""Renderings of an assessment for people: terminal, Markdown, and a one-screen summary."""

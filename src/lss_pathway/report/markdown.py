@@ -1,0 +1,80 @@
+"""The assessment as Markdown: the same sections, in the same order, as the terminal view."""
+
+from __future__ import annotations
+
+from lss_pathway.assess import Assessment
+from lss_pathway.criteria.candidacy import Verdict
+from lss_pathway.criteria.logic import Tri
+from lss_pathway.domain.anatomy import LEVELS, SIDES
+from lss_pathway.report.cells import VERDICT_LABEL, blocking, reason
+
+_FLAG_STATUS = {Tri.MET: "**PRESENT**", Tri.UNKNOWN: "not documented", Tri.NOT_MET: "absent"}
+
+
+def render_markdown(a: Assessment) -> str:
+    rules = a.rules
+    title = a.record.id or "patient"
+    out = [f"# LSS assessment: {title}", ""]
+    if a.record.summary:
+        out += [f"_{a.record.summary}_", ""]
+    out += [f"Rule set `{rules.ref}` ({rules.title}); facts as of {a.on_date.isoformat()}.", ""]
+
+    out += ["## Red flags", ""]
+    for flag in a.red_flags:
+        line = f"- {flag.label}: {_FLAG_STATUS[flag.status]}"
+        if flag.status is Tri.MET:
+            line += f" - {flag.action}"
+        out.append(line)
+    out.append("")
+
+    d = a.differential
+    out += ["## Claudication", "", f"Pattern: **{d.pattern.value}**", ""]
+    out += [f"- favours {e.favours}: {e.feature}" for e in d.evidence]
+    out += [
+        f"- ABI {leg.side}: {leg.abi:.2f} ({leg.band})" for leg in d.legs if leg.abi is not None and leg.band
+    ]
+    out += [f"- advice: {text}" for text in d.advice]
+    out.append("")
+
+    out += ["## Central stenosis by level", "", "| rank | level | category | basis |", "|---|---|---|---|"]
+    out += [f"| {s.rank} | {s.level} | {s.category.value} | {'; '.join(s.basis)} |" for s in a.stenosis]
+    if not a.stenosis:
+        out.append("| - | - | no imaging findings recorded | - |")
+    out.append("")
+
+    out += ["## mild candidacy by level and side", "", "| level | left | right |", "|---|---|---|"]
+    for level in LEVELS:
+        row = [VERDICT_LABEL[a.candidacy.cell(level, side).verdict] for side in SIDES]
+        out.append(f"| {level} | {row[0]} | {row[1]} |")
+    out.append("")
+    for cell in a.candidacy.cells:
+        if a.record.imaging.level(cell.level) is None and cell.verdict is Verdict.UNDETERMINED:
+            continue
+        out.append(f"### {cell.level} {cell.side}: {VERDICT_LABEL[cell.verdict]}")
+        out.append("")
+        if cell.verdict is Verdict.NOT_CANDIDATE:
+            out += [f"- {b}" for b in blocking(cell, rules)]
+        else:
+            out.append(f"- {reason(cell, rules)}")
+        out += [f"- condition: {c.action} (source: {c.source}; [{c.verification}])" for c in cell.conditions]
+        out += [f"- to confirm during the procedure: {rules.statement(r.criterion)}" for r in cell.pending]
+        out += [f"- missing: {m}" for m in cell.missing_facts]
+        out.append("")
+
+    missing = a.missing_facts()
+    if missing:
+        out += ["## Facts to document", ""] + [f"- [ ] {m}" for m in missing] + [""]
+
+    out += ["## Recommended next steps", ""]
+    for i, rec in enumerate(a.pathway, 1):
+        where = f" ({', '.join(rec.levels)})" if rec.levels else ""
+        out.append(f"{i}. **{rec.title}**{where}")
+        out += [f"   - {r}" for r in rec.reasons]
+    if not a.pathway:
+        out.append("No step recommended from the recorded facts.")
+    out.append("")
+
+    code = a.icd10
+    out += ["## Coding suggestion", "", f"{code.code or '-'}: {code.label} ({code.reason})", ""]
+    out += ["---", "", "Decision support only: the decision rests with the treating clinician.", ""]
+    return "\n".join(out)

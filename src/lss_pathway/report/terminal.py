@@ -1,0 +1,169 @@
+"""Rich terminal renderings: one patient in full, or many patients on one screen."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from lss_pathway.assess import Assessment
+from lss_pathway.criteria.candidacy import Verdict
+from lss_pathway.criteria.logic import Tri
+from lss_pathway.domain.anatomy import LEVELS, SIDES
+from lss_pathway.report.cells import VERDICT_LABEL, VERDICT_STYLE, blocking, reason
+
+_FLAG = {
+    Tri.MET: ("PRESENT", "bold white on red"),
+    Tri.UNKNOWN: ("not documented", "yellow"),
+    Tri.NOT_MET: ("absent", "dim"),
+}
+
+
+def _red_flags(a: Assessment) -> RenderableType:
+    table = Table.grid(padding=(0, 2))
+    for flag in a.red_flags:
+        label, style = _FLAG[flag.status]
+        action = flag.action if flag.status is Tri.MET else ""
+        table.add_row(flag.label, Text(label, style=style), action)
+    border = "red" if a.red_flags_present else "green"
+    return Panel(table, title="Red flags", border_style=border, title_align="left")
+
+
+def _grid(a: Assessment) -> RenderableType:
+    table = Table(title="mild candidacy by level and side", title_justify="left", expand=True)
+    table.add_column("level", no_wrap=True)
+    for side in SIDES:
+        table.add_column(side.value, ratio=1)
+    for level in LEVELS:
+        cells = [a.candidacy.cell(level, side) for side in SIDES]
+        table.add_row(
+            level.value,
+            *[
+                Text.assemble(
+                    (VERDICT_LABEL[c.verdict], f"bold {VERDICT_STYLE[c.verdict]}"),
+                    "\n",
+                    (reason(c, a.rules), "dim"),
+                )
+                for c in cells
+            ],
+        )
+    return table
+
+
+def _details(a: Assessment) -> RenderableType:
+    lines = Text()
+    for cell in a.candidacy.cells:
+        if a.record.imaging.level(cell.level) is None and cell.verdict is Verdict.UNDETERMINED:
+            continue
+        items: list[str] = []
+        if cell.verdict is Verdict.NOT_CANDIDATE:
+            items += blocking(cell, a.rules)
+        items += [f"condition: {c.action}" for c in cell.conditions]
+        items += [f"confirm during the procedure: {a.rules.statement(r.criterion)}" for r in cell.pending]
+        items += [f"missing: {m}" for m in cell.missing_facts]
+        if not items:
+            continue
+        lines.append(f"{cell.level} {cell.side}", style=f"bold {VERDICT_STYLE[cell.verdict]}")
+        lines.append("\n")
+        for item in items:
+            lines.append(f"  - {item}\n")
+    return Panel(lines, title="Why", title_align="left") if lines.plain else Text("")
+
+
+def render_assessment(a: Assessment) -> RenderableType:
+    head = Text.assemble(
+        ("LSS assessment ", "bold"),
+        (a.record.id or "patient", "bold cyan"),
+        f"   rule set {a.rules.ref}   facts as of {a.on_date.isoformat()}",
+    )
+    parts: list[RenderableType] = [head]
+    if a.record.summary:
+        parts.append(Text(a.record.summary, style="italic"))
+    parts.append(_red_flags(a))
+
+    d = a.differential
+    diff = Text.assemble(("Claudication pattern: ", "bold"), (d.pattern.value, "bold magenta"), "\n")
+    for e in d.evidence:
+        diff.append(f"  favours {e.favours}: {e.feature}\n")
+    for text in d.advice:
+        diff.append(f"  advice: {text}\n", style="yellow")
+    parts.append(diff)
+
+    sten = Table(title="Central stenosis, ranked", title_justify="left")
+    for col in ("rank", "level", "category", "basis"):
+        sten.add_column(col)
+    for s in a.stenosis:
+        sten.add_row(str(s.rank), s.level.value, s.category.value, "; ".join(s.basis))
+    parts += [sten, _grid(a), _details(a)]
+
+    missing = a.missing_facts()
+    if missing:
+        parts.append(
+            Panel(
+                "\n".join(f"[ ] {m}" for m in missing),
+                title="Facts to document",
+                title_align="left",
+                border_style="yellow",
+            )
+        )
+    steps = Text()
+    for i, rec in enumerate(a.pathway, 1):
+        where = f" ({', '.join(rec.levels)})" if rec.levels else ""
+        steps.append(f"{i}. {rec.title}{where}\n", style="bold")
+        for r in rec.reasons:
+            steps.append(f"   - {r}\n")
+    parts.append(
+        Panel(
+            steps or Text("No step recommended from the recorded facts."),
+            title="Next steps",
+            title_align="left",
+        )
+    )
+    parts.append(Text(f"ICD-10-CM suggestion: {a.icd10.code or '-'} {a.icd10.label} ({a.icd10.reason})"))
+    parts.append(Text("Decision support only: the decision rests with the treating clinician.", style="dim"))
+    return Group(*parts)
+
+
+def _compact(a: Assessment) -> Text:
+    """Levels with any non-undetermined verdict, e.g. 'L4-L5 L✔ R✘'."""
+    marks = {
+        Verdict.CANDIDATE: ("✔", "green"),
+        Verdict.NOT_CANDIDATE: ("✘", "red"),
+        Verdict.UNDETERMINED: ("?", "yellow"),
+    }
+    text = Text()
+    for level in LEVELS:
+        if a.record.imaging.level(level) is None:
+            continue
+        cells = [a.candidacy.cell(level, side) for side in SIDES]
+        if all(c.verdict is Verdict.NOT_CANDIDATE for c in cells) and not any(
+            s.present for s in a.stenosis if s.level == level
+        ):
+            continue  # no stenosis here: nothing to say
+        text.append(f"{level} ")
+        for side, cell in zip(SIDES, cells, strict=True):
+            mark, style = marks[cell.verdict]
+            text.append(f"{side.value[0].upper()}{mark} ", style=style)
+    unreported = [lv for lv in LEVELS if a.record.imaging.level(lv) is None]
+    if len(unreported) == len(LEVELS):
+        verdicts = {c.verdict for c in a.candidacy.cells}
+        text.append("no imaging: " + ", ".join(VERDICT_LABEL[v] for v in verdicts), style="yellow")
+    return text
+
+
+def render_summary(items: Iterable[tuple[str, Assessment]]) -> RenderableType:
+    table = Table(title="lss-pathway: examples", title_justify="left", expand=True)
+    table.add_column("patient", no_wrap=True)
+    table.add_column("candidacy (stenotic levels: Left/Right)")
+    table.add_column("next step")
+    for name, a in items:
+        first = a.pathway[0] if a.pathway else None
+        step = (
+            "-" if first is None else first.title + (f" ({', '.join(first.levels)})" if first.levels else "")
+        )
+        style = "bold red" if a.red_flags_present else ""
+        table.add_row(name, _compact(a), Text(step, style=style))
+    return table

@@ -1,0 +1,38 @@
+"""Terminal renderings: the single-patient view and the one-screen summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+
+from lss_pathway.assess import assess
+from lss_pathway.domain.parsing import parse_record
+from lss_pathway.report.terminal import render_assessment, render_summary
+
+
+def _plain(renderable: object) -> str:
+    console = Console(width=160, record=True, color_system=None)
+    console.print(renderable)
+    return console.export_text()
+
+
+def test_assessment_view_has_grid_and_conditions(examples_dir: Path) -> None:
+    a = assess(parse_record((examples_dir / "07-apixaban-can-be-held.yaml").read_text(), "yaml"))
+    text = _plain(render_assessment(a))
+    assert "mild candidacy by level and side" in text
+    assert "condition: apixaban" in text
+    assert text.index("Red flags") < text.index("Claudication pattern")
+
+
+def test_summary_marks_sides_and_next_step(examples_dir: Path) -> None:
+    items = [
+        (p.stem, assess(parse_record(p.read_text(), "yaml")))
+        for p in (
+            examples_dir / "02-unilateral-left-l45-candidate.yaml",
+            examples_dir / "10-imaging-missing.yaml",
+        )
+    ]
+    text = _plain(render_summary(items))
+    assert "L4-L5 L✔ R✘" in text
+    assert "no imaging" in text
