@@ -22,14 +22,15 @@ from lss_pathway.domain.vocabulary import PathwayStep
 class Recommendation:
     step: PathwayStep
     title: str
+    short: str
     reasons: list[str] = field(default_factory=list)
     levels: list[str] = field(default_factory=list)
 
 
 def _add(found: dict[PathwayStep, Recommendation], step: PathwayStep, reason: str, where: str = "") -> None:
     if step not in found:
-        title = reference()["pathway"]["steps"][step.value]["title"]
-        found[step] = Recommendation(step, title)
+        entry = reference()["pathway"]["steps"][step.value]
+        found[step] = Recommendation(step, entry["title"], entry["short"])
     rec = found[step]
     if reason not in rec.reasons:
         rec.reasons.append(reason)
@@ -79,19 +80,34 @@ def recommend(
 
     for reason in _conservative_reasons(record):
         _add(found, PathwayStep.CONSERVATIVE_CARE, reason)
-    if stenotic and record.conservative_care.esi_count == 0:
+    neurogenic = differential.pattern in (Pattern.NEUROGENIC, Pattern.MIXED)
+    if stenotic and neurogenic and record.conservative_care.esi_count == 0:
         _add(
             found,
             PathwayStep.EPIDURAL_STEROID_INJECTION,
             "no epidural steroid injection so far (an option "
             "before or instead of mild; MIST reports Level I evidence favouring mild over ESI)",
         )
+        if record.safety.antithrombotics:
+            _add(
+                found,
+                PathwayStep.EPIDURAL_STEROID_INJECTION,
+                "current antithrombotics need a management plan "
+                "for the injection too (ASRA 2018 rates ESIs intermediate risk)",
+            )
 
     for cell in candidates:
         label = f"{cell.level} {cell.side}"
         conditions = "; ".join(c.action for c in cell.conditions)
         reason = "all pre-procedure criteria met" + (f"; conditions: {conditions}" if conditions else "")
         _add(found, PathwayStep.MILD, reason, label)
+    if not record.imaging.levels and any(c.verdict is Verdict.UNDETERMINED for c in candidacy.cells):
+        _add(
+            found,
+            PathwayStep.MILD,
+            "undetermined: no imaging findings recorded; obtain lumbar MRI (or CT) "
+            "reporting canal area, ligamentum flavum thickness per side, slip and stability per level",
+        )
     if undetermined:
         cells = ", ".join(f"{c.level} {c.side}" for c in undetermined)
         _add(found, PathwayStep.MILD, f"undetermined at {cells}: document the missing facts")

@@ -13,6 +13,8 @@ from lss_pathway.assess import Assessment
 from lss_pathway.criteria.candidacy import Verdict
 from lss_pathway.criteria.logic import Tri
 from lss_pathway.domain.anatomy import LEVELS, SIDES
+from lss_pathway.domain.vocabulary import PathwayStep
+from lss_pathway.pathway.recommend import Recommendation
 from lss_pathway.report.cells import VERDICT_LABEL, VERDICT_STYLE, blocking, reason
 
 _FLAG = {
@@ -154,16 +156,30 @@ def _compact(a: Assessment) -> Text:
     return text
 
 
+def _sides(levels: list[str]) -> str:
+    """'L4-L5 left', 'L4-L5 right' -> 'L4-L5 L+R'."""
+    grouped: dict[str, list[str]] = {}
+    for item in levels:
+        level, _, side = item.partition(" ")
+        grouped.setdefault(level, []).append(side[:1].upper())
+    return ", ".join(f"{lv} {'+'.join(sd)}".strip() for lv, sd in grouped.items())
+
+
+def _steps(a: Assessment) -> str:
+    def label(r: Recommendation) -> str:
+        if r.step is PathwayStep.MILD and not r.levels:
+            return "work-up for mild"
+        return f"{r.short} {_sides(r.levels)}".strip()
+
+    return " → ".join(label(r) for r in a.pathway) or "-"
+
+
 def render_summary(items: Iterable[tuple[str, Assessment]]) -> RenderableType:
     table = Table(title="lss-pathway: examples", title_justify="left", expand=True)
     table.add_column("patient", no_wrap=True)
-    table.add_column("candidacy (stenotic levels: Left/Right)")
-    table.add_column("next step")
+    table.add_column("mild candidacy (L/R)")
+    table.add_column("pathway, next step first")
     for name, a in items:
-        first = a.pathway[0] if a.pathway else None
-        step = (
-            "-" if first is None else first.title + (f" ({', '.join(first.levels)})" if first.levels else "")
-        )
         style = "bold red" if a.red_flags_present else ""
-        table.add_row(name, _compact(a), Text(step, style=style))
+        table.add_row(name, _compact(a), Text(_steps(a), style=style))
     return table
