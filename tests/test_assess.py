@@ -1,0 +1,85 @@
+"""The assessment's JSON shape: stable keys, self-consistent references, serialisable as is."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from lss_pathway.assess import SCHEMA_VERSION, assess
+from lss_pathway.domain.parsing import parse_record
+from lss_pathway.domain.record import PatientRecord
+
+TOP_KEYS = {
+    "schema_version",
+    "tool_version",
+    "reference_version",
+    "ruleset",
+    "record_id",
+    "assessment_date",
+    "red_flags",
+    "differential",
+    "stenosis",
+    "candidacy",
+    "criteria",
+    "pathway",
+    "icd10",
+    "missing_facts",
+    "disclaimer",
+}
+CELL_KEYS = {
+    "level",
+    "side",
+    "verdict",
+    "met",
+    "not_met",
+    "unknown",
+    "contraindications",
+    "conditions",
+    "pending_confirmations",
+    "missing_facts",
+}
+
+
+@pytest.mark.parametrize("ruleset", ["textbook", "mild-trial", "cms-ncd-150.13"])
+def test_every_example_serialises_with_consistent_references(examples_dir: Path, ruleset: str) -> None:
+    for path in sorted(examples_dir.glob("*.yaml")):
+        data = assess(parse_record(path.read_text(), "yaml"), ruleset).to_dict()
+        assert set(data) == TOP_KEYS
+        assert data["schema_version"] == SCHEMA_VERSION
+        json.dumps(data)  # plain JSON types only
+        ids = {f"{c['id']}@{c['where']}" for c in data["criteria"]}
+        assert len(data["candidacy"]) == 10
+        for cell in data["candidacy"]:
+            assert set(cell) == CELL_KEYS
+            refs = cell["met"] + cell["not_met"] + cell["unknown"] + cell["pending_confirmations"]
+            assert set(refs) <= ids, path.name
+            assert set(cell["contraindications"]) <= set(cell["not_met"])
+            if cell["verdict"] == "candidate":
+                assert not cell["not_met"] and not cell["unknown"] and not cell["missing_facts"]
+            if cell["verdict"] == "undetermined":
+                assert cell["unknown"] and cell["missing_facts"] and not cell["not_met"]
+
+
+def test_unknown_criterion_names_the_facts_to_settle_it() -> None:
+    data = assess(PatientRecord(), "textbook").to_dict()
+    no_bleeding = next(c for c in data["criteria"] if c["id"] == "no_bleeding_disorder")
+    assert no_bleeding["value"] == "unknown"
+    assert no_bleeding["missing"] == ["safety.bleeding_disorder"]
+    assert "safety.bleeding_disorder" in data["missing_facts"]
+    assert all(cell["verdict"] == "undetermined" for cell in data["candidacy"])
+
+
+def test_explanation_tree_shows_facts_read(examples_dir: Path) -> None:
+    record = parse_record((examples_dir / "02-unilateral-left-l45-candidate.yaml").read_text(), "yaml")
+    data = assess(record, "mild-trial").to_dict()
+    lf = next(
+        c for c in data["criteria"] if c["id"] == "lf_thickness_on_side" and c["where"] == "L4-L5 right"
+    )
+    assert lf["value"] == "not_met"
+    assert lf["verification"] == "V"
+    assert lf["explanation"]["facts"] == [
+        {"fact": "imaging.levels[L4-L5].sides[right].lf_thickness_mm", "value": 2.0}
+    ]
+    assert lf["source"]["url"].startswith("https://")
