@@ -9,6 +9,7 @@ facts are never counted for or against either side.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from lss_pathway.clinical.reference import reference
@@ -55,10 +56,15 @@ class Differential:
     advice: tuple[str, ...]
 
 
+def _two_decimals(value: float) -> float:
+    """Round half up as written (0.995 -> 1.00), not by the float's binary value as ``round`` does."""
+    return float(Decimal(repr(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
 def abi_band(abi: float) -> AbiBand:
     """AHA/ACC 2016 bands, rounding to two decimals first so that 0.905 cannot fall between bands."""
     bands = reference()["abi"]
-    value = round(abi, 2)
+    value = _two_decimals(abi)
     if value <= bands["abnormal_max"]:
         return AbiBand.ABNORMAL
     if value <= bands["borderline_max"]:
@@ -71,7 +77,7 @@ def abi_band(abi: float) -> AbiBand:
 def _leg(record: PatientRecord, side: Side) -> LegIndex:
     abi = getattr(record.exam.abi, side.value)
     tbi = getattr(record.exam.tbi, side.value)
-    tbi_abnormal = None if tbi is None else round(tbi, 2) <= reference()["abi"]["tbi_abnormal_max"]
+    tbi_abnormal = None if tbi is None else _two_decimals(tbi) <= reference()["abi"]["tbi_abnormal_max"]
     return LegIndex(side, abi, None if abi is None else abi_band(abi), tbi, tbi_abnormal)
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from lss_pathway.criteria.expressions import OPS, AllOf, AnyOf, Compare, Expr, Not, Param
+from lss_pathway.criteria.expressions import OPS, Agree, AllOf, AnyOf, Compare, Expr, Not, Param
 from lss_pathway.criteria.facts import Context, FactSpec, Scope, fact_catalogue
 from lss_pathway.criteria.logic import Tri, all_of, any_of
 from lss_pathway.criteria.ruleset import RuleSet
@@ -69,7 +69,7 @@ Compiled = Callable[[Context], Node]
 
 def _missing(spec: FactSpec, ctx: Context) -> tuple[str, ...]:
     """Name the smallest thing to document: a whole unreported level or side rather than each field."""
-    if spec.scope is not Scope.PATIENT and spec.path.startswith(("level.", "side.")):
+    if spec.from_imaging:
         if ctx.level_findings is None:
             return (f"imaging.levels[{ctx.level}] (level not reported)",)
         if spec.scope is Scope.SIDE and ctx.side_findings is None:
@@ -110,6 +110,22 @@ def compile_expr(expr: Expr, rules: RuleSet) -> Compiled:
             return Node(label, value, (), (), children, conditions if value is Tri.MET else ())
 
         return combined
+    if isinstance(expr, Agree):
+        measures = tuple(compile_expr(item, rules) for item in expr.items)
+
+        def agreed(ctx: Context) -> Node:
+            children = tuple(item(ctx) for item in measures)
+            known = {c.value for c in children if c.value is not Tri.UNKNOWN}
+            if len(known) == 1:
+                return Node("agreeing measures", known.pop(), (), (), children)
+            if not known:
+                missing = _dedupe([m for c in children for m in c.missing])
+                return Node("agreeing measures", Tri.UNKNOWN, (), missing, children)
+            shown = "; ".join(f"{c.label}: {c.value.value}" for c in children if c.value is not Tri.UNKNOWN)
+            conflict = f"reconcile conflicting findings ({shown})"
+            return Node("agreeing measures (they conflict)", Tri.UNKNOWN, (), (conflict,), children)
+
+        return agreed
     if isinstance(expr, Not):
         inner = compile_expr(expr.item, rules)
 

@@ -5,6 +5,9 @@ Forms (one key decides the node):
 - ``{fact: PATH, op: OP, value: V}`` compares a fact; ``V`` may be ``{param: NAME}`` to use a rule-set
   parameter, so that thresholds are stated once with their source;
 - ``{all: [...]}``, ``{any: [...]}``, ``{not: X}`` combine with Kleene logic;
+- ``{agree: [...]}`` takes alternative measures of one finding (a Meyerding grade and a slip
+  percentage): the known ones decide, and if they disagree the result is unknown, reported as a conflict
+  to reconcile. Kleene ``any`` would instead let one unknown measure keep a known "grade II" undecided;
 - ``{hold: antithrombotics}`` checks every current antithrombotic against the rule set's hold table and
   yields conditions (hold X for N days) rather than a flat yes or no.
 
@@ -59,6 +62,11 @@ class AnyOf:
 
 
 @dataclass(frozen=True, slots=True)
+class Agree:
+    items: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Not:
     item: Expr
 
@@ -68,7 +76,7 @@ class Hold:
     what: Literal["antithrombotics"]
 
 
-Expr = Compare | AllOf | AnyOf | Not | Hold
+Expr = Compare | AllOf | AnyOf | Agree | Not | Hold
 
 
 def parse_expr(data: Any, where: str = "test") -> Expr:
@@ -84,21 +92,21 @@ def parse_expr(data: Any, where: str = "test") -> Expr:
             raise RuleSyntaxError(where, f"unknown op '{op}'; allowed: {', '.join(OPS)}")
         return Compare(str(data["fact"]), op, _parse_value(data["value"], op, where))
     if len(keys) != 1:
-        raise RuleSyntaxError(where, f"expected one of fact/all/any/not/hold, got keys {sorted(keys)}")
+        raise RuleSyntaxError(where, f"expected one of fact/all/any/agree/not/hold, got keys {sorted(keys)}")
     (key,) = keys
     body = data[key]
-    if key in ("all", "any"):
+    if key in ("all", "any", "agree"):
         if not isinstance(body, list) or not body:
             raise RuleSyntaxError(where, f"'{key}' needs a non-empty list")
         items = tuple(parse_expr(item, f"{where}.{key}[{i}]") for i, item in enumerate(body))
-        return AllOf(items) if key == "all" else AnyOf(items)
+        return {"all": AllOf, "any": AnyOf, "agree": Agree}[key](items)
     if key == "not":
         return Not(parse_expr(body, f"{where}.not"))
     if key == "hold":
         if body != "antithrombotics":
             raise RuleSyntaxError(where, "'hold' supports only 'antithrombotics'")
         return Hold("antithrombotics")
-    raise RuleSyntaxError(where, f"unknown node '{key}'; expected fact/all/any/not/hold")
+    raise RuleSyntaxError(where, f"unknown node '{key}'; expected fact/all/any/agree/not/hold")
 
 
 def _parse_value(value: Any, op: str, where: str) -> Scalar | tuple[Scalar, ...] | Param:
@@ -129,6 +137,8 @@ def dump_expr(expr: Expr) -> dict[str, Any]:
         return {"all": [dump_expr(i) for i in expr.items]}
     if isinstance(expr, AnyOf):
         return {"any": [dump_expr(i) for i in expr.items]}
+    if isinstance(expr, Agree):
+        return {"agree": [dump_expr(i) for i in expr.items]}
     if isinstance(expr, Not):
         return {"not": dump_expr(expr.item)}
     return {"hold": expr.what}
@@ -137,7 +147,7 @@ def dump_expr(expr: Expr) -> dict[str, Any]:
 def walk(expr: Expr) -> list[Expr]:
     """Every node of the tree, parents before children."""
     out: list[Expr] = [expr]
-    if isinstance(expr, (AllOf, AnyOf)):
+    if isinstance(expr, (AllOf, AnyOf, Agree)):
         for item in expr.items:
             out += walk(item)
     elif isinstance(expr, Not):

@@ -74,6 +74,8 @@ class FactSpec:
     """The concrete input fields to document when this fact is unknown."""
     unit: str | None = None
     allowed: tuple[str, ...] = ()
+    from_imaging: bool = False
+    """Read from a level's or side's imaging findings (so an unreported level leaves it unknown)."""
 
 
 def _plain(value: Any) -> Any:
@@ -213,6 +215,7 @@ def _raw_findings_facts(model: type[BaseModel], scope: Scope, skip: str) -> list
                 locate=locate,
                 unit=_unit_from(field.description),
                 allowed=allowed,
+                from_imaging=True,
             )
         )
     return specs

@@ -22,7 +22,7 @@ class Side(StrEnum):
 LEVELS: tuple[Level, ...] = tuple(Level)
 SIDES: tuple[Side, ...] = tuple(Side)
 
-_SEGMENT = re.compile(r"^\s*([LTS])(\d{1,2})\s*(?:[-/ ]?\s*([LTS])?(\d))?\s*$", re.IGNORECASE)
+_SEGMENT = re.compile(r"^\s*([LTS])(\d{1,2})\s*(?:[-/ ]?\s*([LTS])?(\d{1,2}))?\s*$", re.IGNORECASE)
 
 
 class UnsupportedLevelError(ValueError):
@@ -41,6 +41,8 @@ def parse_level(text: str) -> Level:
     if match is None:
         raise ValueError(f"'{text}' is not a spinal level; expected one of {', '.join(LEVELS)}")
     region1, num1, region2, num2 = match.groups()
+    if num2 is None and region1.upper() == "L" and len(num1) == 2:
+        num1, num2 = num1[0], num1[1]  # "L45": two lumbar vertebrae written without a separator
     upper = f"{region1.upper()}{num1}"
     if num2 is None:
         raise ValueError(f"'{text}' names a vertebra, not a level; expected one of {', '.join(LEVELS)}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 import types
 import typing
 from dataclasses import dataclass
@@ -131,7 +132,17 @@ def _describe(err: Any) -> FieldError:
         message = f"{message} (got {err.get('input')!r})"
     # Drop pydantic's union/validator suffixes from the location: the field is what matters.
     clean = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
-    return FieldError(_path(clean), message)
+    field = _path(clean)
+    if not field:
+        # Cross-field checks on the whole record start their message with the field they are about.
+        head = message.split(" ", 1)[0]
+        top = re.split(r"[.\[]", head, maxsplit=1)[0]
+        if _FIELD_PATH.fullmatch(head) and top in PatientRecord.model_fields:
+            field = head
+    return FieldError(field, message)
+
+
+_FIELD_PATH = re.compile(r"[a-z_]+(?:\[\d+\])?(?:\.[a-z_]+(?:\[\d+\])?)*")
 
 
 def _fields_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:

@@ -35,6 +35,15 @@ class Section(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _null_is_absent(cls, data: object) -> object:
+        """An explicit null (e.g. an empty YAML section header) means the same as leaving the key out."""
+        if isinstance(data, dict) and None in data.values():
+            # Unknown keys are kept so that they are still refused, null or not.
+            return {k: v for k, v in data.items() if v is not None or k not in cls.model_fields}
+        return data
+
 
 class Patient(Section):
     age_years: int | None = Field(None, ge=18, le=120, description="Age at assessment, in whole years")

@@ -12,7 +12,18 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from lss_pathway.criteria.expressions import OPS, AllOf, AnyOf, Compare, Expr, Hold, Param, dump_expr, walk
+from lss_pathway.criteria.expressions import (
+    OPS,
+    Agree,
+    AllOf,
+    AnyOf,
+    Compare,
+    Expr,
+    Hold,
+    Param,
+    dump_expr,
+    walk,
+)
 from lss_pathway.criteria.facts import FactSpec, fact_catalogue, scope_covers
 from lss_pathway.criteria.ruleset import Criterion, Phase, RuleSet
 from lss_pathway.domain.drugs import antithrombotic_agents
@@ -88,10 +99,15 @@ def _check_criterion(rules: RuleSet, criterion: Criterion) -> list[Finding]:
     for node in walk(criterion.test):
         if isinstance(node, Hold):
             continue
-        if isinstance(node, AnyOf):
+        if isinstance(node, (AnyOf, Agree)):
+            kind = "any" if isinstance(node, AnyOf) else "agree"
             for i, item in enumerate(node.items):
                 if not _satisfiable(rules, _conjuncts(item)):
-                    out.append(Finding("warning", where, f"'any' branch {i} can never be met (dead branch)"))
+                    out.append(
+                        Finding("warning", where, f"'{kind}' branch {i} can never be met (dead branch)")
+                    )
+            if isinstance(node, Agree) and len(node.items) < 2:
+                out.append(Finding("warning", where, "'agree' needs at least two measures to compare"))
             continue
         if not isinstance(node, Compare):
             continue

@@ -1,0 +1,387 @@
+"""Pathway recommendations from the textbook rule set, on hand-built records."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from lss_pathway.assess import Assessment, assess
+from lss_pathway.domain.record import PatientRecord
+from lss_pathway.domain.vocabulary import PathwayStep
+from lss_pathway.pathway.recommend import Recommendation
+
+AFTER_URGENT = "only after the urgent evaluation"
+
+
+def side(name: str, **overrides: Any) -> dict[str, Any]:
+    """A side meeting the textbook side criteria: LF >= 4 mm, no severe foraminal stenosis, laminar shelf."""
+    return {
+        "side": name,
+        "lf_thickness_mm": 5.5,
+        "foraminal_stenosis": "mild",
+        "lateral_recess_stenosis": "none",
+        "laminar_shelf": True,
+        **overrides,
+    }
+
+
+def stenotic_level(name: str = "L4-L5", **overrides: Any) -> dict[str, Any]:
+    """A level meeting the textbook level criteria: < 100 mm2 from LF hypertrophy, stable, no slip."""
+    return {
+        "level": name,
+        "canal_area_mm2": 70,
+        "dominant_cause": "lf_hypertrophy",
+        "instability": False,
+        "meyerding_grade": 0,
+        "sides": [side("left"), side("right")],
+        **overrides,
+    }
+
+
+CANDIDATE: dict[str, Any] = {
+    "assessment_date": "2026-11-01",
+    "patient": {"age_years": 72, "sex": "male"},
+    "symptoms": {
+        "leg_symptoms": True,
+        "provoked_by_walking": True,
+        "relieved_by_sitting": True,
+        "relieved_by_flexion": True,
+        "relieved_by_standing_still": False,
+    },
+    "red_flags": {
+        "saddle_anaesthesia": False,
+        "new_bladder_bowel_dysfunction": False,
+        "progressive_motor_deficit": False,
+    },
+    "exam": {
+        "neurologic_deficit": "mild",
+        "pedal_pulses": {"left": "palpable", "right": "palpable"},
+        "abi": {"left": 1.1, "right": 1.05},
+    },
+    "conservative_care": {
+        "months": 6,
+        "physical_therapy": True,
+        "home_exercise": True,
+        "analgesics": True,
+        "esi_count": 2,
+        "last_esi_date": "2026-05-01",
+        "esi_response": "partial",
+    },
+    "safety": {
+        "bleeding_disorder": False,
+        "antithrombotics": [{"agent": "clopidogrel", "can_be_held": True}],
+        "systemic_infection": False,
+        "local_infection": False,
+    },
+    "prior_procedures": [],
+    "imaging": {"modality": "MRI", "date": "2026-09-01", "levels": [stenotic_level()]},
+}
+
+
+def build(**changes: Any) -> dict[str, Any]:
+    """The candidate record with some sections updated (dicts merged one level deep)."""
+    data = copy.deepcopy(CANDIDATE)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(data.get(key), dict):
+            data[key] = {**data[key], **value}
+        else:
+            data[key] = value
+    return data
+
+
+def run(data: dict[str, Any]) -> Assessment:
+    return assess(PatientRecord.model_validate(data), "textbook")
+
+
+def steps(result: Assessment) -> list[PathwayStep]:
+    return [r.step for r in result.pathway]
+
+
+def step(result: Assessment, which: PathwayStep) -> Recommendation:
+    for rec in result.pathway:
+        if rec.step is which:
+            return rec
+    raise AssertionError(f"{which} not recommended; got {steps(result)}")
+
+
+def assert_enum_order(result: Assessment) -> None:
+    order = list(PathwayStep)
+    indices = [order.index(s) for s in steps(result)]
+    assert indices == sorted(indices)
+    assert len(set(indices)) == len(indices), "a step is recommended once"
+
+
+# --- the candidate -------------------------------------------------------------------------------------
+
+
+def test_candidate_cells_give_a_mild_step_with_levels_and_conditions() -> None:
+    result = run(build())
+    assert steps(result) == [PathwayStep.MILD]
+    mild = step(result, PathwayStep.MILD)
+    assert mild.levels == ["L4-L5 left", "L4-L5 right"]
+    reason = " ".join(mild.reasons)
+    # ASRA 2018: clopidogrel is stopped 7 days before a high-risk procedure.
+    assert "clopidogrel" in reason
+    assert "7 days" in reason
+    assert mild.title
+
+
+def test_no_conditions_when_no_antithrombotics() -> None:
+    result = run(build(safety={"antithrombotics": []}))
+    mild = step(result, PathwayStep.MILD)
+    assert mild.levels == ["L4-L5 left", "L4-L5 right"]
+    assert "conditions" not in " ".join(mild.reasons)
+
+
+def test_mild_lists_only_the_candidate_levels() -> None:
+    levels = [
+        stenotic_level("L4-L5"),
+        stenotic_level("L3-L4", canal_area_mm2=90),
+        stenotic_level("L5-S1", canal_area_mm2=120),
+    ]
+    result = run(build(imaging={"levels": levels}))
+    # L5-S1 at 120 mm2 is not stenotic, so not a candidate.
+    assert sorted(step(result, PathwayStep.MILD).levels) == [
+        "L3-L4 left",
+        "L3-L4 right",
+        "L4-L5 left",
+        "L4-L5 right",
+    ]
+
+
+# --- red flags -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"red_flags": {"saddle_anaesthesia": True}},
+        {"red_flags": {"new_bladder_bowel_dysfunction": True}},
+        {"red_flags": {"progressive_motor_deficit": True}},
+        {"exam": {"neurologic_deficit": "severe"}},
+    ],
+)
+def test_red_flag_puts_urgent_evaluation_first(change: dict[str, Any]) -> None:
+    data = build(**change, conservative_care={"months": 1, "esi_count": 0})
+    result = run(data)
+    assert steps(result)[0] is PathwayStep.URGENT_SURGICAL_EVALUATION
+    assert len(result.pathway) > 1, "elective steps are still listed"
+    for rec in result.pathway[1:]:
+        assert rec.reasons[0] == AFTER_URGENT, rec
+    urgent = result.pathway[0]
+    assert AFTER_URGENT not in urgent.reasons
+    assert PathwayStep.MILD not in steps(result)
+    assert_enum_order(result)
+
+
+def test_red_flag_comes_before_vascular_workup() -> None:
+    data = build(
+        red_flags={"saddle_anaesthesia": True},
+        symptoms={"relieved_by_standing_still": True},
+        exam={"abi": {"left": 0.6, "right": 0.6}},
+    )
+    result = run(data)
+    assert steps(result)[:2] == [PathwayStep.URGENT_SURGICAL_EVALUATION, PathwayStep.VASCULAR_WORKUP]
+    assert step(result, PathwayStep.VASCULAR_WORKUP).reasons[0] == AFTER_URGENT
+
+
+def test_no_red_flag_no_urgent_step_and_no_deferral() -> None:
+    result = run(build(conservative_care={"months": 1}))
+    assert PathwayStep.URGENT_SURGICAL_EVALUATION not in steps(result)
+    assert all(AFTER_URGENT not in rec.reasons for rec in result.pathway)
+
+
+# --- vascular --------------------------------------------------------------------------------------------
+
+
+def test_vascular_pattern_gives_vascular_workup() -> None:
+    data = build(
+        symptoms={
+            "relieved_by_sitting": None,
+            "relieved_by_flexion": None,
+            "relieved_by_standing_still": True,
+            "calf_predominant": True,
+        },
+        exam={
+            "pedal_pulses": {"left": "diminished", "right": "diminished"},
+            "abi": {"left": 0.6, "right": 0.65},
+        },
+    )
+    result = run(data)
+    assert result.differential.pattern.value == "vascular"
+    assert steps(result)[0] is PathwayStep.VASCULAR_WORKUP
+    assert any("vascular" in r for r in step(result, PathwayStep.VASCULAR_WORKUP).reasons)
+    assert PathwayStep.MILD not in steps(result)
+
+
+def test_mixed_pattern_gives_vascular_workup() -> None:
+    result = run(build(exam={"abi": {"left": 0.8, "right": 1.05}}))
+    assert result.differential.pattern.value == "mixed"
+    assert PathwayStep.VASCULAR_WORKUP in steps(result)
+
+
+# --- conservative care -----------------------------------------------------------------------------------
+
+
+def test_less_than_three_months_conservative_care() -> None:
+    # ENCORE: >= 3 months of conservative care before mild.
+    result = run(build(conservative_care={"months": 2}))
+    assert steps(result)[0] is PathwayStep.CONSERVATIVE_CARE
+    reason = " ".join(step(result, PathwayStep.CONSERVATIVE_CARE).reasons)
+    assert "2 months" in reason
+    assert "3" in reason
+
+
+def test_three_months_conservative_care_is_enough() -> None:
+    result = run(build(conservative_care={"months": 3}))
+    assert PathwayStep.CONSERVATIVE_CARE not in steps(result)
+
+
+def test_undocumented_conservative_care_is_flagged() -> None:
+    care = {"months": None, "physical_therapy": None, "home_exercise": True, "analgesics": True}
+    result = run(build(conservative_care=care))
+    reasons = step(result, PathwayStep.CONSERVATIVE_CARE).reasons
+    assert any("not documented" in r for r in reasons)
+    assert any("physical therapy" in r for r in reasons)
+
+
+def test_untried_modality_is_named() -> None:
+    result = run(build(conservative_care={"home_exercise": False}))
+    reasons = step(result, PathwayStep.CONSERVATIVE_CARE).reasons
+    assert any("home exercise" in r for r in reasons)
+    assert not any("physical therapy" in r for r in reasons)
+
+
+def test_no_esi_yet_at_a_stenotic_level_offers_esi() -> None:
+    result = run(build(conservative_care={"esi_count": 0, "last_esi_date": None, "esi_response": None}))
+    assert PathwayStep.EPIDURAL_STEROID_INJECTION in steps(result)
+    assert PathwayStep.MILD in steps(result)
+
+
+# --- routing away from mild ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "slip",
+    [
+        {"meyerding_grade": 2},
+        {"meyerding_grade": None, "slip_percent": 40},
+        {"meyerding_grade": 2, "slip_percent": 40},
+    ],
+    ids=["grade-only", "percent-only", "grade-and-percent"],
+)
+def test_grade_ii_slip_at_a_stenotic_level_routes_to_fusion(slip: dict[str, Any]) -> None:
+    # Chapter: Meyerding grade II or higher (> 25 % slip) is outside the mild indication.
+    result = run(build(imaging={"levels": [stenotic_level(**slip)]}))
+    fusion = step(result, PathwayStep.DECOMPRESSION_WITH_FUSION)
+    assert any(lv.startswith("L4-L5") for lv in fusion.levels)
+    assert PathwayStep.MILD not in steps(result)
+
+
+def test_reported_instability_at_a_stenotic_level_routes_to_fusion() -> None:
+    result = run(build(imaging={"levels": [stenotic_level(instability=True)]}))
+    fusion = step(result, PathwayStep.DECOMPRESSION_WITH_FUSION)
+    assert any(lv.startswith("L4-L5") for lv in fusion.levels)
+
+
+def test_measured_instability_routes_to_fusion() -> None:
+    # Hayes 1989: >= 4 mm dynamic translation is instability.
+    level = stenotic_level(instability=None, translation_mm=5, angulation_deg=4)
+    result = run(build(imaging={"levels": [level]}))
+    assert PathwayStep.DECOMPRESSION_WITH_FUSION in steps(result)
+
+
+def test_grade_ii_slip_at_a_non_stenotic_level_does_not_route() -> None:
+    levels = [
+        stenotic_level(),
+        stenotic_level("L5-S1", canal_area_mm2=130, meyerding_grade=2, slip_percent=40),
+    ]
+    result = run(build(imaging={"levels": levels}))
+    assert PathwayStep.DECOMPRESSION_WITH_FUSION not in steps(result)
+    assert step(result, PathwayStep.MILD).levels == ["L4-L5 left", "L4-L5 right"]
+
+
+def test_severe_foraminal_stenosis_on_one_side_routes_that_side_to_open_decompression() -> None:
+    level = stenotic_level(sides=[side("left"), side("right", foraminal_stenosis="severe")])
+    result = run(build(imaging={"levels": [level]}))
+    assert step(result, PathwayStep.OPEN_DECOMPRESSION).levels == ["L4-L5 right"]
+    assert step(result, PathwayStep.MILD).levels == ["L4-L5 left"]
+
+
+def test_severe_lateral_recess_stenosis_routes_to_open_decompression() -> None:
+    level = stenotic_level(sides=[side("left", lateral_recess_stenosis="severe"), side("right")])
+    result = run(build(imaging={"levels": [level]}))
+    assert step(result, PathwayStep.OPEN_DECOMPRESSION).levels == ["L4-L5 left"]
+
+
+def test_undetermined_stenotic_cells_ask_for_missing_facts() -> None:
+    level = stenotic_level(sides=[side("left", laminar_shelf=None), side("right")])
+    result = run(build(imaging={"levels": [level]}))
+    mild = step(result, PathwayStep.MILD)
+    assert mild.levels == ["L4-L5 right"]
+    assert any("undetermined" in r and "L4-L5 left" in r for r in mild.reasons)
+
+
+# --- ordering --------------------------------------------------------------------------------------------
+
+
+def test_steps_follow_the_pathway_order_least_to_most_invasive() -> None:
+    levels = [
+        # candidate on the left, severe foraminal stenosis on the right -> mild + open decompression
+        stenotic_level(sides=[side("left"), side("right", foraminal_stenosis="severe")]),
+        # stenosis mainly from disc -> indirect decompression (interspinous spacer) per the rule set
+        stenotic_level("L3-L4", canal_area_mm2=85, dominant_cause="disc"),
+        # grade II slip, both measures documented -> decompression with fusion
+        stenotic_level("L5-S1", canal_area_mm2=90, meyerding_grade=2, slip_percent=40),
+    ]
+    data = build(conservative_care={"months": 2, "esi_count": 0}, imaging={"levels": levels})
+    result = run(data)
+    assert steps(result) == [
+        PathwayStep.CONSERVATIVE_CARE,
+        PathwayStep.EPIDURAL_STEROID_INJECTION,
+        PathwayStep.MILD,
+        PathwayStep.INTERSPINOUS_SPACER,
+        PathwayStep.OPEN_DECOMPRESSION,
+        PathwayStep.DECOMPRESSION_WITH_FUSION,
+    ]
+    assert_enum_order(result)
+
+
+def test_urgent_and_vascular_precede_elective_steps() -> None:
+    data = build(
+        red_flags={"progressive_motor_deficit": True},
+        symptoms={"relieved_by_standing_still": True},
+        conservative_care={"months": 1, "esi_count": 0},
+        imaging={
+            "levels": [stenotic_level(sides=[side("left"), side("right", foraminal_stenosis="severe")])]
+        },
+    )
+    result = run(data)
+    assert steps(result)[:3] == [
+        PathwayStep.URGENT_SURGICAL_EVALUATION,
+        PathwayStep.VASCULAR_WORKUP,
+        PathwayStep.CONSERVATIVE_CARE,
+    ]
+    assert_enum_order(result)
+
+
+def test_pathway_enum_order_is_least_to_most_invasive() -> None:
+    assert [s.value for s in PathwayStep] == [
+        "urgent_surgical_evaluation",
+        "vascular_workup",
+        "conservative_care",
+        "epidural_steroid_injection",
+        "mild",
+        "interspinous_spacer",
+        "open_decompression",
+        "decompression_with_fusion",
+    ]
+
+
+def test_every_step_has_a_title_and_a_reason() -> None:
+    data = build(red_flags={"saddle_anaesthesia": True}, conservative_care={"months": None})
+    for rec in run(data).pathway:
+        assert rec.title
+        assert rec.reasons
