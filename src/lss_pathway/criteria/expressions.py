@@ -99,7 +99,9 @@ def parse_expr(data: Any, where: str = "test") -> Expr:
         if not isinstance(body, list) or not body:
             raise RuleSyntaxError(where, f"'{key}' needs a non-empty list")
         items = tuple(parse_expr(item, f"{where}.{key}[{i}]") for i, item in enumerate(body))
-        return {"all": AllOf, "any": AnyOf, "agree": Agree}[key](items)
+        if key == "all":
+            return AllOf(items)
+        return AnyOf(items) if key == "any" else Agree(items)
     if key == "not":
         return Not(parse_expr(body, f"{where}.not"))
     if key == "hold":
