@@ -16,7 +16,7 @@ run: $(STAMP)
 	$(BIN)/lss summary examples
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

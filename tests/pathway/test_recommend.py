@@ -34,6 +34,8 @@ def stenotic_level(name: str = "L4-L5", **overrides: Any) -> dict[str, Any]:
         "canal_area_mm2": 70,
         "dominant_cause": "lf_hypertrophy",
         "instability": False,
+        "translation_mm": 1.0,
+        "angulation_deg": 3.0,
         "meyerding_grade": 0,
         "sides": [side("left"), side("right")],
         **overrides,

@@ -8,6 +8,7 @@ linter checks rule sets against this catalogue, and explanations name facts by t
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import types
 import typing
@@ -221,6 +222,12 @@ def _raw_findings_facts(model: type[BaseModel], scope: Scope, skip: str) -> list
     return specs
 
 
+# Facts the record validator keeps consistent with one another (see LevelFindings._slip_consistent).
+# Only these may be combined with 'agree': for other facts a disagreement would be possible, and then
+# learning a fact could turn a met criterion into an unknown one.
+CONSISTENT_GROUPS: tuple[frozenset[str], ...] = (frozenset({"level.meyerding_grade", "level.slip_percent"}),)
+
+
 # --- derived facts -------------------------------------------------------------------------------------
 
 
@@ -233,10 +240,21 @@ def _age(ctx: Context) -> int | None:
     return None
 
 
+def _add_months(day: dt.date, months: int) -> dt.date:
+    year, month = divmod(day.month - 1 + months, 12)
+    year += day.year
+    return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
 def _months_between(start: dt.date | None, end: dt.date) -> float | None:
+    """Calendar months, so that a study exactly 12 months old is 12.0 whatever the leap years."""
     if start is None:
         return None
-    return round((end - start).days / (365.25 / 12), 2)
+    whole = (end.year - start.year) * 12 + end.month - start.month
+    if _add_months(start, whole) > end:
+        whole -= 1
+    anchor, following = _add_months(start, whole), _add_months(start, whole + 1)
+    return round(whole + (end - anchor).days / (following - anchor).days, 2)
 
 
 def _weeks_since_esi(ctx: Context) -> float | None:

@@ -24,7 +24,7 @@ from lss_pathway.criteria.expressions import (
     dump_expr,
     walk,
 )
-from lss_pathway.criteria.facts import FactSpec, fact_catalogue, scope_covers
+from lss_pathway.criteria.facts import CONSISTENT_GROUPS, FactSpec, fact_catalogue, scope_covers
 from lss_pathway.criteria.ruleset import Criterion, Phase, RuleSet
 from lss_pathway.domain.drugs import antithrombotic_agents
 from lss_pathway.rulesets.registry import RuleSetError, resolve
@@ -106,8 +106,8 @@ def _check_criterion(rules: RuleSet, criterion: Criterion) -> list[Finding]:
                     out.append(
                         Finding("warning", where, f"'{kind}' branch {i} can never be met (dead branch)")
                     )
-            if isinstance(node, Agree) and len(node.items) < 2:
-                out.append(Finding("warning", where, "'agree' needs at least two measures to compare"))
+            if isinstance(node, Agree):
+                out += _check_agree(node, where)
             continue
         if not isinstance(node, Compare):
             continue
@@ -128,6 +128,23 @@ def _check_criterion(rules: RuleSet, criterion: Criterion) -> list[Finding]:
     if not _satisfiable(rules, _conjuncts(criterion.test)):
         out.append(Finding("error", where, "contradictory: this test can never be met"))
     return out
+
+
+def _check_agree(node: Agree, where: str) -> list[Finding]:
+    facts = {n.fact for n in walk(node) if isinstance(n, Compare)}
+    if len(node.items) < 2:
+        return [Finding("warning", where, "'agree' needs at least two measures to compare")]
+    if not any(facts <= group for group in CONSISTENT_GROUPS):
+        allowed = "; ".join(", ".join(sorted(g)) for g in CONSISTENT_GROUPS)
+        return [
+            Finding(
+                "error",
+                where,
+                f"'agree' over {', '.join(sorted(facts))}: only facts the record keeps "
+                f"consistent may be combined this way ({allowed}); use 'any' or 'all'",
+            )
+        ]
+    return []
 
 
 def _hint(name: str) -> str:
@@ -239,6 +256,9 @@ def _fact_satisfiable(constraints: list[tuple[str, Any]]) -> bool:
     allowed: set[Any] | None = None
     excluded: set[Any] = set()
     for op, value in constraints:
+        is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if op in ("lt", "le", "gt", "ge") and not is_number:
+            continue  # reported by _type_problems; a non-number cannot bound a numeric range
         if op in ("eq", "in"):
             values = set(value) if isinstance(value, tuple) else {value}
             allowed = values if allowed is None else allowed & values

@@ -1,0 +1,174 @@
+"""Dependency direction: the core imports nothing from the edges and no I/O or UI libraries.
+
+Checked statically, by parsing every core module's source, so that an import hidden in a rarely-run
+branch is caught too; and once at run time as a cross-check.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import lss_pathway
+
+PACKAGE = Path(lss_pathway.__file__).parent
+CORE_PACKAGES = ("domain", "criteria", "rulesets", "clinical", "pathway")
+CORE_MODULES = ("assess", "__init__")
+EDGES = (
+    "lss_pathway.cli",
+    "lss_pathway.report",
+    "lss_pathway.fhir",
+    "lss_pathway.api",
+    "lss_pathway.registry",
+    "lss_pathway.screening",
+    "lss_pathway.nlp",
+    "lss_pathway.imaging",
+)
+FORBIDDEN = ("typer", "rich", "fastapi", "requests", "httpx", "socket", "urllib.request")
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def core_files() -> list[Path]:
+    files = [PACKAGE / f"{name}.py" for name in CORE_MODULES]
+    for package in CORE_PACKAGES:
+        files += sorted((PACKAGE / package).rglob("*.py"))
+    return files
+
+
+def imported_names(source: str, module: str, is_package: bool = False) -> set[str]:
+    """Every module a source file may import, absolute, including ``from X import name`` as ``X.name``."""
+    tree = ast.parse(source)
+    package = module if is_package else module.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base_parts = package.split(".")
+                base_parts = base_parts[: len(base_parts) - (node.level - 1)]
+                base = ".".join(base_parts)
+                target = f"{base}.{node.module}" if node.module else base
+            else:
+                target = node.module or ""
+            found.add(target)
+            found.update(f"{target}.{alias.name}" for alias in node.names if alias.name != "*")
+        elif isinstance(node, ast.Call):
+            func = node.func
+            name = (
+                func.attr
+                if isinstance(func, ast.Attribute)
+                else func.id
+                if isinstance(func, ast.Name)
+                else ""
+            )
+            if name in ("import_module", "__import__") and node.args:
+                first = node.args[0]
+                if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                    found.add(first.value)
+    return found
+
+
+def matches(name: str, prefixes: tuple[str, ...]) -> list[str]:
+    return [p for p in prefixes if name == p or name.startswith(p + ".")]
+
+
+def _imports(path: Path) -> set[str]:
+    return imported_names(path.read_text(encoding="utf-8"), module_name(path), path.name == "__init__.py")
+
+
+# --- the checker itself ----------------------------------------------------------------------------------
+
+
+def test_core_files_are_found() -> None:
+    names = {module_name(p) for p in core_files()}
+    assert {
+        "lss_pathway",
+        "lss_pathway.assess",
+        "lss_pathway.domain.record",
+        "lss_pathway.criteria.evaluate",
+        "lss_pathway.rulesets.registry",
+        "lss_pathway.clinical.red_flags",
+        "lss_pathway.pathway.recommend",
+    } <= names
+    assert all(p.exists() for p in core_files())
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("import lss_pathway.cli", "lss_pathway.cli"),
+        ("from lss_pathway import cli", "lss_pathway.cli"),
+        ("from lss_pathway.report.text import render", "lss_pathway.report"),
+        ("from ...report import render", "lss_pathway.report"),
+        ("from ... import cli", "lss_pathway.cli"),
+        ("from .. import cli", "lss_pathway.criteria.cli"),
+        ("import importlib\nimportlib.import_module('lss_pathway.fhir.bundle')", "lss_pathway.fhir"),
+        ("def f():\n    from lss_pathway.api import app\n", "lss_pathway.api"),
+    ],
+)
+def test_checker_sees_edge_imports(source: str, expected: str) -> None:
+    names = imported_names(source, "lss_pathway.criteria.sub.mod")
+    assert any(matches(n, (expected,)) for n in names), names
+
+
+def test_checker_does_not_confuse_rulesets_registry_with_the_registry_edge() -> None:
+    names = imported_names("from lss_pathway.rulesets.registry import load_ruleset", "lss_pathway.assess")
+    assert not any(matches(n, EDGES) for n in names)
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("import typer", "typer"),
+        ("from rich.console import Console", "rich"),
+        ("import urllib.request", "urllib.request"),
+        ("from urllib import request", "urllib.request"),
+        ("from urllib.request import urlopen", "urllib.request"),
+        ("import socket", "socket"),
+        ("import httpx as h", "httpx"),
+    ],
+)
+def test_checker_sees_forbidden_libraries(source: str, expected: str) -> None:
+    assert any(matches(n, (expected,)) for n in imported_names(source, "lss_pathway.x"))
+
+
+def test_urllib_parse_is_not_urllib_request() -> None:
+    assert not any(matches(n, FORBIDDEN) for n in imported_names("import urllib.parse", "lss_pathway.x"))
+
+
+# --- the rules ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", core_files(), ids=module_name)
+def test_core_module_imports_no_edge(path: Path) -> None:
+    bad = sorted(n for n in _imports(path) if matches(n, EDGES))
+    assert bad == [], f"{module_name(path)} imports edge modules: {bad}"
+
+
+@pytest.mark.parametrize("path", core_files(), ids=module_name)
+def test_core_module_imports_no_ui_or_network_library(path: Path) -> None:
+    bad = sorted(n for n in _imports(path) if matches(n, FORBIDDEN))
+    assert bad == [], f"{module_name(path)} imports {bad}"
+
+
+def test_importing_the_core_loads_no_edge_or_forbidden_module() -> None:
+    code = (
+        "import sys, lss_pathway.assess, lss_pathway.rulesets.lint\n"
+        "import lss_pathway.domain.parsing\n"
+        "print('\\n'.join(sorted(sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    loaded = out.split()
+    bad = sorted(n for n in loaded if matches(n, EDGES) or matches(n, ("typer", "rich", "fastapi", "httpx")))
+    assert bad == []

@@ -1,0 +1,796 @@
+"""Clinical safety invariants (DESIGN section 5), held by property-based tests for every packaged rule set.
+
+a. Unknown never yields candidate: the all-unknown record has no candidate cell, and blanking any one
+   fact never turns a non-candidate cell into a candidate.
+b. Monotonicity: revealing facts only moves an undetermined cell to a verdict, never one verdict to another.
+c. Any contraindication blocks the cells it applies to.
+d. Red flags are always surfaced first, and a red flag that was never screened is reported as unknown.
+
+Records are plain dicts validated into ``PatientRecord``. Half of them are "near eligible" (every fact
+drawn from values that meet every criterion, then a few facts perturbed or left unknown) so that
+candidate cells are common and the invariants are tested where they matter; the other half are random.
+Intra-procedure facts (the epidurogram) are never blanked in (a) and (b): by design an unknown epidurogram
+is a pending confirmation, not an unknown that blocks a pre-procedure candidacy.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from lss_pathway.assess import assess
+from lss_pathway.criteria.candidacy import Verdict, assess_candidacy
+from lss_pathway.criteria.logic import Tri
+from lss_pathway.criteria.ruleset import RuleSet
+from lss_pathway.domain.anatomy import LEVELS, SIDES, Level, Side
+from lss_pathway.domain.drugs import antithrombotic_agents
+from lss_pathway.domain.record import PatientRecord
+from lss_pathway.domain.vocabulary import PathwayStep
+from lss_pathway.rulesets.registry import load_ruleset
+
+ON = dt.date(2026, 11, 1)
+RULESETS: tuple[RuleSet, ...] = tuple(
+    load_ruleset(ref) for ref in ("textbook", "mild-trial", "cms-ncd-150.13")
+)
+AGENTS: list[str] = sorted(antithrombotic_agents())
+LEVEL_NAMES = [lv.value for lv in LEVELS]
+SIDE_NAMES = [sd.value for sd in SIDES]
+GRADES = ["none", "mild", "moderate", "severe"]
+ALL_CELLS = frozenset((lv, sd) for lv in LEVELS for sd in SIDES)
+
+SETTINGS = settings(
+    max_examples=50,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+MORE = settings(SETTINGS, max_examples=150)
+
+Cell = tuple[Level, Side]
+Strategy = st.SearchStrategy[Any]
+
+
+# --- value strategies --------------------------------------------------------------------------------------
+
+
+def num(
+    lo: float, hi: float, *edges: float, exclude_min: bool = False, exclude_max: bool = False
+) -> Strategy:
+    """Floats in [lo, hi], with the rule sets' thresholds drawn often so that boundaries are exercised."""
+    body = st.floats(lo, hi, allow_nan=False, exclude_min=exclude_min, exclude_max=exclude_max)
+    inside = [
+        e
+        for e in edges
+        if (lo < e or (lo == e and not exclude_min)) and (e < hi or (e == hi and not exclude_max))
+    ]
+    return st.one_of(st.sampled_from(inside), body) if inside else body
+
+
+def dates(lo: dt.date, hi: dt.date = ON) -> Strategy:
+    return st.dates(lo, hi).map(dt.date.isoformat)
+
+
+BOOL = st.booleans()
+TRUE, FALSE = st.just(True), st.just(False)
+
+# (good, any): "good" meets every criterion of every packaged rule set; "any" is any valid value.
+PATIENT_FACTS: dict[tuple[str, ...], tuple[Strategy, Strategy]] = {
+    ("patient", "age_years"): (st.integers(65, 120), st.integers(18, 120)),
+    ("patient", "sex"): (st.sampled_from(["female", "male", "other"]),) * 2,
+    ("symptoms", "leg_symptoms"): (TRUE, BOOL),
+    ("symptoms", "bilateral"): (BOOL, BOOL),
+    ("symptoms", "leg_pain_exceeds_back_pain"): (BOOL, BOOL),
+    ("symptoms", "provoked_by_walking"): (TRUE, BOOL),
+    ("symptoms", "provoked_by_standing"): (BOOL, BOOL),
+    ("symptoms", "relieved_by_sitting"): (TRUE, BOOL),
+    ("symptoms", "relieved_by_flexion"): (BOOL, BOOL),
+    ("symptoms", "tolerates_cycling"): (BOOL, BOOL),
+    ("symptoms", "relieved_by_standing_still"): (FALSE, BOOL),
+    ("symptoms", "calf_predominant"): (FALSE, BOOL),
+    ("symptoms", "duration_months"): (num(3, 600, 3), num(0, 600, 3)),
+    ("symptoms", "walking_tolerance_m"): (num(3.05, 100_000, 3.05), num(0, 100_000, 3.05)),
+    ("red_flags", "saddle_anaesthesia"): (FALSE, BOOL),
+    ("red_flags", "new_bladder_bowel_dysfunction"): (FALSE, BOOL),
+    ("red_flags", "progressive_motor_deficit"): (FALSE, BOOL),
+    ("exam", "neurologic_deficit"): (st.sampled_from(GRADES[:3]), st.sampled_from(GRADES)),
+    ("exam", "pedal_pulses", "left"): (
+        st.just("palpable"),
+        st.sampled_from(["palpable", "diminished", "absent"]),
+    ),
+    ("exam", "pedal_pulses", "right"): (
+        st.just("palpable"),
+        st.sampled_from(["palpable", "diminished", "absent"]),
+    ),
+    ("exam", "abi", "left"): (num(0, 3, 0.9, 0.91, 1.4, 1.41),) * 2,
+    ("exam", "abi", "right"): (num(0, 3, 0.9, 0.91, 1.4, 1.41),) * 2,
+    ("exam", "tbi", "left"): (num(0, 3, 0.7, 0.71),) * 2,
+    ("exam", "tbi", "right"): (num(0, 3, 0.7, 0.71),) * 2,
+    ("conservative_care", "months"): (num(3, 600, 3), num(0, 600, 3)),
+    ("conservative_care", "physical_therapy"): (TRUE, BOOL),
+    ("conservative_care", "home_exercise"): (TRUE, BOOL),
+    ("conservative_care", "analgesics"): (TRUE, BOOL),
+    ("conservative_care", "esi_count"): (st.just(0), st.integers(0, 100)),
+    ("conservative_care", "last_esi_date"): (
+        dates(dt.date(2015, 1, 1), ON - dt.timedelta(weeks=8)),
+        dates(dt.date(2015, 1, 1)),
+    ),
+    ("conservative_care", "esi_response"): (st.sampled_from(["none", "partial", "good"]),) * 2,
+    ("safety", "bleeding_disorder"): (FALSE, BOOL),
+    ("safety", "systemic_infection"): (FALSE, BOOL),
+    ("safety", "local_infection"): (FALSE, BOOL),
+    ("safety", "antithrombotics"): (
+        st.lists(st.sampled_from(AGENTS), unique=True, max_size=2).flatmap(
+            lambda agents: st.tuples(
+                *[
+                    st.fixed_dictionaries(
+                        {"agent": st.just(a), "can_be_held": TRUE},
+                        optional={"days_held": num(0, 365, 5)},
+                    )
+                    for a in agents
+                ]
+            ).map(list)
+        ),
+        st.lists(st.sampled_from(AGENTS), unique=True, max_size=3).flatmap(
+            lambda agents: st.tuples(
+                *[
+                    st.fixed_dictionaries(
+                        {"agent": st.just(a), "can_be_held": st.none() | BOOL},
+                        optional={"days_held": num(0, 365, 5)},
+                    )
+                    for a in agents
+                ]
+            ).map(list)
+        ),
+    ),
+    ("prior_procedures",): (
+        st.just([]),
+        st.lists(
+            st.fixed_dictionaries(
+                {
+                    "type": st.sampled_from(
+                        [
+                            "laminectomy",
+                            "laminotomy",
+                            "fusion",
+                            "interspinous_spacer",
+                            "mild",
+                            "discectomy",
+                            "other",
+                        ]
+                    ),
+                    "levels": st.none()
+                    | st.lists(st.sampled_from(LEVEL_NAMES), unique=True, min_size=1, max_size=2),
+                },
+                optional={"date": dates(dt.date(1990, 1, 1))},
+            ),
+            max_size=2,
+        ),
+    ),
+    ("imaging", "modality"): (st.sampled_from(["MRI", "CT", "CT_myelogram"]),) * 2,
+    ("imaging", "date"): (dates(dt.date(2025, 11, 15)), dates(dt.date(2015, 1, 1))),
+    ("baseline", "odi_percent"): (num(31, 100, 31), num(0, 100, 31)),
+    ("baseline", "nprs"): (num(5, 10, 5), num(0, 10, 5)),
+    ("coverage", "medicare_beneficiary"): (TRUE, BOOL),
+    ("coverage", "ced_study_enrolled"): (TRUE, BOOL),
+}
+
+_PERCENT_BY_GRADE = {
+    0: st.just(0.0),
+    1: st.floats(0, 25, exclude_min=True),
+    2: st.floats(25, 50, exclude_min=True),
+    3: st.floats(50, 75, exclude_min=True),
+    4: st.floats(75, 100, exclude_min=True),
+    5: st.floats(100, 150, exclude_min=True),
+}
+
+
+@st.composite
+def slip(draw: st.DrawFn, good: bool) -> dict[str, Any]:
+    """Meyerding grade and slip percent, consistent with each other as the record requires."""
+    grade = draw(st.sampled_from([0, 1]) if good else st.none() | st.integers(0, 5))
+    if grade is None:
+        percent = draw(st.none() | st.floats(0, 150))
+    else:
+        percent = draw(st.none() | _PERCENT_BY_GRADE[grade])
+    return {"meyerding_grade": grade, "slip_percent": percent}
+
+
+LEVEL_FACTS: dict[str, tuple[Strategy, Strategy]] = {
+    "canal_area_mm2": (num(1, 100, 99.9, exclude_max=True), num(0, 400, 99.9, 100, exclude_min=True)),
+    "ap_diameter_mm": (num(0, 40, exclude_min=True),) * 2,
+    "central_stenosis": (st.sampled_from(GRADES[2:]), st.sampled_from(GRADES)),
+    "schizas": (
+        st.sampled_from(["B", "C", "D"]),
+        st.sampled_from(["A", "A1", "A2", "A3", "A4", "B", "C", "D"]),
+    ),
+    "dominant_cause": (
+        st.sampled_from(["lf_hypertrophy", "mixed"]),
+        st.sampled_from(["lf_hypertrophy", "disc", "facet", "osteophyte", "mixed"]),
+    ),
+    "slip_mm": (num(0, 5, 5), num(0, 60, 5)),
+    "instability": (FALSE, BOOL),
+    "translation_mm": (num(0, 4, exclude_max=True), num(0, 30, 4)),
+    "angulation_deg": (num(0, 10, exclude_max=True), num(0, 45, 10)),
+}
+SLIP_KEY = "_slip"
+
+SIDE_FACTS: dict[str, tuple[Strategy, Strategy]] = {
+    "lf_thickness_mm": (num(4, 15, 4), num(0, 15, 2.5, 4, exclude_min=True)),
+    "lf_hypertrophy": (TRUE, BOOL),
+    "foraminal_stenosis": (st.sampled_from(GRADES[:3]), st.sampled_from(GRADES)),
+    "lateral_recess_stenosis": (st.sampled_from(GRADES[:3]), st.sampled_from(GRADES)),
+    "laminar_shelf": (TRUE, BOOL),
+}
+
+
+def _set(data: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    for key in path[:-1]:
+        data = data.setdefault(key, {})
+    data[path[-1]] = value
+
+
+@st.composite
+def records(draw: st.DrawFn, eligible: bool | None = None) -> dict[str, Any]:
+    """A record as a plain dict; ``eligible`` records start from all-good values and perturb a few facts."""
+    if eligible is None:
+        eligible = draw(st.booleans())
+
+    def perturbed(keys: list[Any], at_most: int) -> set[Any]:
+        if not eligible:
+            return set(keys)
+        return set(draw(st.lists(st.sampled_from(keys), unique=True, max_size=at_most)))
+
+    def value(strategies: tuple[Strategy, Strategy], is_perturbed: bool) -> Any:
+        good, anything = strategies
+        return draw(st.none() | anything) if is_perturbed else draw(good)
+
+    data: dict[str, Any] = {"assessment_date": ON.isoformat()}
+    patient_keys = list(PATIENT_FACTS)
+    changed = perturbed(patient_keys, 2)
+    for path in patient_keys:
+        _set(data, path, value(PATIENT_FACTS[path], path in changed))
+
+    levels = []
+    chosen = draw(
+        st.lists(st.sampled_from(LEVEL_NAMES), unique=True, min_size=1 if eligible else 0, max_size=5)
+    )
+    for level in chosen:
+        level_keys = [*LEVEL_FACTS, SLIP_KEY]
+        changed = perturbed(level_keys, 1)
+        entry: dict[str, Any] = {"level": level}
+        for key in LEVEL_FACTS:
+            entry[key] = value(LEVEL_FACTS[key], key in changed)
+        entry.update(draw(slip(good=SLIP_KEY not in changed)))
+        sides = []
+        for side in draw(
+            st.lists(st.sampled_from(SIDE_NAMES), unique=True, min_size=2 if eligible else 0, max_size=2)
+        ):
+            changed = perturbed(list(SIDE_FACTS), 1)
+            side_entry: dict[str, Any] = {"side": side}
+            for key in SIDE_FACTS:
+                side_entry[key] = value(SIDE_FACTS[key], key in changed)
+            sides.append(side_entry)
+        entry["sides"] = sides
+        levels.append(entry)
+    data["imaging"]["levels"] = levels
+
+    cells = draw(
+        st.lists(
+            st.tuples(st.sampled_from(LEVEL_NAMES), st.sampled_from(SIDE_NAMES)), unique=True, max_size=3
+        )
+    )
+    appreciated = TRUE if eligible else st.none() | BOOL
+    data["procedure"] = {
+        "epidurogram": [{"level": lv, "side": sd, "appreciated": draw(appreciated)} for lv, sd in cells]
+    }
+    return data
+
+
+def validated(data: dict[str, Any]) -> PatientRecord:
+    return PatientRecord.model_validate(data)
+
+
+# --- blanking facts ---------------------------------------------------------------------------------------
+
+_REMOVED = object()
+_IDENTITY = {"level", "side", "agent", "type"}
+_SECTIONS = (
+    "patient",
+    "symptoms",
+    "red_flags",
+    "exam",
+    "conservative_care",
+    "safety",
+    "imaging",
+    "baseline",
+    "coverage",
+)
+
+Path = tuple[Any, ...]
+
+
+def fact_paths(data: dict[str, Any]) -> list[Path]:
+    """Every known pre-procedure fact, as a path into the dict: a leaf, a whole list, a level or a side."""
+    out: list[Path] = []
+
+    def leaves(node: Any, path: Path) -> None:
+        if isinstance(node, dict):
+            for key, child in node.items():
+                if key in _IDENTITY:
+                    continue
+                leaves(child, (*path, key))
+        elif isinstance(node, list):
+            out.append(path)  # the whole list becomes unknown (None) or, for levels and sides, unreported
+            for i, child in enumerate(node):
+                if isinstance(child, dict):
+                    if path[-1] in ("levels", "sides"):
+                        out.append((*path, i))  # an imaging level or side becomes unreported
+                    leaves(child, (*path, i))
+        elif node is not None:
+            out.append(path)
+
+    for section in _SECTIONS:
+        if section in data:
+            leaves(data[section], (section,))
+    if data.get("prior_procedures") is not None:
+        leaves(data["prior_procedures"], ("prior_procedures",))
+    # Lists that are not optional in the record cannot be "unknown"; their elements are.
+    return [p for p in out if p != ("imaging", "levels") and p[-1] != "sides"]
+
+
+def blank(data: dict[str, Any], paths: list[Path]) -> dict[str, Any]:
+    out = copy.deepcopy(data)
+    for path in paths:
+        parent: Any = out
+        try:
+            for key in path[:-1]:
+                parent = parent[key]
+        except (KeyError, IndexError, TypeError):
+            continue  # inside something already removed
+        if parent is _REMOVED or parent is None:
+            continue
+        last = path[-1]
+        if isinstance(last, int):
+            parent[last] = _REMOVED
+        else:
+            parent[last] = None
+
+    def clean(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: clean(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [clean(v) for v in node if v is not _REMOVED]
+        return node
+
+    cleaned: dict[str, Any] = clean(out)
+    return cleaned
+
+
+def test_blanking_helpers() -> None:
+    data: dict[str, Any] = {
+        "assessment_date": ON.isoformat(),
+        "safety": {"antithrombotics": [{"agent": "warfarin", "can_be_held": True}]},
+        "prior_procedures": [{"type": "fusion", "levels": ["L4-L5"]}],
+        "imaging": {
+            "levels": [
+                {"level": "L4-L5", "instability": False, "sides": [{"side": "left", "laminar_shelf": True}]}
+            ]
+        },
+    }
+    paths = fact_paths(data)
+    assert ("safety", "antithrombotics") in paths
+    assert ("safety", "antithrombotics", 0, "can_be_held") in paths
+    assert ("prior_procedures",) in paths
+    assert ("prior_procedures", 0, "levels") in paths
+    assert ("imaging", "levels", 0) in paths
+    assert ("imaging", "levels", 0, "sides", 0) in paths
+    assert ("imaging", "levels", 0, "sides", 0, "laminar_shelf") in paths
+    assert ("imaging", "levels") not in paths
+    assert blank(data, [("imaging", "levels", 0, "sides", 0)])["imaging"]["levels"][0]["sides"] == []
+    assert blank(data, [("prior_procedures",)])["prior_procedures"] is None
+    validated(blank(data, paths))  # blanking everything still gives a valid record
+    assert data["imaging"]["levels"][0]["sides"]  # the original is untouched
+
+
+# --- verdicts ---------------------------------------------------------------------------------------------
+
+
+def verdicts(record: PatientRecord, rules: RuleSet) -> dict[Cell, Verdict]:
+    return {(c.level, c.side): c.verdict for c in assess_candidacy(record, rules).cells}
+
+
+def candidates(record: PatientRecord, rules: RuleSet) -> set[Cell]:
+    return {cell for cell, v in verdicts(record, rules).items() if v is Verdict.CANDIDATE}
+
+
+# A hand-written record that is a candidate at L3-L4 and L4-L5, both sides, under every packaged rule set.
+ELIGIBLE: dict[str, Any] = {
+    "assessment_date": ON.isoformat(),
+    "patient": {"age_years": 72},
+    "symptoms": {
+        "leg_symptoms": True,
+        "provoked_by_walking": True,
+        "relieved_by_sitting": True,
+        "relieved_by_standing_still": False,
+        "duration_months": 12,
+        "walking_tolerance_m": 200,
+    },
+    "red_flags": {
+        "saddle_anaesthesia": False,
+        "new_bladder_bowel_dysfunction": False,
+        "progressive_motor_deficit": False,
+    },
+    "exam": {"neurologic_deficit": "none", "pedal_pulses": {"left": "palpable", "right": "palpable"}},
+    "conservative_care": {
+        "months": 6,
+        "physical_therapy": True,
+        "home_exercise": True,
+        "analgesics": True,
+        "esi_count": 0,
+    },
+    "safety": {
+        "bleeding_disorder": False,
+        "antithrombotics": [],
+        "systemic_infection": False,
+        "local_infection": False,
+    },
+    "prior_procedures": [],
+    "imaging": {
+        "modality": "MRI",
+        "date": "2026-09-01",
+        "levels": [
+            {
+                "level": level,
+                "canal_area_mm2": 70,
+                "dominant_cause": "lf_hypertrophy",
+                "meyerding_grade": 0,
+                "slip_mm": 0,
+                "instability": False,
+                "translation_mm": 1.0,
+                "angulation_deg": 3.0,
+                "sides": [
+                    {
+                        "side": side,
+                        "lf_thickness_mm": 5.5,
+                        "lf_hypertrophy": True,
+                        "foraminal_stenosis": "mild",
+                        "lateral_recess_stenosis": "mild",
+                        "laminar_shelf": True,
+                    }
+                    for side in SIDE_NAMES
+                ],
+            }
+            for level in ("L3-L4", "L4-L5")
+        ],
+    },
+    "baseline": {"odi_percent": 40, "nprs": 7},
+    "coverage": {"medicare_beneficiary": True, "ced_study_enrolled": True},
+}
+ELIGIBLE_CELLS = frozenset((Level(lv), sd) for lv in ("L3-L4", "L4-L5") for sd in SIDES)
+
+
+@pytest.mark.parametrize("rules", RULESETS, ids=lambda r: r.ref)
+def test_eligible_record_is_a_candidate_where_expected(rules: RuleSet) -> None:
+    assert candidates(validated(ELIGIBLE), rules) == ELIGIBLE_CELLS
+
+
+# --- (a) unknown never yields candidate -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rules", RULESETS, ids=lambda r: r.ref)
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {
+            "imaging": {
+                "levels": [
+                    {"level": lv, "sides": [{"side": "left"}, {"side": "right"}]} for lv in LEVEL_NAMES
+                ]
+            }
+        },
+        {"procedure": {"epidurogram": [{"level": "L4-L5", "side": "left", "appreciated": True}]}},
+    ],
+    ids=["empty", "levels-and-sides-reported-empty", "only-epidurogram"],
+)
+def test_all_unknown_record_has_no_candidate_cell(rules: RuleSet, data: dict[str, Any]) -> None:
+    record = validated({"assessment_date": ON.isoformat(), **data})
+    assert candidates(record, rules) == set()
+    assert set(verdicts(record, rules).values()) == {Verdict.UNDETERMINED}
+
+
+@pytest.mark.parametrize("rules", RULESETS, ids=lambda r: r.ref)
+def test_blanking_any_single_fact_of_the_eligible_record_leaves_no_new_candidate(rules: RuleSet) -> None:
+    before = candidates(validated(ELIGIBLE), rules)
+    for path in fact_paths(ELIGIBLE):
+        after = candidates(validated(blank(ELIGIBLE, [path])), rules)
+        assert after <= before, f"{rules.ref}: blanking {path} made {sorted(after - before)} candidate"
+
+
+def _with_level(changes: dict[str, Any], level: str = "L4-L5") -> dict[str, Any]:
+    data = copy.deepcopy(ELIGIBLE)
+    _level_entry(data, level).update(changes)
+    return data
+
+
+@pytest.mark.parametrize("rules", RULESETS, ids=lambda r: r.ref)
+@pytest.mark.parametrize(
+    ("changes", "blanked"),
+    [
+        # A Schizas grade that disagrees with the canal area: whatever the verdict with it, not knowing
+        # the Schizas grade must not turn L4-L5 into a candidate.
+        ({"schizas": "A"}, ("imaging", "levels", 1, "schizas")),
+        # An instability flag that disagrees with small measured motion: not knowing the flag must not
+        # make the level a candidate.
+        ({"instability": True}, ("imaging", "levels", 1, "instability")),
+    ],
+    ids=["schizas-vs-canal-area", "instability-flag-vs-motion"],
+)
+def test_blanking_a_conflicting_measure_does_not_create_a_candidate(
+    rules: RuleSet, changes: dict[str, Any], blanked: Path
+) -> None:
+    full = _with_level(changes)
+    assert full["imaging"]["levels"][1]["level"] == "L4-L5"
+    before = candidates(validated(full), rules)
+    after = candidates(validated(blank(full, [blanked])), rules)
+    assert after <= before, f"blanking {blanked} made {sorted(after - before)} candidate"
+
+
+def some_paths(paths: list[Path], max_size: int | None = None) -> Strategy:
+    """Facts to blank, drawn with extra weight on imaging findings (where measures of one finding meet)."""
+    if not paths:
+        return st.just([])
+    imaging = [p for p in paths if p[:2] == ("imaging", "levels")]
+    one = (
+        st.sampled_from(paths) if not imaging else st.one_of(st.sampled_from(imaging), st.sampled_from(paths))
+    )
+    return st.lists(one, unique=True, min_size=1, max_size=max_size)
+
+
+@MORE
+@given(st.data())
+def test_blanking_one_fact_never_creates_a_candidate(draw: st.DataObject) -> None:
+    data = draw.draw(records(), label="record")
+    record = validated(data)
+    before = {rules.ref: candidates(record, rules) for rules in RULESETS}
+    for path in draw.draw(some_paths(fact_paths(data), max_size=3), label="facts blanked one at a time"):
+        blanked = validated(blank(data, [path]))
+        for rules in RULESETS:
+            after = candidates(blanked, rules)
+            assert after <= before[rules.ref], (
+                f"{rules.ref}: blanking {path} turned {sorted(after - before[rules.ref])} into candidate"
+            )
+
+
+# --- (b) monotonicity -------------------------------------------------------------------------------------
+
+
+def _full_and_partial(data: st.DataObject) -> tuple[PatientRecord, PatientRecord]:
+    full = data.draw(records(), label="full record")
+    paths = fact_paths(full)
+    removed = data.draw(some_paths(paths), label="blanked")
+    return validated(full), validated(blank(full, removed))
+
+
+@MORE
+@given(st.data())
+def test_revealing_facts_never_reverses_a_verdict(data: st.DataObject) -> None:
+    """P has a subset of R's facts: P candidate => R is not not_candidate, and vice versa."""
+    r_record, p_record = _full_and_partial(data)
+    for rules in RULESETS:
+        r_verdicts = verdicts(r_record, rules)
+        for cell, p_verdict in verdicts(p_record, rules).items():
+            where = f"{rules.ref} {cell[0]} {cell[1]}"
+            if p_verdict is Verdict.CANDIDATE:
+                assert r_verdicts[cell] is not Verdict.NOT_CANDIDATE, where
+            if p_verdict is Verdict.NOT_CANDIDATE:
+                assert r_verdicts[cell] is not Verdict.CANDIDATE, where
+
+
+@MORE
+@given(st.data())
+def test_revealing_facts_only_settles_undetermined_cells(data: st.DataObject) -> None:
+    """Revealing facts only moves undetermined to a verdict: verdicts and settled criteria are kept."""
+    r_record, p_record = _full_and_partial(data)
+    for rules in RULESETS:
+        r_cells = {(c.level, c.side): c for c in assess_candidacy(r_record, rules).cells}
+        for p_cell in assess_candidacy(p_record, rules).cells:
+            r_cell = r_cells[(p_cell.level, p_cell.side)]
+            where = f"{rules.ref} {p_cell.level} {p_cell.side}"
+            for p_result, r_result in zip(p_cell.results, r_cell.results, strict=True):
+                assert p_result.criterion.id == r_result.criterion.id
+                if p_result.value is not Tri.UNKNOWN:
+                    assert r_result.value is p_result.value, (
+                        f"{where} {p_result.criterion.id}: {p_result.value.value} with fewer facts, "
+                        f"{r_result.value.value} with more; missing now {r_result.node.missing}"
+                    )
+            if p_cell.verdict is not Verdict.UNDETERMINED:
+                assert r_cell.verdict is p_cell.verdict, where
+
+
+# --- (c) any contraindication blocks ---------------------------------------------------------------------
+
+
+def _level_entry(data: dict[str, Any], level: str) -> dict[str, Any]:
+    levels = data.setdefault("imaging", {}).setdefault("levels", [])
+    for entry in levels:
+        if entry["level"] == level:
+            return entry  # type: ignore[no-any-return]
+    levels.append({"level": level, "sides": []})
+    return levels[-1]  # type: ignore[no-any-return]
+
+
+def _side_entry(data: dict[str, Any], level: str, side: str) -> dict[str, Any]:
+    entry = _level_entry(data, level)
+    sides = entry.setdefault("sides", [])
+    for found in sides:
+        if found["side"] == side:
+            return found  # type: ignore[no-any-return]
+    sides.append({"side": side})
+    return sides[-1]  # type: ignore[no-any-return]
+
+
+def _patient(path: tuple[str, ...], value: Any) -> Callable[[dict[str, Any], str, str, Any], frozenset[Cell]]:
+    def apply(data: dict[str, Any], level: str, side: str, extra: Any) -> frozenset[Cell]:
+        _set(data, path, value)
+        return ALL_CELLS
+
+    return apply
+
+
+def _cannot_hold(data: dict[str, Any], level: str, side: str, extra: Any) -> frozenset[Cell]:
+    agent = extra["agent"]
+    current = [a for a in (data.setdefault("safety", {}).get("antithrombotics") or []) if a["agent"] != agent]
+    current.append({"agent": agent, "can_be_held": False, "days_held": extra["days_held"]})
+    data["safety"]["antithrombotics"] = current
+    return ALL_CELLS
+
+
+def _level_cells(level: str) -> frozenset[Cell]:
+    return frozenset((Level(level), sd) for sd in SIDES)
+
+
+def _instability(data: dict[str, Any], level: str, side: str, extra: Any) -> frozenset[Cell]:
+    _level_entry(data, level)["instability"] = True
+    return _level_cells(level)
+
+
+def _meyerding(data: dict[str, Any], level: str, side: str, extra: Any) -> frozenset[Cell]:
+    entry = _level_entry(data, level)
+    entry["meyerding_grade"] = extra["grade"]
+    entry["slip_percent"] = extra["percent"]
+    return _level_cells(level)
+
+
+def _no_shelf(data: dict[str, Any], level: str, side: str, extra: Any) -> frozenset[Cell]:
+    _side_entry(data, level, side)["laminar_shelf"] = False
+    return frozenset({(Level(level), Side(side))})
+
+
+CONTRAINDICATIONS: dict[str, Callable[[dict[str, Any], str, str, Any], frozenset[Cell]]] = {
+    "bleeding_disorder": _patient(("safety", "bleeding_disorder"), True),
+    "systemic_infection": _patient(("safety", "systemic_infection"), True),
+    "local_infection": _patient(("safety", "local_infection"), True),
+    "severe_neurologic_deficit": _patient(("exam", "neurologic_deficit"), "severe"),
+    "saddle_anaesthesia": _patient(("red_flags", "saddle_anaesthesia"), True),
+    "new_bladder_bowel_dysfunction": _patient(("red_flags", "new_bladder_bowel_dysfunction"), True),
+    "progressive_motor_deficit": _patient(("red_flags", "progressive_motor_deficit"), True),
+    "antithrombotic_cannot_be_held": _cannot_hold,
+    "instability": _instability,
+    "meyerding_grade_2_plus": _meyerding,
+    "no_laminar_shelf": _no_shelf,
+}
+
+EXTRA = st.fixed_dictionaries(
+    {
+        "agent": st.sampled_from(AGENTS),
+        "days_held": st.none() | num(0, 365, 5, 7, 10),
+    }
+).flatmap(
+    lambda d: st.integers(2, 5).flatmap(
+        lambda g: (st.none() | _PERCENT_BY_GRADE[g]).map(lambda p: {**d, "grade": g, "percent": p})
+    )
+)
+
+
+@pytest.mark.parametrize("rules", RULESETS, ids=lambda r: r.ref)
+@pytest.mark.parametrize("kind", list(CONTRAINDICATIONS))
+def test_each_contraindication_blocks_the_eligible_record(rules: RuleSet, kind: str) -> None:
+    data = copy.deepcopy(ELIGIBLE)
+    extra = {"agent": "clopidogrel", "days_held": 10, "grade": 2, "percent": None}
+    affected = CONTRAINDICATIONS[kind](data, "L4-L5", "left", extra)
+    after = candidates(validated(data), rules)
+    assert not (after & affected), f"{kind} left {sorted(after & affected)} candidate"
+    assert after == ELIGIBLE_CELLS - affected, "a contraindication must not block unrelated cells"
+
+
+@SETTINGS
+@given(
+    data=records(),
+    kind=st.sampled_from(list(CONTRAINDICATIONS)),
+    level=st.sampled_from(LEVEL_NAMES),
+    side=st.sampled_from(SIDE_NAMES),
+    extra=EXTRA,
+)
+def test_any_contraindication_blocks_the_cells_it_applies_to(
+    data: dict[str, Any], kind: str, level: str, side: str, extra: dict[str, Any]
+) -> None:
+    data = copy.deepcopy(data)
+    affected = CONTRAINDICATIONS[kind](data, level, side, extra)
+    record = validated(data)
+    for rules in RULESETS:
+        still = candidates(record, rules) & affected
+        assert not still, f"{rules.ref}: {kind} at {level} {side} left {sorted(still)} candidate"
+
+
+# --- (d) red flags are surfaced first ------------------------------------------------------------------
+
+RED_FLAG_FACTS: dict[str, Callable[[PatientRecord], bool | None]] = {
+    "saddle_anaesthesia": lambda r: r.red_flags.saddle_anaesthesia,
+    "new_bladder_bowel_dysfunction": lambda r: r.red_flags.new_bladder_bowel_dysfunction,
+    "progressive_motor_deficit": lambda r: r.red_flags.progressive_motor_deficit,
+    "severe_neurologic_deficit": lambda r: (
+        None if r.exam.neurologic_deficit is None else r.exam.neurologic_deficit.value == "severe"
+    ),
+}
+RED_FLAG_SETTERS = {
+    "saddle_anaesthesia": (("red_flags", "saddle_anaesthesia"), True),
+    "new_bladder_bowel_dysfunction": (("red_flags", "new_bladder_bowel_dysfunction"), True),
+    "progressive_motor_deficit": (("red_flags", "progressive_motor_deficit"), True),
+    "severe_neurologic_deficit": (("exam", "neurologic_deficit"), "severe"),
+}
+
+
+@SETTINGS
+@given(
+    data=records(),
+    flags=st.lists(st.sampled_from(list(RED_FLAG_SETTERS)), unique=True, min_size=1),
+)
+def test_red_flags_are_surfaced_first_and_block(data: dict[str, Any], flags: list[str]) -> None:
+    data = copy.deepcopy(data)
+    for flag in flags:
+        _set(data, *RED_FLAG_SETTERS[flag])
+    record = validated(data)
+    for rules in RULESETS:
+        result = assess(record, rules)
+        present = {f.id for f in result.red_flags_present}
+        assert set(flags) <= present, rules.ref
+        assert result.pathway, rules.ref
+        assert result.pathway[0].step is PathwayStep.URGENT_SURGICAL_EVALUATION, rules.ref
+        assert not [c for c in result.candidacy.cells if c.verdict is Verdict.CANDIDATE], rules.ref
+        statuses = [f.status for f in result.red_flags]
+        assert statuses == sorted(statuses, key=[Tri.MET, Tri.UNKNOWN, Tri.NOT_MET].index), (
+            "present flags first"
+        )
+        as_json = result.to_dict()
+        assert as_json["pathway"][0]["step"] == PathwayStep.URGENT_SURGICAL_EVALUATION.value
+        assert {f["id"] for f in as_json["red_flags"] if f["status"] == "present"} == present
+
+
+@SETTINGS
+@given(data=records())
+def test_every_red_flag_is_reported_and_unknown_ones_as_unknown(data: dict[str, Any]) -> None:
+    record = validated(data)
+    result = assess(record, RULESETS[0])
+    reported = {f.id: f for f in result.red_flags}
+    assert len(reported) == len(result.red_flags), "a red flag is listed twice"
+    assert set(reported) == set(RED_FLAG_FACTS), "every red flag is listed, present or not"
+    for flag_id, observe in RED_FLAG_FACTS.items():
+        assert reported[flag_id].status is Tri.of(observe(record)), flag_id
+    if not result.red_flags_present:
+        assert all(r.step is not PathwayStep.URGENT_SURGICAL_EVALUATION for r in result.pathway)
+
+
+@pytest.mark.parametrize("rules", RULESETS, ids=lambda r: r.ref)
+def test_unscreened_red_flags_are_unknown_never_dropped(rules: RuleSet) -> None:
+    result = assess(validated({"assessment_date": ON.isoformat()}), rules)
+    assert {f.id: f.status for f in result.red_flags} == {flag: Tri.UNKNOWN for flag in RED_FLAG_FACTS}
+    statuses = {f["id"]: f["status"] for f in result.to_dict()["red_flags"]}
+    assert statuses == {flag: "unknown" for flag in RED_FLAG_FACTS}
