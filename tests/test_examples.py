@@ -230,9 +230,20 @@ def test_example_facts_are_complete(name: str) -> None:
     rec = record(name)
     assert rec.patient.age_years is not None and rec.patient.age_years >= 65
     assert rec.patient.sex is not None
-    for section in (rec.symptoms, rec.red_flags, rec.baseline):
+    for section in (rec.symptoms, rec.baseline):
         unknown = [k for k, v in section.model_dump().items() if v is None]
         assert not unknown, unknown
+    flags = rec.red_flags
+    screened = (
+        flags.saddle_anaesthesia,
+        flags.new_bladder_bowel_dysfunction,
+        flags.progressive_motor_deficit,
+        flags.bilateral_leg_deficit,
+        flags.sexual_dysfunction,
+    )
+    assert None not in screened
+    if any(screened[i] for i in (0, 1, 3, 4)):  # a cauda equina feature: its timing must be known
+        assert flags.sacral_onset_days is not None
     assert rec.symptoms.duration_months is not None and rec.symptoms.duration_months >= 3
     assert rec.exam.neurologic_deficit is not None
     assert rec.exam.pedal_pulses.left is not None and rec.exam.pedal_pulses.right is not None

@@ -99,6 +99,8 @@ PATIENT_FACTS: dict[tuple[str, ...], tuple[Strategy, Strategy]] = {
     ("red_flags", "saddle_anaesthesia"): (FALSE, BOOL),
     ("red_flags", "new_bladder_bowel_dysfunction"): (FALSE, BOOL),
     ("red_flags", "progressive_motor_deficit"): (FALSE, BOOL),
+    ("red_flags", "bilateral_leg_deficit"): (FALSE, BOOL),
+    ("red_flags", "sexual_dysfunction"): (FALSE, BOOL),
     ("exam", "neurologic_deficit"): (st.sampled_from(GRADES[:3]), st.sampled_from(GRADES)),
     ("exam", "pedal_pulses", "left"): (
         st.just("palpable"),
@@ -426,6 +428,8 @@ ELIGIBLE: dict[str, Any] = {
         "saddle_anaesthesia": False,
         "new_bladder_bowel_dysfunction": False,
         "progressive_motor_deficit": False,
+        "bilateral_leg_deficit": False,
+        "sexual_dysfunction": False,
     },
     "exam": {"neurologic_deficit": "none", "pedal_pulses": {"left": "palpable", "right": "palpable"}},
     "conservative_care": {
@@ -682,6 +686,8 @@ CONTRAINDICATIONS: dict[str, Callable[[dict[str, Any], str, str, Any], frozenset
     "saddle_anaesthesia": _patient(("red_flags", "saddle_anaesthesia"), True),
     "new_bladder_bowel_dysfunction": _patient(("red_flags", "new_bladder_bowel_dysfunction"), True),
     "progressive_motor_deficit": _patient(("red_flags", "progressive_motor_deficit"), True),
+    "bilateral_leg_deficit": _patient(("red_flags", "bilateral_leg_deficit"), True),
+    "sexual_dysfunction": _patient(("red_flags", "sexual_dysfunction"), True),
     "antithrombotic_cannot_be_held": _cannot_hold,
     "instability": _instability,
     "meyerding_grade_2_plus": _meyerding,
@@ -736,6 +742,8 @@ RED_FLAG_FACTS: dict[str, Callable[[PatientRecord], bool | None]] = {
     "saddle_anaesthesia": lambda r: r.red_flags.saddle_anaesthesia,
     "new_bladder_bowel_dysfunction": lambda r: r.red_flags.new_bladder_bowel_dysfunction,
     "progressive_motor_deficit": lambda r: r.red_flags.progressive_motor_deficit,
+    "bilateral_leg_deficit": lambda r: r.red_flags.bilateral_leg_deficit,
+    "sexual_dysfunction": lambda r: r.red_flags.sexual_dysfunction,
     "severe_neurologic_deficit": lambda r: (
         None if r.exam.neurologic_deficit is None else r.exam.neurologic_deficit.value == "severe"
     ),
@@ -744,6 +752,8 @@ RED_FLAG_SETTERS = {
     "saddle_anaesthesia": (("red_flags", "saddle_anaesthesia"), True),
     "new_bladder_bowel_dysfunction": (("red_flags", "new_bladder_bowel_dysfunction"), True),
     "progressive_motor_deficit": (("red_flags", "progressive_motor_deficit"), True),
+    "bilateral_leg_deficit": (("red_flags", "bilateral_leg_deficit"), True),
+    "sexual_dysfunction": (("red_flags", "sexual_dysfunction"), True),
     "severe_neurologic_deficit": (("exam", "neurologic_deficit"), "severe"),
 }
 

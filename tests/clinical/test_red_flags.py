@@ -1,4 +1,4 @@
-"""Red flags: all four always reported, present first, never assumed absent."""
+"""Red flags: all six always reported, present first, never assumed absent."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ FLAG_IDS = {
     "saddle_anaesthesia",
     "new_bladder_bowel_dysfunction",
     "progressive_motor_deficit",
+    "bilateral_leg_deficit",
+    "sexual_dysfunction",
     "severe_neurologic_deficit",
 }
 
@@ -27,19 +29,21 @@ ALL_CLEAR = {
         "saddle_anaesthesia": False,
         "new_bladder_bowel_dysfunction": False,
         "progressive_motor_deficit": False,
+        "bilateral_leg_deficit": False,
+        "sexual_dysfunction": False,
     },
     "exam": {"neurologic_deficit": "none"},
 }
 
 
-def test_all_four_flags_reported_when_nothing_is_known() -> None:
+def test_all_six_flags_reported_when_nothing_is_known() -> None:
     flags = screen(record())
     assert {f.id for f in flags} == FLAG_IDS
-    assert len(flags) == 4
+    assert len(flags) == 6
     assert all(f.status is Tri.UNKNOWN for f in flags)
 
 
-def test_all_four_flags_reported_when_all_clear() -> None:
+def test_all_six_flags_reported_when_all_clear() -> None:
     flags = screen(record(**ALL_CLEAR))
     assert {f.id for f in flags} == FLAG_IDS
     assert all(f.status is Tri.NOT_MET for f in flags)
@@ -86,15 +90,19 @@ def test_present_then_unknown_then_absent() -> None:
         )
     )
     statuses = [f.status for f in flags]
-    assert statuses == [Tri.MET, Tri.MET, Tri.UNKNOWN, Tri.NOT_MET]
+    assert statuses == [Tri.MET, Tri.MET, Tri.UNKNOWN, Tri.UNKNOWN, Tri.UNKNOWN, Tri.NOT_MET]
     assert {f.id for f in flags[:2]} == {"progressive_motor_deficit", "severe_neurologic_deficit"}
-    assert flags[2].id == "new_bladder_bowel_dysfunction"
-    assert flags[3].id == "saddle_anaesthesia"
+    assert {f.id for f in flags[2:5]} == {
+        "new_bladder_bowel_dysfunction",
+        "bilateral_leg_deficit",
+        "sexual_dysfunction",
+    }
+    assert flags[5].id == "saddle_anaesthesia"
 
 
 def test_unknown_comes_before_absent() -> None:
     flags = screen(record(red_flags={"saddle_anaesthesia": False, "new_bladder_bowel_dysfunction": False}))
-    assert [f.status for f in flags] == [Tri.UNKNOWN, Tri.UNKNOWN, Tri.NOT_MET, Tri.NOT_MET]
+    assert [f.status for f in flags] == [Tri.UNKNOWN] * 4 + [Tri.NOT_MET] * 2
 
 
 def test_each_flag_has_label_action_and_source() -> None:

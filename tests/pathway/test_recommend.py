@@ -56,6 +56,8 @@ CANDIDATE: dict[str, Any] = {
         "saddle_anaesthesia": False,
         "new_bladder_bowel_dysfunction": False,
         "progressive_motor_deficit": False,
+        "bilateral_leg_deficit": False,
+        "sexual_dysfunction": False,
     },
     "exam": {
         "neurologic_deficit": "mild",

@@ -45,6 +45,8 @@ NO_RED_FLAGS = {
     "saddle_anaesthesia": False,
     "new_bladder_bowel_dysfunction": False,
     "progressive_motor_deficit": False,
+    "bilateral_leg_deficit": False,
+    "sexual_dysfunction": False,
 }
 
 CASES: dict[str, Cases] = {

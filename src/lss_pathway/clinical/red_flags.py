@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lss_pathway.clinical.cauda_equina import triage
 from lss_pathway.clinical.reference import reference, source
 from lss_pathway.criteria.logic import Tri
 from lss_pathway.domain.record import PatientRecord
@@ -27,7 +28,10 @@ class RedFlag:
 
 def _observations(record: PatientRecord) -> dict[str, tuple[bool | None, str]]:
     deficit = record.exam.neurologic_deficit
+    flags = record.red_flags
     return {
+        "bilateral_leg_deficit": (flags.bilateral_leg_deficit, "red_flags.bilateral_leg_deficit"),
+        "sexual_dysfunction": (flags.sexual_dysfunction, "red_flags.sexual_dysfunction"),
         "saddle_anaesthesia": (record.red_flags.saddle_anaesthesia, "red_flags.saddle_anaesthesia"),
         "new_bladder_bowel_dysfunction": (
             record.red_flags.new_bladder_bowel_dysfunction,
@@ -44,23 +48,29 @@ def _observations(record: PatientRecord) -> dict[str, tuple[bool | None, str]]:
     }
 
 
+_CES_FEATURES = {
+    "saddle_anaesthesia",
+    "new_bladder_bowel_dysfunction",
+    "bilateral_leg_deficit",
+    "sexual_dysfunction",
+}
+
+
 def screen(record: PatientRecord) -> list[RedFlag]:
-    """All red flags, present ones first, then unknown, then absent."""
+    """All red flags, present ones first, then unknown, then absent.
+
+    The action for a cauda equina feature follows the triage: an emergency when recent, worsening or of
+    unknown onset; specialist review when long-standing (the LSS pattern when it comes only on walking).
+    """
     table = reference()["red_flags"]
+    ces_action = triage(record).action
     flags = []
     for flag_id, (observed, fact) in _observations(record).items():
         entry = table[flag_id]
         cited = source(entry["source"])
+        action = ces_action if flag_id in _CES_FEATURES and ces_action is not None else entry["action"]
         flags.append(
-            RedFlag(
-                flag_id,
-                entry["label"],
-                Tri.of(observed),
-                entry["action"],
-                fact,
-                cited["citation"],
-                cited["url"],
-            )
+            RedFlag(flag_id, entry["label"], Tri.of(observed), action, fact, cited["citation"], cited["url"])
         )
     order = {Tri.MET: 0, Tri.UNKNOWN: 1, Tri.NOT_MET: 2}
     return sorted(flags, key=lambda f: order[f.status])

@@ -66,6 +66,12 @@ class Symptoms(Section):
         None, description="Relieved by stopping and standing upright (a vascular pattern)"
     )
     calf_predominant: bool | None = None
+    above_knee: bool | None = Field(None, description="Symptoms reach above the knee (thigh, buttock)")
+    low_back_pain: bool | None = None
+    walking_motor_sensory_disturbance: bool | None = Field(
+        None, description="Weakness, numbness or tingling that comes on while walking"
+    )
+    leg_weakness: bool | None = Field(None, description="Lower-extremity weakness reported by the patient")
     duration_months: float | None = Field(None, ge=0, le=600, description="Duration of claudication, months")
     walking_tolerance_m: float | None = Field(
         None, ge=0, le=100_000, description="Distance walked before symptoms stop the patient, metres"
@@ -76,6 +82,20 @@ class RedFlags(Section):
     saddle_anaesthesia: bool | None = None
     new_bladder_bowel_dysfunction: bool | None = None
     progressive_motor_deficit: bool | None = None
+    bilateral_leg_deficit: bool | None = Field(None, description="Motor or sensory deficit in both legs")
+    sexual_dysfunction: bool | None = None
+    sacral_onset_days: int | None = Field(
+        None,
+        ge=0,
+        le=36_500,
+        description="Days since bladder, bowel, saddle, sexual or both-leg symptoms began or last worsened",
+    )
+    sacral_symptoms_walking_only: bool | None = Field(
+        None, description="Those symptoms come only while walking and ease at rest (a chronic LSS pattern)"
+    )
+    post_void_residual_ml: float | None = Field(
+        None, ge=0, le=3000, description="Bladder scan after voiding, mL"
+    )
 
 
 class PerSideFloat(Section):

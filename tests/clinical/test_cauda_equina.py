@@ -1,0 +1,88 @@
+"""Cauda equina triage: the emergency (recent or worsening) apart from chronic walking-related symptoms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from lss_pathway.assess import assess
+from lss_pathway.clinical.cauda_equina import CesStatus, triage
+from lss_pathway.domain.record import PatientRecord
+from lss_pathway.domain.vocabulary import PathwayStep
+
+CLEAR = {
+    "saddle_anaesthesia": False,
+    "new_bladder_bowel_dysfunction": False,
+    "bilateral_leg_deficit": False,
+    "sexual_dysfunction": False,
+}
+
+
+def rec(**flags: Any) -> PatientRecord:
+    return PatientRecord.model_validate({"assessment_date": "2026-11-01", "red_flags": flags})
+
+
+@pytest.mark.parametrize("feature", list(CLEAR))
+def test_each_feature_within_14_days_is_an_emergency(feature: str) -> None:
+    result = triage(rec(**{**CLEAR, feature: True, "sacral_onset_days": 13}))
+    assert result.status is CesStatus.EMERGENCY
+    assert result.action is not None and "emergency MRI" in result.action
+
+
+def test_day_14_is_no_longer_recent() -> None:
+    result = triage(rec(**{**CLEAR, "saddle_anaesthesia": True, "sacral_onset_days": 14}))
+    assert result.status is CesStatus.ESTABLISHED
+
+
+def test_unknown_onset_is_treated_as_recent() -> None:
+    result = triage(rec(**{**CLEAR, "new_bladder_bowel_dysfunction": True}))
+    assert result.status is CesStatus.EMERGENCY
+    assert any("onset not recorded" in n for n in result.notes)
+
+
+def test_chronic_walking_only_symptoms_are_the_lss_pattern_not_an_emergency() -> None:
+    result = triage(
+        rec(
+            **{
+                **CLEAR,
+                "saddle_anaesthesia": True,
+                "sacral_onset_days": 400,
+                "sacral_symptoms_walking_only": True,
+            }
+        )
+    )
+    assert result.status is CesStatus.CHRONIC_LSS
+    assert not result.urgent
+    assert result.action is not None and "not an emergency" in result.action
+
+
+@pytest.mark.parametrize(("pvr", "status"), [(199, CesStatus.CHRONIC_LSS), (200, CesStatus.EMERGENCY)])
+def test_post_void_residual_of_200_ml_escalates(pvr: float, status: CesStatus) -> None:
+    flags = {
+        **CLEAR,
+        "new_bladder_bowel_dysfunction": True,
+        "sacral_onset_days": 90,
+        "sacral_symptoms_walking_only": True,
+        "post_void_residual_ml": pvr,
+    }
+    result = triage(rec(**flags))
+    assert result.status is status
+    assert any(("does not exclude" in n) if pvr < 200 else ("more likely" in n) for n in result.notes)
+
+
+def test_no_features_and_incomplete_screening() -> None:
+    assert triage(rec(**CLEAR)).status is CesStatus.NONE
+    partial = triage(rec(saddle_anaesthesia=False))
+    assert partial.status is CesStatus.NOT_SCREENED
+    assert "red_flags.sexual_dysfunction" in partial.unknown
+
+
+def test_red_flag_action_follows_the_triage_and_still_blocks_candidacy() -> None:
+    flags = {**CLEAR, "progressive_motor_deficit": False, "saddle_anaesthesia": True}
+    chronic = {**flags, "sacral_onset_days": 300, "sacral_symptoms_walking_only": True}
+    a = assess(PatientRecord.model_validate({"assessment_date": "2026-11-01", "red_flags": chronic}))
+    saddle = next(f for f in a.red_flags if f.id == "saddle_anaesthesia")
+    assert "not an emergency" in saddle.action
+    assert a.pathway[0].step is PathwayStep.URGENT_SURGICAL_EVALUATION  # surgical review still comes first
+    assert all(c.verdict.value != "candidate" for c in a.candidacy.cells)
