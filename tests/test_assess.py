@@ -19,6 +19,8 @@ TOP_KEYS = {
     "record_id",
     "assessment_date",
     "red_flags",
+    "cauda_equina",
+    "diagnosis_support",
     "differential",
     "stenosis",
     "candidacy",

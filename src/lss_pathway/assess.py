@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from lss_pathway import __version__
+from lss_pathway.clinical.cauda_equina import CesTriage, triage
 from lss_pathway.clinical.claudication import Differential, differentiate
 from lss_pathway.clinical.coding import CodeSuggestion, suggest_icd10
+from lss_pathway.clinical.diagnosis import DiagnosisSupport, FourOfFive, diagnosis_support
 from lss_pathway.clinical.red_flags import RedFlag, screen
 from lss_pathway.clinical.reference import REFERENCE_VERSION
 from lss_pathway.clinical.stenosis import LevelStenosis, grade_levels
@@ -39,6 +41,8 @@ class Assessment:
     candidacy: Candidacy
     pathway: list[Recommendation]
     icd10: CodeSuggestion
+    cauda_equina: CesTriage
+    diagnosis: DiagnosisSupport
 
     @property
     def rules(self) -> RuleSet:
@@ -57,7 +61,14 @@ class Assessment:
         return _to_dict(self)
 
 
-def assess(record: PatientRecord, rules: RuleSet | str = DEFAULT_RULESET) -> Assessment:
+def assess(
+    record: PatientRecord,
+    rules: RuleSet | str = DEFAULT_RULESET,
+    *,
+    pretest: float | None = None,
+    cook_reading: FourOfFive | None = None,
+) -> Assessment:
+    """Assess one patient; ``pretest`` (0-1) adds post-test probabilities to the diagnosis support."""
     ruleset = load_ruleset(rules) if isinstance(rules, str) else rules
     red_flags = screen(record)
     differential = differentiate(record)
@@ -73,6 +84,8 @@ def assess(record: PatientRecord, rules: RuleSet | str = DEFAULT_RULESET) -> Ass
         candidacy,
         pathway,
         suggest_icd10(stenosis, differential),
+        triage(record),
+        diagnosis_support(record, pretest, cook_reading),
     )
 
 
@@ -198,7 +211,20 @@ def _to_dict(a: Assessment) -> dict[str, Any]:
                 for leg in d.legs
             ],
             "advice": list(d.advice),
+            "constellations": [
+                {
+                    "id": c.id,
+                    "label": c.label,
+                    "favours": c.favours,
+                    "present": c.present,
+                    "likelihood_ratio": c.likelihood_ratio,
+                    "missing": list(c.missing),
+                }
+                for c in d.constellations
+            ],
         },
+        "cauda_equina": _ces_dict(a.cauda_equina),
+        "diagnosis_support": _diagnosis_dict(a.diagnosis),
         "stenosis": [
             {
                 "level": s.level.value,
@@ -218,4 +244,44 @@ def _to_dict(a: Assessment) -> dict[str, Any]:
         "icd10": {"code": a.icd10.code, "label": a.icd10.label, "reason": a.icd10.reason},
         "missing_facts": a.missing_facts(),
         "disclaimer": "Decision support only: the decision rests with the treating clinician.",
+    }
+
+
+def _ces_dict(c: CesTriage) -> dict[str, Any]:
+    return {
+        "status": c.status.value,
+        "features": list(c.features),
+        "unknown": list(c.unknown),
+        "notes": list(c.notes),
+        "action": c.action,
+        "source": {"citation": c.source, "url": c.url},
+    }
+
+
+def _diagnosis_dict(d: DiagnosisSupport) -> dict[str, Any]:
+    return {
+        "cook": d.cook.to_dict(),
+        "findings": [
+            {
+                "id": f.id,
+                "label": f.label,
+                "present": f.present,
+                "lr": f.lr,
+                "ci": f.ci,
+                "fact": f.fact,
+                "source": f.source.to_dict(),
+            }
+            for f in d.findings
+        ],
+        "not_recorded": list(d.not_recorded),
+        "consensus_checklist": {
+            "items": [
+                {"id": i.id, "label": i.label, "present": i.present, "fact": i.fact} for i in d.checklist
+            ],
+            "note": d.checklist_note,
+        },
+        "pretest_probability": d.pretest,
+        "post_test_probability": d.post_test,
+        "approximate": d.approximate,
+        "notes": list(d.notes),
     }

@@ -25,6 +25,16 @@ class CesStatus(StrEnum):
     NONE = "no_ces_features"
     NOT_SCREENED = "not_fully_screened"
 
+    @property
+    def label(self) -> str:
+        return {
+            "suspected_ces_emergency": "suspected cauda equina syndrome: emergency",
+            "chronic_lss_sacral_symptoms": "chronic walking-related sacral symptoms (LSS pattern)",
+            "established_symptoms_specialist_review": "long-standing symptoms: specialist review",
+            "no_ces_features": "no cauda equina features",
+            "not_fully_screened": "not fully screened",
+        }[self.value]
+
 
 @dataclass(frozen=True, slots=True)
 class CesTriage:

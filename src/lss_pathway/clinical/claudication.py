@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
+from lss_pathway.clinical.diagnosis import diagnosis_data
 from lss_pathway.clinical.reference import reference
 from lss_pathway.domain.anatomy import SIDES, Side
 from lss_pathway.domain.record import PatientRecord
@@ -49,11 +50,24 @@ class LegIndex:
 
 
 @dataclass(frozen=True, slots=True)
+class Constellation:
+    """A Nadeau 2013 symptom constellation: present only when every part is, absent when any part is not."""
+
+    id: str
+    label: str
+    favours: str
+    present: bool | None
+    likelihood_ratio: str
+    missing: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Differential:
     pattern: Pattern
     evidence: tuple[Evidence, ...]
     legs: tuple[LegIndex, ...]
     advice: tuple[str, ...]
+    constellations: tuple[Constellation, ...] = ()
 
 
 def _two_decimals(value: float) -> float:
@@ -162,4 +176,39 @@ def differentiate(record: PatientRecord) -> Differential:
         advice.append(
             "Document provocation (walking, standing) and relief (sitting, bending forward, standing still)"
         )
-    return Differential(pattern, tuple(evidence), legs, tuple(advice))
+    return Differential(pattern, tuple(evidence), legs, tuple(advice), _constellations(record))
+
+
+def _all_of(parts: dict[str, bool | None]) -> tuple[bool | None, tuple[str, ...]]:
+    if any(v is False for v in parts.values()):
+        return False, ()
+    missing = tuple(k for k, v in parts.items() if v is None)
+    return (None, missing) if missing else (True, ())
+
+
+def _constellations(record: PatientRecord) -> tuple[Constellation, ...]:
+    nadeau = diagnosis_data()["nadeau2013"]
+    s = record.symptoms
+    neuro, neuro_missing = _all_of(
+        {
+            "symptoms.relieved_by_flexion": s.relieved_by_flexion,
+            "symptoms.above_knee": s.above_knee,
+            "symptoms.provoked_by_standing": s.provoked_by_standing,
+            "symptoms.relieved_by_sitting": s.relieved_by_sitting,
+        }
+    )
+    vascular, vascular_missing = _all_of(
+        {
+            "symptoms.calf_predominant": s.calf_predominant,
+            "symptoms.relieved_by_standing_still": s.relieved_by_standing_still,
+        }
+    )
+    nc, vc = nadeau["neurogenic_constellation"], nadeau["vascular_constellation"]
+    return (
+        Constellation(
+            "nadeau_neurogenic", nc["label"], "neurogenic", neuro, f"PLR {nc['plr']:g}", neuro_missing
+        ),
+        Constellation(
+            "nadeau_vascular", vc["label"], "vascular", vascular, f"PLR {vc['plr']:g}", vascular_missing
+        ),
+    )

@@ -113,6 +113,8 @@ class Examination(Section):
     pedal_pulses: PedalPulses = PedalPulses()
     abi: PerSideFloat = Field(PerSideFloat(), description="Resting ankle-brachial index per leg (0-3)")
     tbi: PerSideFloat = Field(PerSideFloat(), description="Toe-brachial index per leg (0-3)")
+    wide_based_gait: bool | None = None
+    abnormal_romberg: bool | None = None
 
 
 class ConservativeCare(Section):

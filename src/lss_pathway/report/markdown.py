@@ -27,6 +27,15 @@ def render_markdown(a: Assessment) -> str:
         out.append(line)
     out.append("")
 
+    ces = a.cauda_equina
+    if ces.features or ces.notes:
+        out += ["## Cauda equina triage", "", f"Status: **{ces.status.label}**", ""]
+        out += [f"- feature: {f}" for f in ces.features]
+        out += [f"- {n}" for n in ces.notes]
+        if ces.action:
+            out.append(f"- action: {ces.action}")
+        out.append("")
+
     d = a.differential
     out += ["## Claudication", "", f"Pattern: **{d.pattern.value}**", ""]
     out += [f"- favours {e.favours}: {e.feature}" for e in d.evidence]
@@ -34,7 +43,11 @@ def render_markdown(a: Assessment) -> str:
         f"- ABI {leg.side}: {leg.abi:.2f} ({leg.band})" for leg in d.legs if leg.abi is not None and leg.band
     ]
     out += [f"- advice: {text}" for text in d.advice]
+    for c in d.constellations:
+        state = {True: "present", False: "absent", None: "incomplete"}[c.present]
+        out.append(f"- Nadeau {c.favours} constellation ({c.likelihood_ratio}): {state}")
     out.append("")
+    out += _diagnosis_section(a)
 
     out += ["## Central stenosis by level", "", "| rank | level | category | basis |", "|---|---|---|---|"]
     out += [f"| {s.rank} | {s.level} | {s.category.value} | {'; '.join(s.basis)} |" for s in a.stenosis]
@@ -78,3 +91,27 @@ def render_markdown(a: Assessment) -> str:
     out += ["## Coding suggestion", "", f"{code.code or '-'}: {code.label} ({code.reason})", ""]
     out += ["---", "", "Decision support only: the decision rests with the treating clinician.", ""]
     return "\n".join(out)
+
+
+def _diagnosis_section(a: Assessment) -> list[str]:
+    dx = a.diagnosis
+    out = ["## Diagnosis support (is this neurogenic claudication from LSS?)", ""]
+    cook = dx.cook
+    lr = f", LR {cook.lr:g} (95% CI {cook.ci})" if cook.lr is not None else ""
+    out.append(f"- Cook 2011 cluster: {cook.note}{lr}")
+    for f in dx.findings:
+        state = "present" if f.present else "absent"
+        out.append(f"- {f.label}: {state}, LR {f.lr:g} (Suri 2010)")
+    if dx.not_recorded:
+        out.append(f"- not recorded: {', '.join(dx.not_recorded)}")
+    out.append(f"- consensus history (Tomkins-Lane 2016): {dx.checklist_note}")
+    if dx.pretest is not None:
+        for name, p in dx.post_test.items():
+            label = {"cook": "Cook cluster", "strongest_finding": "strongest single finding"}.get(
+                name, "combined findings"
+            )
+            approx = " (approximate)" if name == "combined_findings" and dx.approximate else ""
+            out.append(f"- post-test probability from {label}: {p:.0%} (pre-test {dx.pretest:.0%}){approx}")
+    out += [f"- note: {n}" for n in dx.notes]
+    out.append("")
+    return out

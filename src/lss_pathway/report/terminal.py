@@ -75,6 +75,30 @@ def _details(a: Assessment) -> RenderableType:
     return Panel(lines, title="Why", title_align="left") if lines.plain else Text("")
 
 
+def _diagnosis(a: Assessment) -> RenderableType:
+    dx = a.diagnosis
+    text = Text()
+    cook = dx.cook
+    lr = f", LR {cook.lr:g} (95% CI {cook.ci})" if cook.lr is not None else ""
+    text.append(f"Cook 2011 cluster: {cook.note}{lr}\n")
+    for f in dx.findings:
+        text.append(f"{f.label}: {'present' if f.present else 'absent'}, LR {f.lr:g}\n")
+    if dx.not_recorded:
+        text.append(f"not recorded: {', '.join(dx.not_recorded)}\n", style="dim")
+    text.append(f"consensus history: {dx.checklist_note}\n", style="dim")
+    for name, p in dx.post_test.items():
+        label = {"cook": "Cook cluster", "strongest_finding": "strongest single finding"}.get(
+            name, "combined findings"
+        )
+        approx = " (approximate)" if name == "combined_findings" and dx.approximate else ""
+        text.append(
+            f"post-test probability from {label}: {p:.0%} (pre-test {dx.pretest:.0%}){approx}\n", style="bold"
+        )
+    for n in dx.notes:
+        text.append(f"note: {n}\n", style="yellow")
+    return Panel(text, title="Diagnosis support: is this neurogenic claudication from LSS?", title_align="left")
+
+
 def render_assessment(a: Assessment) -> RenderableType:
     head = Text.assemble(
         ("LSS assessment ", "bold"),
@@ -86,13 +110,23 @@ def render_assessment(a: Assessment) -> RenderableType:
         parts.append(Text(a.record.summary, style="italic"))
     parts.append(_red_flags(a))
 
+    ces = a.cauda_equina
+    if ces.features:
+        border = "red" if ces.urgent else "yellow"
+        body = "\n".join([f"status: {ces.status.label}", *ces.notes, f"action: {ces.action}"])
+        parts.append(Panel(body, title="Cauda equina triage", title_align="left", border_style=border))
+
     d = a.differential
     diff = Text.assemble(("Claudication pattern: ", "bold"), (d.pattern.value, "bold magenta"), "\n")
     for e in d.evidence:
         diff.append(f"  favours {e.favours}: {e.feature}\n")
     for text in d.advice:
         diff.append(f"  advice: {text}\n", style="yellow")
+    for c in d.constellations:
+        state = {True: "present", False: "absent", None: "incomplete"}[c.present]
+        diff.append(f"  Nadeau {c.favours} constellation ({c.likelihood_ratio}): {state}\n")
     parts.append(diff)
+    parts.append(_diagnosis(a))
 
     sten = Table(title="Central stenosis, ranked", title_justify="left")
     for col in ("rank", "level", "category", "basis"):
