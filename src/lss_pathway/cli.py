@@ -37,6 +37,8 @@ app = typer.Typer(
 )
 rulesets_app = typer.Typer(help="List, show and lint rule sets.", no_args_is_help=True)
 app.add_typer(rulesets_app, name="rulesets")
+instruments_app = typer.Typer(help="Clinical instruments and what is shipped.", no_args_is_help=True)
+app.add_typer(instruments_app, name="instruments")
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -46,6 +48,29 @@ class OutputFormat(StrEnum):
     text = "text"
     json = "json"
     markdown = "markdown"
+
+
+class Instrument(StrEnum):
+    odi = "odi"
+    zcq = "zcq"
+    nprs = "nprs"
+    cook = "cook"
+    sshq = "sshq"
+
+
+class ScoreFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+class CookReading(StrEnum):
+    exactly = "exactly"
+    at_least = "at_least"
+
+
+class SshqComparator(StrEnum):
+    more_than = "more_than"
+    or_more = "or_more"
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
@@ -74,9 +99,9 @@ def _load_record(path: Path) -> PatientRecord:
         _fail(f"{path}: invalid patient record\n{lines}")
 
 
-def _assess(record: PatientRecord, ruleset: str) -> Assessment:
+def _assess(record: PatientRecord, ruleset: str, pretest: float | None = None) -> Assessment:
     try:
-        return assess(record, load_ruleset(ruleset))
+        return assess(record, load_ruleset(ruleset), pretest=pretest)
     except RuleSetError as exc:
         _fail(str(exc))
 
@@ -91,9 +116,18 @@ def assess_command(
     file: Annotated[Path, typer.Argument(help="Patient record, .json or .yaml")],
     ruleset: RulesetOption = DEFAULT_RULESET,
     fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.text,
+    pretest: Annotated[
+        float | None,
+        typer.Option(
+            "--pretest",
+            help="Pre-test probability of LSS (0-1) for post-test estimates.",
+            min=0.001,
+            max=0.999,
+        ),
+    ] = None,
 ) -> None:
     """Assess one patient: red flags, claudication, stenosis, candidacy per level and side, next steps."""
-    result = _assess(_load_record(file), ruleset)
+    result = _assess(_load_record(file), ruleset, pretest)
     if fmt is OutputFormat.json:
         sys.stdout.write(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
     elif fmt is OutputFormat.markdown:
@@ -187,6 +221,103 @@ def rulesets_check(file: Annotated[Path, typer.Argument(help="A rule set YAML fi
     out.print(f"{file}: {rules.ref}: {errors} error(s), {warnings} warning(s)")
     if errors:
         raise typer.Exit(1)
+
+
+@instruments_app.command("list")
+def instruments_list(
+    fmt: Annotated[ScoreFormat, typer.Option("--format", "-f", help="Output format.")] = ScoreFormat.text,
+) -> None:
+    """Each instrument with its source, verification and whether it is shipped as a score."""
+    from lss_pathway.clinical.instruments.catalogue import instruments
+
+    entries = instruments()
+    if fmt is ScoreFormat.json:
+        rows = [
+            {
+                "id": e.id,
+                "name": e.name,
+                "kind": e.kind,
+                "shipped": e.is_shipped,
+                "shipped_as": e.shipped,
+                "score_command": f"lss score {e.id}" if e.scored_by_command else None,
+                "source": e.source.to_dict(),
+            }
+            for e in entries
+        ]
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
+    for e in entries:
+        style = "green" if e.is_shipped else "yellow"
+        out.print(f"[bold]{e.id}[/]  {e.name}  [dim]({e.kind}, tag {e.source.verification})[/]", markup=True)
+        command = f"  -> lss score {e.id}" if e.scored_by_command else ""
+        out.print(f"    [{style}]{e.shipped}[/]{command}", markup=True)
+        out.print(f"    source: {e.source.url}", markup=False)
+    out.print("Tags: V verified in the source text, S secondary source only, U unverified.")
+
+
+def _read_answers(path: Path) -> object:
+    from lss_pathway.domain.parsing import parse_data
+
+    try:
+        data = parse_data(_read(path), format_for(path.name))
+    except InputError as exc:
+        _fail(f"{path}: " + "; ".join(str(e) for e in exc.errors))
+    if isinstance(data, dict) and "answers" in data:
+        return data["answers"]
+    return data
+
+
+@app.command("score")
+def score_command(
+    instrument: Annotated[Instrument, typer.Argument(help="Which instrument")],
+    file: Annotated[
+        Path, typer.Argument(help="Answers by item id (.json or .yaml), optionally under 'answers'")
+    ],
+    baseline: Annotated[
+        Path | None, typer.Option("--baseline", help="Baseline answers: adds change and responder status")
+    ] = None,
+    fmt: Annotated[ScoreFormat, typer.Option("--format", "-f")] = ScoreFormat.text,
+    cook_reading: Annotated[
+        CookReading | None,
+        typer.Option("--four-of-five", help="Cook: read '4 of 5' as exactly or at least four"),
+    ] = None,
+    comparator: Annotated[
+        SshqComparator | None, typer.Option("--sshq-comparator", help="SSHQ: how to read 'more than'")
+    ] = None,
+) -> None:
+    """Score a questionnaire or cluster from answers given by item id (never the licensed wording)."""
+    answers = _read_answers(file)
+    try:
+        if instrument in (Instrument.cook, Instrument.sshq):
+            if baseline is not None:
+                _fail("--baseline applies to outcome instruments (odi, zcq, nprs)")
+            from lss_pathway.clinical.diagnosis import FourOfFive, cook_from_answers, score_sshq
+            from lss_pathway.clinical.diagnosis import SshqComparator as Comparator
+
+            if instrument is Instrument.cook:
+                reading: FourOfFive | None = None if cook_reading is None else cook_reading.value
+                payload = cook_from_answers(answers, reading).to_dict()
+            else:
+                chosen: Comparator | None = None if comparator is None else comparator.value
+                payload = score_sshq(answers, chosen).to_dict()
+        else:
+            from lss_pathway.clinical.instruments import responders
+
+            result = responders.score(instrument.value, answers)
+            payload = result.to_dict()
+            if baseline is not None:
+                before = responders.score(instrument.value, _read_answers(baseline))
+                payload["baseline"] = before.to_dict()
+                payload["change"] = responders.change(instrument.value, before, result)
+    except InputError as exc:
+        lines = "\n".join(f"  - {e}" for e in exc.errors)
+        _fail(f"{file}: invalid answers for {instrument.value}\n{lines}")
+    if fmt is ScoreFormat.json:
+        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+    else:
+        from lss_pathway.report.scores import render_score
+
+        out.print(render_score(payload))
 
 
 @app.command("version")

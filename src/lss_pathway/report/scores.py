@@ -53,17 +53,29 @@ def render_score(payload: dict[str, Any]) -> RenderableType:
         parts.append(Text(f"  note: {payload['note']}", style="dim"))
     change = payload.get("change")
     if change:
-        table = Table(title="Change from baseline", title_justify="left")
-        for col in ("measure", "baseline", "now", "change", "definition", "responder", "tag"):
+        table = Table(title=f"Change from baseline ({change.get('direction', '')})", title_justify="left")
+        for col in ("definition", "baseline", "now", "change", "responder", "tag"):
             table.add_column(col)
+        measures = change.get("measures") or {}
         for row in change.get("responders", []):
+            met = "n/a" if row.get("met") is None else _fmt(row.get("met"))
+            if row.get("kind") == "follow_up_at_most":  # judged on the follow-up value alone
+                now = (payload.get("components") or {}).get(row.get("measure"))
+                cells = ["-", _fmt(now), "-"]
+            else:
+                measure = measures.get(row.get("measure")) or change
+                relative = row.get("kind") == "relative_improvement"
+                moved = measure.get("relative_change_percent" if relative else "absolute_change")
+                suffix = " %" if relative and moved is not None else ""
+                cells = [
+                    _fmt(measure.get("baseline")),
+                    _fmt(measure.get("follow_up")),
+                    f"{_fmt(moved)}{suffix}",
+                ]
             table.add_row(
-                _fmt(row.get("measure", name.lower())),
-                _fmt(row.get("baseline")),
-                _fmt(row.get("follow_up")),
-                _fmt(row.get("change")),
-                _fmt(row.get("definition")),
-                _fmt(row.get("met")),
+                row.get("label", row.get("id", "")),
+                *cells,
+                met + (f" ({row['reason']})" if row.get("reason") else ""),
                 _fmt(row.get("verification")),
             )
         parts.append(table)

@@ -96,7 +96,9 @@ def _diagnosis(a: Assessment) -> RenderableType:
         )
     for n in dx.notes:
         text.append(f"note: {n}\n", style="yellow")
-    return Panel(text, title="Diagnosis support: is this neurogenic claudication from LSS?", title_align="left")
+    return Panel(
+        text, title="Diagnosis support: is this neurogenic claudication from LSS?", title_align="left"
+    )
 
 
 def render_assessment(a: Assessment) -> RenderableType:
