@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lss_pathway.clinical.instruments.odi import ODI_SECTIONS, outcomes_data, score_odi
+from lss_pathway.clinical.instruments.odi import ODI_SECTIONS, score_odi
+from lss_pathway.clinical.instruments.outcome_data import outcomes_data
 from lss_pathway.domain.parsing import InputError
 
 IDS = [

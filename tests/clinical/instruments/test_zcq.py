@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lss_pathway.clinical.instruments.odi import outcomes_data
+from lss_pathway.clinical.instruments.outcome_data import outcomes_data
 from lss_pathway.clinical.instruments.zcq import ZCQ_ITEMS, score_zcq
 from lss_pathway.domain.parsing import InputError
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from lss_pathway.clinical.instruments.base import ScoreResult, require_mapping, unknown_items
-from lss_pathway.clinical.instruments.odi import outcomes_data
+from lss_pathway.clinical.instruments.outcome_data import outcomes_data
 from lss_pathway.domain.parsing import FieldError, InputError
 
 

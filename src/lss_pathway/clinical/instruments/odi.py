@@ -11,34 +11,12 @@ No item wording is stored: sections are ids with short paraphrased topic labels,
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
-from functools import cache
 from typing import Any
 
-from lss_pathway.clinical.instruments.base import Citation, ScoreResult, require_mapping, unknown_items
-from lss_pathway.domain.packaged import packaged_yaml
+from lss_pathway.clinical.instruments.base import ScoreResult, require_mapping, unknown_items
+from lss_pathway.clinical.instruments.outcome_data import outcomes_data, round_half_up
 from lss_pathway.domain.parsing import FieldError, InputError
-
-OUTCOMES_VERSION = "1.0.0"
-
-
-@cache
-def outcomes_data() -> dict[str, Any]:
-    """The packaged outcome-instrument data: scales, missing-item rules, bands and responder thresholds."""
-    data: dict[str, Any] = packaged_yaml("lss_pathway.clinical", f"data/outcomes-{OUTCOMES_VERSION}.yaml")
-    return data
-
-
-def outcome_citation(source_id: str, verification: str) -> Citation:
-    src = outcomes_data()["sources"][source_id]
-    return Citation(str(src["citation"]), str(src["url"]), verification)
-
-
-def round_half_up(value: Fraction, decimals: int) -> float:
-    """Round an exact fraction with halves away from zero (as Stata and hand scoring do), not to even."""
-    exact = Decimal(value.numerator) / Decimal(value.denominator)
-    return float(exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
 
 
 def _spec() -> dict[str, Any]:

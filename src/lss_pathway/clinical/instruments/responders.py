@@ -17,7 +17,8 @@ from typing import Any, Literal, cast
 
 from lss_pathway.clinical.instruments.base import ScoreResult, Threshold
 from lss_pathway.clinical.instruments.nprs import score_nprs
-from lss_pathway.clinical.instruments.odi import outcome_citation, outcomes_data, score_odi
+from lss_pathway.clinical.instruments.odi import score_odi
+from lss_pathway.clinical.instruments.outcome_data import outcome_citation, outcomes_data
 from lss_pathway.clinical.instruments.zcq import score_zcq
 from lss_pathway.domain.parsing import FieldError, InputError
 

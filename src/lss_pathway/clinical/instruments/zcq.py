@@ -16,7 +16,7 @@ from fractions import Fraction
 from typing import Any
 
 from lss_pathway.clinical.instruments.base import ScoreResult, Threshold, require_mapping, unknown_items
-from lss_pathway.clinical.instruments.odi import outcome_citation, outcomes_data, round_half_up
+from lss_pathway.clinical.instruments.outcome_data import outcome_citation, outcomes_data, round_half_up
 from lss_pathway.domain.parsing import FieldError, InputError
 
 SUBSCALES: tuple[str, ...] = ("symptom_severity", "physical_function", "satisfaction")
