@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run serve test lint bench bench-service clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +14,10 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/lss summary examples
+	$(BIN)/lss serve
+
+serve: $(STAMP)
+	$(BIN)/lss serve
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
@@ -25,6 +29,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_assessment.py
+
+bench-service: $(STAMP)
+	$(BIN)/python benchmarks/bench_service.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -320,6 +320,77 @@ def score_command(
         out.print(render_score(payload))
 
 
+@app.command("serve")
+def serve_command(
+    host: Annotated[str, typer.Option(help="Interface to bind; loopback by default")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    jwks: Annotated[
+        Path | None, typer.Option(help="JWKS file with the EHRs' public keys (CDS Hooks)")
+    ] = None,
+    issuer: Annotated[list[str] | None, typer.Option(help="Allowed JWT issuer (repeatable)")] = None,
+    audience: Annotated[str | None, typer.Option(help="Expected JWT audience: this service's URL")] = None,
+    insecure_demo: Annotated[
+        bool, typer.Option("--insecure-demo", help="Turn JWT verification OFF (local demos only)")
+    ] = False,
+    cors_origin: Annotated[
+        list[str] | None, typer.Option(help="Allowed CORS origin (repeatable); none by default")
+    ] = None,
+    max_body_bytes: Annotated[int, typer.Option(min=1024)] = 1_000_000,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Worker processes (one per core helps under load)")
+    ] = 1,
+) -> None:
+    """Serve the REST API, FHIR input and CDS Hooks services (OpenAPI docs at /docs, bundled offline)."""
+    import uvicorn
+
+    from lss_pathway.api.app import create_app
+    from lss_pathway.api.settings import AuthSettings, ServiceSettings
+
+    keys = None
+    if jwks is not None:
+        try:
+            keys = json.loads(_read(jwks))
+        except json.JSONDecodeError as exc:
+            _fail(f"{jwks}: not a JSON Web Key Set ({exc.msg})")
+    if not insecure_demo and keys is None:
+        err.print(
+            "note: no --jwks given: CDS Hooks requests will be refused until keys are configured "
+            "(or run with --insecure-demo for a local demo)"
+        )
+    settings = ServiceSettings(
+        auth=AuthSettings(
+            jwks=keys, issuers=tuple(issuer or ()), audience=audience, insecure_demo=insecure_demo
+        ),
+        cors_origins=tuple(cors_origin or ()),
+        max_body_bytes=max_body_bytes,
+    )
+    base = f"http://{host}:{port}"
+    out.print(f"lss-pathway {__version__} serving on {base}")
+    out.print(f"  API docs (offline):   {base}/docs")
+    out.print(f"  REST assessments:     POST {base}/v1/assessments, POST {base}/v1/fhir/assessments")
+    out.print(f"  CDS Hooks discovery:  {base}/cds-services")
+    if insecure_demo:
+        out.print(
+            "  [bold yellow]JWT verification is OFF (--insecure-demo): never use this with real patients[/]",
+            markup=True,
+        )
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=True)
+        return
+    from lss_pathway.api.settings import to_environment
+
+    to_environment(settings)
+    uvicorn.run(
+        "lss_pathway.api.app:create_app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        access_log=True,
+    )
+
+
 @app.command("version")
 def version_command() -> None:
     """Print the tool version."""

@@ -91,7 +91,7 @@ def record_from_data(data: Any) -> PatientRecord:
     try:
         return PatientRecord.model_validate(data)
     except ValidationError as exc:
-        raise InputError([_describe(err) for err in exc.errors()]) from None
+        raise InputError([describe_error(err) for err in exc.errors()]) from None
 
 
 def parse_record(text: str, fmt: Format) -> PatientRecord:
@@ -114,7 +114,8 @@ def _path(loc: tuple[int | str, ...]) -> str:
     return out
 
 
-def _describe(err: Any) -> FieldError:
+def describe_error(err: Any) -> FieldError:
+    """One pydantic error on a PatientRecord, as a field path and a message (with 'did you mean')."""
     loc = tuple(err["loc"])
     kind = err["type"]
     if kind == "extra_forbidden":

@@ -1,0 +1,123 @@
+"""REST: assessments from a patient record or a FHIR Bundle, the rule sets, and health."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Request, Response
+
+from lss_pathway import __version__
+from lss_pathway.api.responses import json_response
+from lss_pathway.assess import assess
+from lss_pathway.criteria.ruleset import RuleSet
+from lss_pathway.domain.parsing import FieldError, InputError, parse_data, record_from_data
+from lss_pathway.domain.record import PatientRecord
+from lss_pathway.rulesets.registry import DEFAULT_RULESET, RuleSetError, available, load_ruleset
+from lss_pathway.rulesets.render import render_markdown
+
+router = APIRouter()
+
+RulesetQuery = Annotated[str, Query(description="Rule set NAME or NAME@VERSION", pattern=r"^[a-z0-9.\-@]+$")]
+PretestQuery = Annotated[
+    float | None, Query(gt=0, lt=1, description="Pre-test probability of LSS, for post-test estimates")
+]
+
+
+def _rules(ref: str) -> RuleSet:
+    try:
+        return load_ruleset(ref)
+    except RuleSetError as exc:
+        raise InputError([FieldError("ruleset", str(exc))]) from None
+
+
+async def _json_body(request: Request) -> Any:
+    text = (await request.body()).decode("utf-8", errors="replace")
+    return parse_data(text, "json")
+
+
+def _respond(request: Request, payload: dict[str, Any], ruleset_ref: str) -> Response:
+    """Return the JSON as built: FastAPI's generic encoder would cost several times the assessment itself."""
+    digest = request.scope.get("state", {}).get("input_digest")
+    payload["input_digest"] = f"sha256:{digest}" if digest else None
+    return json_response(payload, headers={"X-Ruleset": ruleset_ref})
+
+
+@router.get("/health", tags=["service"])
+async def health() -> dict[str, str]:
+    return {"status": "ok", "version": __version__}
+
+
+@router.post(
+    "/v1/assessments",
+    tags=["assessment"],
+    response_model=None,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PatientRecord"}}},
+        }
+    },
+)
+async def post_assessment(
+    request: Request,
+    ruleset: RulesetQuery = DEFAULT_RULESET,
+    pretest: PretestQuery = None,
+) -> Response:
+    """Assess one patient record (the same JSON as the CLI); the same JSON out as `lss assess -f json`."""
+    rules = _rules(ruleset)
+    record = record_from_data(await _json_body(request))
+    result = assess(record, rules, pretest=pretest).to_dict()
+    return _respond(request, result, rules.ref)
+
+
+@router.post("/v1/fhir/assessments", tags=["assessment"], response_model=None)
+async def post_fhir_assessment(
+    request: Request,
+    bundle: Annotated[
+        dict[str, Any], Body(description="A FHIR R4 Bundle (collection, searchset or transaction)")
+    ],
+    ruleset: RulesetQuery = DEFAULT_RULESET,
+    pretest: PretestQuery = None,
+) -> Response:
+    """Assess a patient from a FHIR R4 Bundle; codes the mapping does not know are listed as ignored."""
+    from lss_pathway.fhir.mapping import record_from_bundle
+
+    rules = _rules(ruleset)
+    mapped = record_from_bundle(bundle)
+    result = assess(mapped.record, rules, pretest=pretest).to_dict()
+    result["ignored_input"] = [item.to_dict() for item in mapped.ignored]
+    return _respond(request, result, rules.ref)
+
+
+@router.get("/v1/rulesets", tags=["rule sets"])
+def list_rulesets() -> list[dict[str, Any]]:
+    out = []
+    for entry in available():
+        rules = load_ruleset(entry.ref)
+        out.append(
+            {
+                "id": rules.id,
+                "version": rules.version,
+                "ref": rules.ref,
+                "title": rules.title,
+                "extends": rules.extends,
+                "criteria": len(rules.criteria),
+                "default": rules.id == DEFAULT_RULESET,
+            }
+        )
+    return out
+
+
+@router.get("/v1/rulesets/{ref}", tags=["rule sets"])
+def get_ruleset(ref: str, response: Response) -> dict[str, Any]:
+    """The resolved rule set as data, plus its clinician-readable rendering (Markdown)."""
+    rules = _rules(ref)
+    response.headers["X-Ruleset"] = rules.ref
+    data: dict[str, Any] = rules.model_dump(mode="json")
+    data["ref"] = rules.ref
+    data["markdown"] = render_markdown(rules)
+    return data
+
+
+def patient_record_schema() -> dict[str, Any]:
+    return PatientRecord.model_json_schema(ref_template="#/components/schemas/{model}")
