@@ -20,7 +20,6 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import yaml
@@ -59,36 +58,15 @@ def _free_port() -> int:
 
 
 def _patient_view_body() -> bytes:
+    from lss_pathway.api.prefetch import prefetch_from_bundle
     from lss_pathway.domain.parsing import parse_record
     from lss_pathway.fhir.mapping import bundle_from_record
 
-    record = parse_record(EXAMPLE.read_text(), "yaml")
-    bundle = bundle_from_record(record)
-    by_type: dict[str, list[dict[str, Any]]] = {}
-    for entry in bundle["entry"]:
-        resource = entry["resource"]
-        by_type.setdefault(resource["resourceType"], []).append(resource)
-    patient = by_type.pop("Patient", [{"resourceType": "Patient", "id": "bench"}])[0]
-    prefetch: dict[str, Any] = {"patient": patient}
-    keys = {
-        "Condition": "conditions",
-        "Observation": "observations",
-        "MedicationRequest": "medications",
-        "MedicationStatement": "statements",
-        "Procedure": "procedures",
-        "DiagnosticReport": "reports",
-        "ImagingStudy": "imaging",
-    }
-    for kind, resources in by_type.items():
-        prefetch[keys.get(kind, kind.lower())] = {
-            "resourceType": "Bundle",
-            "type": "searchset",
-            "entry": [{"resource": r} for r in resources],
-        }
+    patient_id, prefetch = prefetch_from_bundle(bundle_from_record(parse_record(EXAMPLE.read_text(), "yaml")))
     body = {
         "hook": "patient-view",
         "hookInstance": "00000000-0000-4000-8000-000000000000",
-        "context": {"userId": "Practitioner/bench", "patientId": patient.get("id", "bench")},
+        "context": {"userId": "Practitioner/bench", "patientId": patient_id},
         "prefetch": prefetch,
     }
     return json.dumps(body).encode()

@@ -26,15 +26,6 @@ from lss_pathway.domain.record import PatientRecord
 from lss_pathway.report.cells import VERDICT_LABEL
 
 REPORT_URL = "https://clinic.example.org/lss/report"
-PREFETCH_KEYS = {
-    "Condition": "conditions",
-    "Observation": "observations",
-    "MedicationRequest": "medications",
-    "MedicationStatement": "statements",
-    "Procedure": "procedures",
-    "DiagnosticReport": "reports",
-    "ImagingStudy": "imaging",
-}
 LEFT, RIGHT = "7771000", "24028007"
 
 
@@ -110,37 +101,10 @@ def load(name: str) -> PatientRecord:
 
 def prefetch_for(record: PatientRecord) -> tuple[str, dict[str, Any]]:
     """The patient id and a prefetch object, as an EHR would fill our templates."""
+    from lss_pathway.api.prefetch import prefetch_from_bundle
     from lss_pathway.fhir.mapping import bundle_from_record
 
-    entries = bundle_from_record(record)["entry"]
-    # An EHR's search results refer to each other as "Type/id", not by the collection's urn:uuid URLs.
-    relative = {e["fullUrl"]: f"{e['resource']['resourceType']}/{e['resource']['id']}" for e in entries}
-    by_type: dict[str, list[dict[str, Any]]] = {}
-    for entry in entries:
-        resource = _relative_refs(entry["resource"], relative)
-        by_type.setdefault(resource["resourceType"], []).append(resource)
-    patient = by_type.pop("Patient")[0]
-    prefetch: dict[str, Any] = {"patient": patient}
-    for kind, key in PREFETCH_KEYS.items():
-        prefetch[key] = {
-            "resourceType": "Bundle",
-            "type": "searchset",
-            "total": len(by_type.get(kind, [])),
-            "entry": [{"resource": r} for r in by_type.pop(kind, [])],
-        }
-    assert not by_type, f"resource types outside the prefetch templates: {sorted(by_type)}"
-    return str(patient.get("id", "example")), prefetch
-
-
-def _relative_refs(value: Any, relative: dict[str, str]) -> Any:
-    if isinstance(value, dict):
-        out = {k: _relative_refs(v, relative) for k, v in value.items()}
-        if isinstance(out.get("reference"), str) and out["reference"] in relative:
-            out["reference"] = relative[out["reference"]]
-        return out
-    if isinstance(value, list):
-        return [_relative_refs(v, relative) for v in value]
-    return value
+    return prefetch_from_bundle(bundle_from_record(record))
 
 
 def hook_request(hook: str, name: str, orders: list[dict[str, Any]] | None = None) -> dict[str, Any]:

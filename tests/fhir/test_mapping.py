@@ -322,3 +322,10 @@ def test_docs_list_every_project_code() -> None:
         assert known.code in text, known.code
     for code in (*codes.RXNORM_INGREDIENTS, *codes.ATC_SUBSTANCES, *codes.ATC_CLASSES):
         assert code in text, code
+
+
+def test_the_reader_handles_exactly_the_types_validation_lets_through() -> None:
+    from lss_pathway.fhir import codes
+    from lss_pathway.fhir.reader import _READERS
+
+    assert set(_READERS) | {"Medication"} == codes.MAPPED_TYPES

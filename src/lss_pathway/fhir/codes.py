@@ -709,3 +709,19 @@ def atc_code(agent: str) -> tuple[str, str] | None:
         if agent in entry.agents:
             return code, entry.display
     return None
+
+
+# Resource types the reader maps (Medication only as a target of a medication reference).
+MAPPED_TYPES = frozenset(
+    {
+        "Patient",
+        "Observation",
+        "Condition",
+        "MedicationRequest",
+        "MedicationStatement",
+        "Procedure",
+        "ImagingStudy",
+        "DiagnosticReport",
+        "Medication",
+    }
+)

@@ -1,0 +1,899 @@
+"""Read validated FHIR resources into record facts: known codes only, contradictions refused."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from enum import Enum
+from typing import Any, NamedTuple, TypeVar
+
+from lss_pathway.domain.anatomy import Level, Side
+from lss_pathway.domain.drugs import agent_class, agent_label, antithrombotic_agents
+from lss_pathway.domain.parsing import FieldError, InputError, record_from_data
+from lss_pathway.domain.vocabulary import Modality, ProcedureType, Sex
+from lss_pathway.fhir import codes as c
+from lss_pathway.fhir.results import IgnoredInput, MappingResult
+from lss_pathway.fhir.validation import Source
+
+_OBSERVATION_OK = {"final", "amended", "corrected"}
+_REPORT_OK = {"final", "amended", "corrected", "appended"}
+_MEDICATION_CURRENT = {"active", "on-hold"}
+_REQUEST_INTENTS = {"order", "original-order", "reflex-order", "filler-order", "instance-order", "plan"}
+_NOT_CONFIRMED = {"unconfirmed", "provisional", "differential"}
+_NOT_CURRENT = {"inactive", "remission", "resolved"}
+_FULL_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
+_RELATIVE = re.compile(r"(?:^|/)([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?:/_history/[^/]+)?$")
+_LISTED = "listed"
+_ANTITHROMBOTICS = "safety.antithrombotics"
+_PRIOR = "prior_procedures"
+
+Key = tuple[Any, ...]
+T = TypeVar("T")
+_PROCEDURE_TYPES = {t.value: t for t in ProcedureType}
+_MODALITIES = {m.value: m for m in Modality}
+
+
+def read_sources(
+    sources: list[Source],
+    ignored: list[IgnoredInput],
+    assessment_date: dt.date | None,
+    record_id: Any,
+) -> MappingResult:
+    reader = _Reader(sources, ignored)
+    if assessment_date is not None:
+        reader.set(("assessment_date",), assessment_date, "the assessment_date argument")
+    if isinstance(record_id, str):
+        reader.set(("id",), record_id, "Bundle.identifier")
+    reader.run()
+    data, blame = reader.build()
+    if reader.errors:
+        raise InputError(reader.errors)
+    try:
+        record = record_from_data(data)
+    except InputError as exc:
+        raise InputError([_blamed(err, blame) for err in exc.errors]) from None
+    return MappingResult(record, tuple(reader.ignored))
+
+
+def _blamed(err: FieldError, blame: dict[str, str]) -> FieldError:
+    if not err.field:
+        return err
+    labels = [
+        label
+        for path, label in blame.items()
+        if path == err.field or path.startswith((err.field + ".", err.field + "["))
+    ]
+    if not labels:
+        return err
+    return FieldError(err.field, f"{err.message} (from {', '.join(dict.fromkeys(labels))})")
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, Enum):
+        return repr(value.value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return repr(value)
+
+
+def _key_path(key: Key) -> str:
+    out = ""
+    for i, part in enumerate(key):
+        if isinstance(part, Enum) or (i == 2 and key[:2] == ("safety", "antithrombotics")):
+            out += f"[{part.value if isinstance(part, Enum) else part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _full_date(value: Any) -> dt.date | None:
+    if not isinstance(value, str):
+        return None
+    match = _FULL_DATE.match(value)
+    if match is None:
+        return None
+    return dt.date(int(match[1]), int(match[2]), int(match[3]))
+
+
+class _Coding(NamedTuple):
+    system: str | None
+    code: str | None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _codings(concept: Any) -> list[_Coding]:
+    """The (system, code) pairs of a CodeableConcept (or of a list of Codings)."""
+    items = concept.get("coding") if isinstance(concept, Mapping) else concept
+    if not isinstance(items, list):
+        return []
+    return [_Coding(_text(x.get("system")), _text(x.get("code"))) for x in items if isinstance(x, Mapping)]
+
+
+def _lookup(table: Mapping[str, T], coding: _Coding, system: str) -> T | None:
+    return table.get(coding.code) if coding.system == system and coding.code is not None else None
+
+
+def _values(table: Mapping[str, T], concept: Any, system: str) -> dict[T, None]:
+    """The table entries a CodeableConcept's codings in ``system`` name, in order."""
+    found = (_lookup(table, coding, system) for coding in _codings(concept))
+    return dict.fromkeys(v for v in found if v is not None)
+
+
+def _status(concept: Any, system: str) -> str | None:
+    for coding in _codings(concept):
+        if coding.system in (system, None):
+            code = coding.code
+            return code if isinstance(code, str) else None
+    return None
+
+
+def _first_code(concept: Any) -> tuple[str | None, str | None]:
+    codings = _codings(concept)
+    if codings:
+        return codings[0].code, codings[0].system
+    return None, None
+
+
+class _Reader:
+    def __init__(self, sources: list[Source], ignored: list[IgnoredInput]):
+        self.sources = sources
+        self.ignored = ignored
+        self.errors: list[FieldError] = []
+        self.facts: dict[Key, tuple[Any, str]] = {}
+        self.levels: dict[Level, dict[Side, None]] = {}
+        self.epidurogram: dict[tuple[Level, Side], None] = {}
+        self.agents: dict[str, str] = {}  # agent -> label of the first resource naming it
+        self.uncertain: list[str] = []  # labels of antithrombotics whose agent is not identified
+        self.procedures: list[tuple[dict[str, Any], str]] = []
+        self.med_agents: dict[str, str] = {}  # prefix of a medication resource -> its agent
+        self.refs: dict[str, Source] = {}
+        self.subjects: dict[str, str] = {}  # unresolved subject reference -> first label
+        self.patient: Source | None = None
+        self.list_claims: dict[str, Source] = {}  # list field -> the resource saying whether it is empty
+
+    # -- bookkeeping --
+
+    def ignore(self, src: Source, path: str, reason: str, code: Any = None, system: Any = None) -> None:
+        self.ignored.append(
+            IgnoredInput(
+                src.type,
+                src.id,
+                f"{src.prefix}.{path}" if path else src.prefix,
+                reason,
+                code if isinstance(code, str) else None,
+                system if isinstance(system, str) else None,
+            )
+        )
+
+    def ignore_code(self, src: Source, path: str, concept: Any, what: str) -> None:
+        code, system = _first_code(concept)
+        text = concept.get("text") if isinstance(concept, Mapping) else None
+        if code is None and isinstance(text, str):
+            reason = f"{what} given as text only ('{text}'); the mapping reads codes, not free text"
+        elif code is None:
+            reason = f"{what} has no code"
+        else:
+            reason = f"unknown {what} code '{code}' ({system or 'no system'}); not mapped, never guessed"
+        self.ignore(src, path, reason, code, system)
+
+    def set(self, key: Key, value: Any, label: str) -> None:
+        old = self.facts.get(key)
+        if old is None:
+            self.facts[key] = (value, label)
+        elif old[0] != value:
+            self.errors.append(
+                FieldError(
+                    _key_path(key),
+                    f"contradiction: {old[1]} says {_show(old[0])} but {label} says {_show(value)}",
+                )
+            )
+
+    def resolve(self, reference: Any) -> Source | None:
+        if not isinstance(reference, Mapping) or not isinstance(reference.get("reference"), str):
+            return None
+        ref = reference["reference"]
+        if ref in self.refs:
+            return self.refs[ref]
+        match = _RELATIVE.search(ref)
+        return self.refs.get(f"{match[1]}/{match[2]}") if match else None
+
+    def subject_ok(self, src: Source) -> bool:
+        """False (and reported) when the resource is about someone other than this input's patient."""
+        subject = src.data.get("subject")
+        if not isinstance(subject, Mapping) or not isinstance(subject.get("reference"), str):
+            return True
+        ref = subject["reference"]
+        target = self.resolve(subject)
+        match = _RELATIVE.search(ref)
+        rtype = target.type if target is not None else (match[1] if match else None)
+        if rtype not in (None, "Patient"):
+            self.ignore(src, "subject", f"the subject is a {rtype}, not the patient")
+            return False
+        if target is not None:
+            return True
+        if self.patient is not None and match is not None:
+            self.errors.append(
+                FieldError(
+                    f"{src.label}.subject",
+                    f"refers to {ref}, not to the patient of this input ({self.patient.label})",
+                )
+            )
+            return False
+        first = next(iter(self.subjects.items()), None)
+        if first is not None and first[0] != ref:
+            self.errors.append(
+                FieldError(
+                    f"{src.label}.subject",
+                    f"the resources describe more than one patient: {first[1]} refers to {first[0]}, "
+                    f"this one to {ref}",
+                )
+            )
+            return False
+        self.subjects.setdefault(ref, src.label)
+        return True
+
+    # -- the pass over the resources --
+
+    def run(self) -> None:
+        patients = [s for s in self.sources if s.type == "Patient"]
+        if len(patients) > 1:
+            self.errors.append(
+                FieldError(
+                    patients[1].label,
+                    f"more than one Patient resource ({patients[0].label} and {patients[1].label}); "
+                    "one input describes one patient",
+                )
+            )
+        self.patient = patients[0] if patients else None
+        for src in self.sources:
+            if src.id:
+                self.refs[f"{src.type}/{src.id}"] = src
+            if src.full_url:
+                self.refs[src.full_url] = src
+        # Medications first, so that Observation.focus can name the agent whatever the order.
+        for src in self.sources:
+            if src.type in ("MedicationRequest", "MedicationStatement"):
+                self.medication(src)
+        for src in self.sources:
+            if src.type not in ("MedicationRequest", "MedicationStatement", "Medication"):
+                _READERS[src.type](self, src)
+
+    def patient_resource(self, src: Source) -> None:
+        d = src.data
+        if "birthDate" in d:
+            birth = _full_date(d["birthDate"])
+            if birth is None:
+                self.ignore(
+                    src, "birthDate", f"partial birth date '{d['birthDate']}'; the record needs a full date"
+                )
+            else:
+                self.set(("patient", "birth_date"), birth, src.label)
+        gender = d.get("gender")
+        if gender in ("male", "female", "other"):
+            self.set(("patient", "sex"), Sex(gender), src.label)
+
+    def observation(self, src: Source) -> None:
+        d = src.data
+        finding = self.finding(src)
+        if finding is None:
+            return
+        if d.get("status") not in _OBSERVATION_OK:
+            self.ignore(
+                src, "status", f"status '{d.get('status')}': only final, amended or corrected results count"
+            )
+            return
+        if not self.subject_ok(src):
+            return
+        place = self.place(src, finding)
+        if place is None:
+            return
+        if any(k.startswith("value") for k in d):
+            present, value = self.value(src, finding)
+            if not present:
+                return
+        elif "dataAbsentReason" in d:
+            self.touch(finding, place)  # explicitly unknown: the level or side exists, the fact does not
+            return
+        else:
+            self.ignore(src, "", "no value and no dataAbsentReason", finding.code, c.FINDINGS)
+            return
+        if d.get("component"):
+            self.ignore(src, "component", "components are not read")
+        self.touch(finding, place)
+        if finding.kind is c.Kind.MARKER:
+            return
+        if finding.kind is c.Kind.NONE_LISTED:
+            self.set((_LISTED, finding.field), value, src.label)
+            self.list_claims.setdefault(finding.field, src)
+            return
+        self.set(self.key(finding, place), value, src.label)
+
+    def finding(self, src: Source) -> c.Finding | None:
+        concept = src.data.get("code")
+        found = _values(c.FINDINGS_BY_CODE, concept, c.FINDINGS)
+        if len(found) > 1:
+            self.ignore(src, "code", f"more than one project code ({', '.join(f.code for f in found)})")
+            return None
+        if not found:
+            self.ignore_code(src, "code", concept, "Observation")
+            return None
+        return next(iter(found))
+
+    def place(self, src: Source, finding: c.Finding) -> tuple[Any, ...] | None:
+        """The level, side and agent the Observation is about, checked against the fact's scope."""
+        scope = finding.scope
+        focus = src.data.get("focus") or []
+        agent: str | None = None
+        if scope is c.Scope.AGENT:
+            targets = [self.resolve(f) for f in focus]
+            if len(targets) != 1 or targets[0] is None:
+                self.ignore(
+                    src,
+                    "focus",
+                    "needs one focus that refers to a MedicationRequest or MedicationStatement here",
+                )
+                return None
+            agent = self.med_agents.get(targets[0].prefix)
+            if agent is None:
+                self.ignore(src, "focus", f"the focus {targets[0].label} does not name an identified agent")
+                return None
+        elif focus:
+            self.ignore(src, "focus", "has a focus: the observation is not about the patient")
+            return None
+        site = src.data.get("bodySite")
+        levels: list[Level] = []
+        sides: list[Side] = []
+        for i, coding in enumerate(_codings(site)):
+            level_found = _lookup(c.SPINAL_LEVELS, coding, c.SPINAL_LEVEL)
+            side_found = _lookup(c.LATERALITY, coding, c.SNOMED)
+            if level_found is not None:
+                levels.append(level_found)
+            elif side_found is not None:
+                sides.append(side_found)
+            else:
+                system, code = coding
+                self.ignore(
+                    src,
+                    f"bodySite.coding[{i}]",
+                    "bodySite coding not recognised (spinal level or laterality)",
+                    code,
+                    system,
+                )
+                return None
+        if site is not None and not _codings(site):
+            self.ignore(src, "bodySite", "bodySite without a coding")
+            return None
+        if len(set(levels)) > 1 or len(set(sides)) > 1:
+            self.ignore(src, "bodySite", "more than one spinal level or side")
+            return None
+        level = levels[0] if levels else None
+        side = sides[0] if sides else None
+        wants_level = scope in (c.Scope.LEVEL, c.Scope.LEVEL_SIDE, c.Scope.EPIDUROGRAM)
+        wants_side = scope in (c.Scope.SIDE, c.Scope.LEVEL_SIDE, c.Scope.EPIDUROGRAM)
+        if (level is not None) != wants_level or (side is not None) != wants_side:
+            needed = {
+                c.Scope.RECORD: "no bodySite",
+                c.Scope.AGENT: "no bodySite",
+                c.Scope.SIDE: "a laterality and no spinal level",
+                c.Scope.LEVEL: "a spinal level and no laterality",
+                c.Scope.LEVEL_SIDE: "a spinal level and a laterality",
+                c.Scope.EPIDUROGRAM: "a spinal level and a laterality",
+            }[scope]
+            self.ignore(
+                src, "bodySite", f"'{finding.code}' needs {needed} in bodySite", finding.code, c.FINDINGS
+            )
+            return None
+        return (level, side, agent)
+
+    def touch(self, finding: c.Finding, place: tuple[Any, ...]) -> None:
+        level, side, _ = place
+        if finding.scope in (c.Scope.LEVEL, c.Scope.LEVEL_SIDE):
+            sides = self.levels.setdefault(level, {})
+            if side is not None:
+                sides.setdefault(side, None)
+        elif finding.scope is c.Scope.EPIDUROGRAM:
+            self.epidurogram.setdefault((level, side), None)
+
+    def key(self, finding: c.Finding, place: tuple[Any, ...]) -> Key:
+        level, side, agent = place
+        scope = finding.scope
+        if scope is c.Scope.SIDE:
+            return (*finding.field.split("."), side)
+        if scope is c.Scope.LEVEL:
+            return ("imaging", "levels", level, finding.field)
+        if scope is c.Scope.LEVEL_SIDE:
+            return ("imaging", "levels", level, "sides", side, finding.field)
+        if scope is c.Scope.EPIDUROGRAM:
+            return ("procedure", "epidurogram", level, side, finding.field)
+        if scope is c.Scope.AGENT:
+            return ("safety", "antithrombotics", agent, finding.field)
+        return tuple(finding.field.split("."))
+
+    def value(self, src: Source, f: c.Finding) -> tuple[bool, Any]:
+        d = src.data
+        kind = f.kind
+        expected = {
+            c.Kind.BOOLEAN: "valueBoolean",
+            c.Kind.MARKER: "valueBoolean",
+            c.Kind.NONE_LISTED: "valueBoolean",
+            c.Kind.QUANTITY: "valueQuantity",
+            c.Kind.INTEGER: "valueInteger",
+            c.Kind.CODED: "valueCodeableConcept",
+            c.Kind.DATE: "valueDateTime",
+            c.Kind.STRING: "valueString",
+        }[kind]
+        if expected not in d:
+            given = next(k for k in d if k.startswith("value"))
+            self.ignore(src, given, f"'{f.code}' is read from {expected}, not {given}", f.code, c.FINDINGS)
+            return False, None
+        raw = d[expected]
+        if kind is c.Kind.MARKER and raw is not True:
+            self.ignore(src, expected, f"'{f.code}' is only written as true", f.code, c.FINDINGS)
+            return False, None
+        if kind is c.Kind.QUANTITY:
+            return self.quantity(src, f, raw)
+        if kind is c.Kind.CODED:
+            assert f.values is not None
+            vocabulary = c.VALUE_SYSTEMS[f.values]
+            found = _values({m.value: m for m in vocabulary}, raw, f.values)
+            if found:
+                return True, next(iter(found))
+            self.ignore_code(src, expected, raw, f"'{f.code}' value")
+            return False, None
+        if kind is c.Kind.DATE:
+            day = _full_date(raw)
+            if day is None:
+                self.ignore(
+                    src, expected, f"partial date '{raw}'; the record needs a full date", f.code, c.FINDINGS
+                )
+                return False, None
+            return True, day
+        return True, raw
+
+    def quantity(self, src: Source, f: c.Finding, q: dict[str, Any]) -> tuple[bool, Any]:
+        unit = f.unit
+        assert unit is not None
+        path = "valueQuantity"
+        if "comparator" in q:
+            self.ignore(
+                src, path + ".comparator", f"'{q['comparator']}' is not an exact value", f.code, c.FINDINGS
+            )
+            return False, None
+        if "value" not in q:
+            self.ignore(src, path, "quantity without a value", f.code, c.FINDINGS)
+            return False, None
+        if q.get("system") not in (None, c.UCUM):
+            self.ignore(src, path + ".system", f"unit system {q['system']} is not UCUM", f.code, c.FINDINGS)
+            return False, None
+        code = _text(q.get("code", q.get("unit")))
+        if code is None and unit.optional:
+            factor: float = 1
+        elif code is not None and code in unit.factors:
+            factor = unit.factors[code]
+        else:
+            accepted = ", ".join(unit.factors)
+            self.ignore(
+                src,
+                path,
+                f"unit '{code}' is not accepted for '{f.code}' (accepted: {accepted})",
+                f.code,
+                c.FINDINGS,
+            )
+            return False, None
+        raw = q["value"]
+        value = (
+            (float(raw) if isinstance(raw, str) else raw) if factor == 1 else round(float(raw) * factor, 9)
+        )
+        if f.whole:
+            if float(value) != int(value):
+                self.ignore(src, path, f"'{f.code}' must be a whole number", f.code, c.FINDINGS)
+                return False, None
+            value = int(value)
+        return True, value
+
+    def condition(self, src: Source) -> None:
+        d = src.data
+        concept = d.get("code")
+        fields: list[tuple[str, bool]] = []  # (record field, exact)
+        info: c.ConditionCode | None = None
+        for coding in _codings(concept):
+            system, code = coding.system, coding.code
+            finding = c.FINDINGS_BY_CODE.get(code) if system == c.FINDINGS and isinstance(code, str) else None
+            if finding is not None and finding.scope is c.Scope.RECORD and finding.kind is c.Kind.BOOLEAN:
+                fields.append((finding.field, True))
+                continue
+            for known in c.CONDITION_CODES:
+                if known.matches(system, code):
+                    if known.field is None:
+                        info = info or known
+                    else:
+                        fields.append((known.field, False))
+                    break
+        if not fields:
+            if info is not None:
+                self.ignore(
+                    src,
+                    "code",
+                    f"recognised: {info.display} ({info.code}); {info.note}",
+                    info.code,
+                    info.system,
+                )
+            else:
+                self.ignore_code(src, "code", concept, "Condition")
+            return
+        if not self.subject_ok(src):
+            return
+        verification = _status(d.get("verificationStatus"), c.CONDITION_VERIFICATION)
+        clinical = _status(d.get("clinicalStatus"), c.CONDITION_CLINICAL)
+        if verification == "entered-in-error":
+            self.ignore(src, "verificationStatus", "entered in error")
+            return
+        if verification in _NOT_CONFIRMED:
+            self.ignore(src, "verificationStatus", f"'{verification}': not a confirmed diagnosis")
+            return
+        if verification == "refuted":
+            for field, exact in dict.fromkeys(fields):
+                if exact:
+                    self.set(tuple(field.split(".")), False, src.label)
+                else:
+                    code, system = _first_code(concept)
+                    self.ignore(
+                        src,
+                        "verificationStatus",
+                        f"refuting one specific diagnosis says nothing about '{field}' as a whole",
+                        code,
+                        system,
+                    )
+            return
+        if clinical in _NOT_CURRENT:
+            self.ignore(src, "clinicalStatus", f"'{clinical}': not a current condition")
+            return
+        for field, _ in dict.fromkeys(fields):
+            self.set(tuple(field.split(".")), True, src.label)
+
+    def medication(self, src: Source) -> None:
+        d = src.data
+        status = d.get("status")
+        if status not in _MEDICATION_CURRENT:
+            self.ignore(src, "status", f"status '{status}': not a current medication")
+            return
+        if src.type == "MedicationRequest" and d.get("intent") not in _REQUEST_INTENTS:
+            self.ignore(src, "intent", f"intent '{d.get('intent')}': not an order or plan")
+            return
+        if not self.subject_ok(src):
+            return
+        if "medicationCodeableConcept" in d:
+            concept, path = d["medicationCodeableConcept"], "medicationCodeableConcept"
+        else:
+            concept, path = self.medication_reference(src, d.get("medicationReference"))
+            if concept is None:
+                self.ignore(src, "medicationReference", "the Medication it refers to is not in this input")
+                return
+        self.identify(src, concept, path)
+
+    def medication_reference(self, src: Source, reference: Any) -> tuple[Any, str]:
+        ref = reference.get("reference") if isinstance(reference, Mapping) else None
+        if isinstance(ref, str) and ref.startswith("#"):
+            for i, contained in enumerate(src.data.get("contained") or []):
+                if contained.get("resourceType") == "Medication" and contained.get("id") == ref[1:]:
+                    return contained.get("code"), f"contained[{i}].code"
+            return None, ""
+        target = self.resolve(reference)
+        if target is None or target.type != "Medication":
+            return None, ""
+        return target.data.get("code"), "medicationReference"
+
+    def identify(self, src: Source, concept: Any, path: str) -> None:
+        agents_known = antithrombotic_agents()
+        named: list[tuple[set[str], str]] = []  # (possible agents, what named them)
+        classes: list[tuple[str, c.AtcClass]] = []
+        for coding in _codings(concept):
+            system, code = coding.system, coding.code
+            if not isinstance(code, str):
+                continue
+            if system == c.ANTITHROMBOTIC_AGENT and code in agents_known:
+                named.append(({code}, f"project code '{code}'"))
+            elif system == c.RXNORM and code in c.RXNORM_INGREDIENTS:
+                entry = c.RXNORM_INGREDIENTS[code]
+                named.append((set(entry.agents), f"RxNorm {code} ({entry.display})"))
+            elif system == c.ATC:
+                if code.upper() in c.ATC_SUBSTANCES:
+                    entry = c.ATC_SUBSTANCES[code.upper()]
+                    named.append((set(entry.agents), f"ATC {code} ({entry.display})"))
+                found = c.atc_class(code)
+                if found is not None:
+                    classes.append(found)
+        if not named:
+            agent = _agent_from_text(concept.get("text") if isinstance(concept, Mapping) else None)
+            if agent is not None:
+                named.append(({agent}, f"text '{concept['text']}'"))
+        if named:
+            possible = set.intersection(*(names for names, _ in named))
+            if not possible:
+                self.errors.append(
+                    FieldError(
+                        f"{src.label}.{path}",
+                        "its codes name different agents: " + ", ".join(w for _, w in named),
+                    )
+                )
+                return
+            for group_code, group in classes:
+                narrowed = {a for a in possible if agent_class(a) in group.classes}
+                if not narrowed:
+                    self.errors.append(
+                        FieldError(
+                            f"{src.label}.{path}",
+                            f"ATC {group_code} ({group.display}) contradicts "
+                            + ", ".join(w for _, w in named),
+                        )
+                    )
+                    return
+                possible = narrowed
+            if len(possible) == 1:
+                agent = possible.pop()
+                self.med_agents[src.prefix] = agent
+                self.agents.setdefault(agent, src.label)
+                return
+            self.uncertain.append(src.label)
+            self.ignore(
+                src,
+                path,
+                f"{named[0][1]} does not say which of {', '.join(sorted(possible))} the record needs; "
+                "add the project agent code. The antithrombotic list is left unknown",
+                *_first_code(concept),
+            )
+            return
+        if classes:
+            group_code, group = classes[0]
+            self.uncertain.append(src.label)
+            self.ignore(
+                src,
+                path,
+                f"ATC {group_code} ({group.display}) without an identifiable agent; "
+                "the antithrombotic list is left unknown",
+                group_code,
+                c.ATC,
+            )
+            return
+        self.ignore_code(src, path, concept, "medication")
+
+    def procedure(self, src: Source) -> None:
+        d = src.data
+        concept = d.get("code")
+        types = _values(_PROCEDURE_TYPES, concept, c.PROCEDURE_TYPE)
+        if not types:
+            self.ignore_code(src, "code", concept, "Procedure")
+            return
+        if len(types) > 1:
+            self.ignore(src, "code", f"more than one procedure type ({', '.join(t.value for t in types)})")
+            return
+        if d.get("status") != "completed":
+            self.ignore(
+                src, "status", f"status '{d.get('status')}': only completed procedures are prior procedures"
+            )
+            return
+        if not self.subject_ok(src):
+            return
+        levels: dict[Level, None] = {}
+        for i, site in enumerate(d.get("bodySite") or []):
+            found = _values(c.SPINAL_LEVELS, site, c.SPINAL_LEVEL)
+            if found:
+                levels.update(found)
+            else:
+                self.ignore(src, f"bodySite[{i}]", "not a spinal level code", *_first_code(site))
+        performed: Any = d.get("performedDateTime")
+        if performed is None and isinstance(d.get("performedPeriod"), Mapping):
+            performed = d["performedPeriod"].get("start")
+        day = _full_date(performed)
+        if day is None and any(k.startswith("performed") for k in d):
+            self.ignore(
+                src, "performed[x]", "the date is partial or not a dateTime/Period; date left unknown"
+            )
+        entry: dict[str, Any] = {"type": next(iter(types)).value}
+        entry["levels"] = [lv.value for lv in levels] if levels else None
+        entry["date"] = day
+        self.procedures.append((entry, src.label))
+
+    def imaging_study(self, src: Source) -> None:
+        d = src.data
+        if d.get("status") != "available":
+            self.ignore(src, "status", f"status '{d.get('status')}': only available studies count")
+            return
+        dicom: dict[Modality, None] = {}
+        other: list[str] = []
+        series = [s.get("modality") for s in d.get("series") or [] if isinstance(s, Mapping)]
+        for coding in _codings(d.get("modality") or []) + _codings(series):
+            known = _lookup(c.DICOM_MODALITY, coding, c.DICOM)
+            if known is not None:
+                dicom[known] = None
+            elif coding.code is not None:
+                other.append(coding.code)
+        project: dict[Modality, None] = {}
+        for concept in d.get("procedureCode") or []:
+            project.update(_values(_MODALITIES, concept, c.IMAGING_MODALITY))
+        modality: Modality | None = None
+        if len(project) > 1:
+            self.errors.append(
+                FieldError(f"{src.label}.procedureCode", "names more than one imaging modality")
+            )
+            return
+        if project:
+            modality = next(iter(project))
+            allowed = {Modality.MRI} if modality is Modality.MRI else {Modality.CT}
+            if set(dicom) - allowed:
+                self.errors.append(
+                    FieldError(
+                        f"{src.label}.modality",
+                        f"DICOM modality {', '.join(m.value for m in dicom)} contradicts procedureCode "
+                        f"{modality.value}",
+                    )
+                )
+                return
+        elif len(dicom) > 1:
+            self.ignore(src, "modality", "more than one modality (MR and CT); the record holds one study")
+            return
+        elif dicom:
+            modality = next(iter(dicom))
+        elif other:
+            self.ignore(src, "modality", f"modality {', '.join(other)} is not MR or CT", other[0], c.DICOM)
+            return
+        if not self.subject_ok(src):
+            return
+        self.imaging(src, modality, d.get("started"), "started")
+
+    def diagnostic_report(self, src: Source) -> None:
+        d = src.data
+        concept = d.get("code")
+        found = _values(_MODALITIES, concept, c.IMAGING_MODALITY)
+        if len(found) != 1:
+            if found:
+                self.ignore(src, "code", "names more than one imaging modality")
+            else:
+                self.ignore_code(src, "code", concept, "DiagnosticReport")
+            return
+        if d.get("status") not in _REPORT_OK:
+            self.ignore(src, "status", f"status '{d.get('status')}': only final reports count")
+            return
+        if not self.subject_ok(src):
+            return
+        when: Any = d.get("effectiveDateTime")
+        path = "effectiveDateTime"
+        if when is None and isinstance(d.get("effectivePeriod"), Mapping):
+            when, path = d["effectivePeriod"].get("start"), "effectivePeriod.start"
+        self.imaging(src, next(iter(found)), when, path)
+
+    def imaging(self, src: Source, modality: Modality | None, when: Any, path: str) -> None:
+        if modality is not None:
+            self.set(("imaging", "modality"), modality, src.label)
+        if when is not None:
+            day = _full_date(when)
+            if day is None:
+                self.ignore(src, path, f"partial date '{when}'; the record needs a full date")
+            else:
+                self.set(("imaging", "date"), day, src.label)
+
+    # -- the record's data --
+
+    def build(self) -> tuple[dict[str, Any], dict[str, str]]:
+        data: dict[str, Any] = {}
+        blame: dict[str, str] = {}
+        level_facts: dict[Level, dict[str, Any]] = {lv: {} for lv in self.levels}
+        side_facts: dict[tuple[Level, Side], dict[str, Any]] = {
+            (lv, sd): {} for lv, sides in self.levels.items() for sd in sides
+        }
+        epi_facts: dict[tuple[Level, Side], dict[str, Any]] = {cell: {} for cell in self.epidurogram}
+        agent_facts: dict[str, dict[str, Any]] = {agent: {} for agent in self.agents}
+        for key, (value, label) in self.facts.items():
+            if key[0] == _LISTED:
+                continue
+            if key[:2] == ("imaging", "levels"):
+                if key[3] == "sides":
+                    side_facts[(key[2], key[4])][key[5]] = (value, label)
+                else:
+                    level_facts[key[2]][key[3]] = (value, label)
+            elif key[0] == "procedure":
+                epi_facts[(key[2], key[3])][key[4]] = (value, label)
+            elif key[:2] == ("safety", "antithrombotics"):
+                agent_facts[key[2]][key[3]] = (value, label)
+            else:
+                node = data
+                for part in key[:-1]:
+                    node = node.setdefault(part, {})
+                node[key[-1]] = value.value if isinstance(value, Enum) else value
+                blame[".".join(str(p.value if isinstance(p, Enum) else p) for p in key)] = label
+
+        def fill(target: dict[str, Any], facts: dict[str, Any], path: str) -> dict[str, Any]:
+            for name, (value, label) in facts.items():
+                target[name] = value.value if isinstance(value, Enum) else value
+                blame[f"{path}.{name}"] = label
+            return target
+
+        levels = []
+        for i, (level, sides) in enumerate(self.levels.items()):
+            entry = fill({"level": level.value}, level_facts[level], f"imaging.levels[{i}]")
+            entry["sides"] = [
+                fill({"side": side.value}, side_facts[(level, side)], f"imaging.levels[{i}].sides[{j}]")
+                for j, side in enumerate(sides)
+            ]
+            levels.append(entry)
+        if levels:
+            data.setdefault("imaging", {})["levels"] = levels
+        if self.epidurogram:
+            data["procedure"] = {
+                "epidurogram": [
+                    fill(
+                        {"level": lv.value, "side": sd.value},
+                        epi_facts[(lv, sd)],
+                        f"procedure.epidurogram[{i}]",
+                    )
+                    for i, (lv, sd) in enumerate(self.epidurogram)
+                ]
+            }
+        antithrombotics = self.listed(
+            _ANTITHROMBOTICS, [*self.agents.values(), *self.uncertain], "antithrombotic"
+        )
+        if self.uncertain:
+            antithrombotics = None
+        elif self.agents:
+            antithrombotics = [
+                fill({"agent": agent}, agent_facts[agent], f"safety.antithrombotics[{i}]")
+                for i, agent in enumerate(self.agents)
+            ]
+        if antithrombotics is not None:
+            data.setdefault("safety", {})["antithrombotics"] = antithrombotics
+        prior = self.listed(_PRIOR, [label for _, label in self.procedures], "prior spine procedure")
+        if self.procedures:
+            prior = [entry for entry, _ in self.procedures]
+            for i, (_, label) in enumerate(self.procedures):
+                blame[f"prior_procedures[{i}]"] = label
+        if prior is not None:
+            data["prior_procedures"] = prior
+        return data, blame
+
+    def listed(self, field: str, labels: list[str], what: str) -> list[Any] | None:
+        """[] when a resource says the list is empty (and none names an item), else None (unknown)."""
+        claim = self.facts.get((_LISTED, field))
+        if claim is None:
+            return None
+        value, label = claim
+        if value is False:
+            if labels:
+                self.errors.append(
+                    FieldError(field, f"contradiction: {label} says there is none but {labels[0]} names one")
+                )
+            return []
+        if not labels:
+            self.ignore(
+                self.list_claims[field],
+                "valueBoolean",
+                f"says there is a {what} but no resource names one; left unknown",
+            )
+        return None
+
+
+def _agent_from_text(text: Any) -> str | None:
+    """An agent named exactly (its id or label, any case); anything looser is not read."""
+    if not isinstance(text, str):
+        return None
+    agents = antithrombotic_agents()
+    key = text.strip().lower().replace(" ", "_").replace("-", "_")
+    if key in agents:
+        return key
+    by_label = {agent_label(a).lower(): a for a in agents}
+    return by_label.get(text.strip().lower())
+
+
+_READERS = {
+    "Patient": _Reader.patient_resource,
+    "Observation": _Reader.observation,
+    "Condition": _Reader.condition,
+    "MedicationRequest": _Reader.medication,
+    "MedicationStatement": _Reader.medication,
+    "Procedure": _Reader.procedure,
+    "ImagingStudy": _Reader.imaging_study,
+    "DiagnosticReport": _Reader.diagnostic_report,
+}
