@@ -15,10 +15,6 @@ class Citation:
     url: str
     verification: str  # V verified, P partly, S secondary, R/U unverified
 
-    @staticmethod
-    def of(data: Mapping[str, Any]) -> Citation:
-        return Citation(str(data["citation"]), str(data["url"]), str(data["verification"]))
-
     def to_dict(self) -> dict[str, str]:
         return {"citation": self.citation, "url": self.url, "verification": self.verification}
 
