@@ -70,7 +70,8 @@ def assess(
 ) -> Assessment:
     """Assess one patient; ``pretest`` (0-1) adds post-test probabilities to the diagnosis support."""
     ruleset = load_ruleset(rules) if isinstance(rules, str) else rules
-    red_flags = screen(record)
+    ces = triage(record)
+    red_flags = screen(record, ces)
     differential = differentiate(record)
     stenosis = grade_levels(record)
     candidacy = assess_candidacy(record, ruleset)
@@ -84,7 +85,7 @@ def assess(
         candidacy,
         pathway,
         suggest_icd10(stenosis, differential),
-        triage(record),
+        ces,
         diagnosis_support(record, pretest, cook_reading),
     )
 

@@ -110,7 +110,7 @@ def score_cook(findings: Mapping[str, bool | None], reading: FourOfFive | None =
 
 def cook_from_record(record: PatientRecord, reading: FourOfFive | None = None) -> CookResult:
     s = record.symptoms
-    age = _age(record)
+    age = record.age()
     walking_or_standing = (
         True
         if s.provoked_by_walking or s.provoked_by_standing
@@ -245,16 +245,6 @@ class DiagnosisSupport:
     notes: tuple[str, ...]
 
 
-def _age(record: PatientRecord) -> int | None:
-    from lss_pathway.domain.record import age_on
-
-    if record.patient.age_years is not None:
-        return record.patient.age_years
-    if record.patient.birth_date is not None:
-        return age_on(record.patient.birth_date, record.on_date())
-    return None
-
-
 def _nc(record: PatientRecord) -> bool | None:
     s = record.symptoms
     if s.provoked_by_walking is True and (s.relieved_by_sitting or s.relieved_by_flexion):
@@ -265,9 +255,9 @@ def _nc(record: PatientRecord) -> bool | None:
 
 
 _FINDING_FACTS: dict[str, tuple[str, Callable[[PatientRecord], bool | None]]] = {
-    "age_over_65": ("patient.age_years", lambda r: None if (a := _age(r)) is None else a > 65),
-    "age_over_70": ("patient.age_years", lambda r: None if (a := _age(r)) is None else a > 70),
-    "age_under_60": ("patient.age_years", lambda r: None if (a := _age(r)) is None else a < 60),
+    "age_over_65": ("patient.age_years", lambda r: None if (a := r.age()) is None else a > 65),
+    "age_over_70": ("patient.age_years", lambda r: None if (a := r.age()) is None else a > 70),
+    "age_under_60": ("patient.age_years", lambda r: None if (a := r.age()) is None else a < 60),
     "bilateral_pain": ("symptoms.bilateral", lambda r: r.symptoms.bilateral),
     "improves_bending_forward": ("symptoms.relieved_by_flexion", lambda r: r.symptoms.relieved_by_flexion),
     "improves_seated": ("symptoms.relieved_by_sitting", lambda r: r.symptoms.relieved_by_sitting),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lss_pathway.clinical.cauda_equina import triage
+from lss_pathway.clinical.cauda_equina import CesTriage, triage
 from lss_pathway.clinical.reference import reference, source
 from lss_pathway.criteria.logic import Tri
 from lss_pathway.domain.record import PatientRecord
@@ -56,14 +56,14 @@ _CES_FEATURES = {
 }
 
 
-def screen(record: PatientRecord) -> list[RedFlag]:
+def screen(record: PatientRecord, ces: CesTriage | None = None) -> list[RedFlag]:
     """All red flags, present ones first, then unknown, then absent.
 
     The action for a cauda equina feature follows the triage: an emergency when recent, worsening or of
     unknown onset; specialist review when long-standing (the LSS pattern when it comes only on walking).
     """
     table = reference()["red_flags"]
-    ces_action = triage(record).action
+    ces_action = (ces or triage(record)).action
     flags = []
     for flag_id, (observed, fact) in _observations(record).items():
         entry = table[flag_id]

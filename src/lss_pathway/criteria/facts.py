@@ -25,7 +25,6 @@ from lss_pathway.domain.record import (
     LevelFindings,
     PatientRecord,
     SideFindings,
-    age_on,
 )
 
 
@@ -231,15 +230,6 @@ CONSISTENT_GROUPS: tuple[frozenset[str], ...] = (frozenset({"level.meyerding_gra
 # --- derived facts -------------------------------------------------------------------------------------
 
 
-def _age(ctx: Context) -> int | None:
-    patient = ctx.record.patient
-    if patient.age_years is not None:
-        return patient.age_years
-    if patient.birth_date is not None:
-        return age_on(patient.birth_date, ctx.on_date)
-    return None
-
-
 def _add_months(day: dt.date, months: int) -> dt.date:
     year, month = divmod(day.month - 1 + months, 12)
     year += day.year
@@ -291,7 +281,7 @@ def _derived_facts() -> list[FactSpec]:
             Scope.PATIENT,
             "number",
             "Age in years at the assessment date",
-            _age,
+            lambda ctx: ctx.record.age(ctx.on_date),
             lambda ctx: ("patient.age_years", "patient.birth_date"),
             unit="years",
         ),

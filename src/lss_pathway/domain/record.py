@@ -343,6 +343,14 @@ class PatientRecord(Section):
     def on_date(self) -> dt.date:
         return self.assessment_date or dt.date.today()
 
+    def age(self, on: dt.date | None = None) -> int | None:
+        """Whole years: as recorded, else from the birth date on ``on`` (default: the assessment date)."""
+        if self.patient.age_years is not None:
+            return self.patient.age_years
+        if self.patient.birth_date is not None:
+            return age_on(self.patient.birth_date, on or self.on_date())
+        return None
+
 
 def age_on(birth: dt.date, when: dt.date) -> int:
     return when.year - birth.year - ((when.month, when.day) < (birth.month, birth.day))
