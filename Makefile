@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run serve test lint bench bench-service clean
+.PHONY: run serve test lint bench bench-service bench-report clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,13 +13,16 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
+	scripts/system-deps.sh runtime
 	$(BIN)/lss summary examples
 	$(BIN)/lss serve
 
 serve: $(STAMP)
+	scripts/system-deps.sh runtime
 	$(BIN)/lss serve
 
 test: $(STAMP)
+	scripts/system-deps.sh test
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
@@ -32,6 +35,10 @@ bench: $(STAMP)
 
 bench-service: $(STAMP)
 	$(BIN)/python benchmarks/bench_service.py
+
+bench-report: $(STAMP)
+	scripts/system-deps.sh runtime
+	$(BIN)/python benchmarks/bench_report.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -23,12 +23,24 @@ EDGES = (
     "lss_pathway.report",
     "lss_pathway.fhir",
     "lss_pathway.api",
+    "lss_pathway.web",
     "lss_pathway.registry",
     "lss_pathway.screening",
     "lss_pathway.nlp",
     "lss_pathway.imaging",
 )
-FORBIDDEN = ("typer", "rich", "fastapi", "requests", "httpx", "socket", "urllib.request")
+FORBIDDEN = (
+    "typer",
+    "rich",
+    "fastapi",
+    "requests",
+    "httpx",
+    "socket",
+    "urllib.request",
+    "jinja2",
+    "matplotlib",
+    "weasyprint",
+)
 
 
 def module_name(path: Path) -> str:

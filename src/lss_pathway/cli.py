@@ -140,6 +140,52 @@ def assess_command(
         out.print(render_assessment(result))
 
 
+class PaperSize(StrEnum):
+    a4 = "A4"
+    letter = "letter"
+
+
+@app.command("report")
+def report_command(
+    file: Annotated[Path, typer.Argument(help="Patient record, .json or .yaml")],
+    pdf: Annotated[Path | None, typer.Option("--pdf", help="Write the report as PDF to this file.")] = None,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Write the report as HTML to this file.")
+    ] = None,
+    ruleset: RulesetOption = DEFAULT_RULESET,
+    paper: Annotated[PaperSize, typer.Option("--paper", help="Page size.")] = PaperSize.a4,
+) -> None:
+    """The printable report (HTML, and PDF with --pdf); with neither option the HTML goes to stdout."""
+    from lss_pathway.report.html import Paper, render_report_html
+
+    result = _assess(_load_record(file), ruleset)
+    page = render_report_html(result, Paper(paper.value))
+    if pdf is None and html is None:
+        sys.stdout.write(page)
+        return
+    if html is not None:
+        _write(html, page.encode("utf-8"))
+        err.print(f"wrote {html}")
+    if pdf is not None:
+        from lss_pathway.report.pdf import html_to_pdf
+
+        with err.status("rendering PDF..."):
+            document = html_to_pdf(page)
+        _write(pdf, document)
+        err.print(f"wrote {pdf} ({len(document) // 1024} KB)")
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Write whole or not at all: a half-written report must never be mistaken for the real one."""
+    temporary = path.with_name(f".{path.name}.partial")
+    try:
+        temporary.write_bytes(data)
+        temporary.replace(path)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        _fail(f"{path}: cannot be written ({exc.strerror})")
+
+
 @app.command("summary")
 def summary_command(
     paths: Annotated[list[Path], typer.Argument(help="Patient files or folders of them")],
@@ -340,7 +386,7 @@ def serve_command(
         int, typer.Option(min=1, max=64, help="Worker processes (one per core helps under load)")
     ] = 1,
 ) -> None:
-    """Serve the REST API, FHIR input and CDS Hooks services (OpenAPI docs at /docs, bundled offline)."""
+    """Serve the clinic form (/), the REST API, FHIR input and CDS Hooks (OpenAPI docs at /docs, offline)."""
     import uvicorn
 
     from lss_pathway.api.app import create_app
@@ -366,6 +412,7 @@ def serve_command(
     )
     base = f"http://{host}:{port}"
     out.print(f"lss-pathway {__version__} serving on {base}")
+    out.print(f"  Clinic form:          {base}/")
     out.print(f"  API docs (offline):   {base}/docs")
     out.print(f"  REST assessments:     POST {base}/v1/assessments, POST {base}/v1/fhir/assessments")
     out.print(f"  CDS Hooks discovery:  {base}/cds-services")

@@ -1,0 +1,64 @@
+"""The printable report as one self-contained HTML page (styles and figure inline, nothing fetched)."""
+
+from __future__ import annotations
+
+import base64
+from enum import StrEnum
+from functools import cache
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from lss_pathway import __version__
+from lss_pathway.assess import Assessment
+from lss_pathway.report.view import report_view
+
+
+class Paper(StrEnum):
+    A4 = "A4"
+    LETTER = "letter"
+
+
+def b64(text: str) -> str:
+    return base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
+def add_filters(env: Environment) -> Environment:
+    env.filters["b64"] = b64
+    return env
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("lss_pathway.report", "templates"),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return add_filters(env)
+
+
+def figure_parts(a: Assessment) -> tuple[str | None, str | None]:
+    """The SVG and its caption, or nothing when there is no imaging measurement to plot."""
+    from lss_pathway.report.figure import figure_caption, figure_data, stenosis_figure_svg
+
+    data = figure_data(a)
+    if data.empty:
+        return None, None
+    return stenosis_figure_svg(a), figure_caption(data)
+
+
+def render_report_html(a: Assessment, paper: Paper = Paper.A4, *, figure: bool = True) -> str:
+    svg, caption = figure_parts(a) if figure else (None, None)
+    return (
+        environment()
+        .get_template("report.html")
+        .render(
+            v=report_view(a),
+            figure_svg=svg,
+            figure_caption=caption,
+            paper=paper.value,
+            tool_version=__version__,
+        )
+    )

@@ -1,0 +1,31 @@
+"""The report as PDF, via WeasyPrint. Nothing is fetched: the HTML is self-contained by construction."""
+
+from __future__ import annotations
+
+from lss_pathway.assess import Assessment
+from lss_pathway.report.html import Paper, render_report_html
+
+
+class ExternalResourceRefused(ValueError):
+    pass
+
+
+def html_to_pdf(html: str) -> bytes:
+    """Render, allowing only inline ``data:`` resources; anything else stops the rendering.
+
+    By default WeasyPrint turns a failed fetch into a logged warning; a report that silently lost an image
+    or its styles must not reach the clinician, so failures are fatal here.
+    """
+    from weasyprint import HTML
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher
+
+    fetcher = URLFetcher(allowed_protocols={"data"}, fail_on_errors=True, allow_redirects=False)
+    try:
+        pdf: bytes = HTML(string=html, url_fetcher=fetcher, base_url="data:,").write_pdf()
+    except FatalURLFetchingError as exc:
+        raise ExternalResourceRefused(f"the report refers to an external resource: {exc}") from None
+    return pdf
+
+
+def render_report_pdf(a: Assessment, paper: Paper = Paper.A4) -> bytes:
+    return html_to_pdf(render_report_html(a, paper))
