@@ -1,4 +1,4 @@
-"""The FastAPI application factory, with OpenAPI docs served from bundled assets (no CDN)."""
+"""The FastAPI application factory: API, CDS Hooks and the clinic pages, all assets bundled (no CDN)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from lss_pathway.api.rest import patient_record_schema
 from lss_pathway.api.rest import router as rest_router
 from lss_pathway.api.settings import ServiceSettings
 from lss_pathway.domain.parsing import InputError
+from lss_pathway.web.routes import router as web_router
 
 
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
@@ -37,7 +38,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.include_router(rest_router)
     app.include_router(cds_router)
+    app.include_router(web_router)
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
+    app.mount("/static/web", StaticFiles(packages=[("lss_pathway.web", "static")]), name="web")
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:

@@ -1,0 +1,224 @@
+"""The clinic pages: the form, the result, and the report as HTML or PDF.
+
+Stateless on purpose: nothing about a patient is stored on the server. The result page carries the
+submitted form values in hidden fields, so "print", "PDF" and "edit" re-send them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+
+from lss_pathway import __version__
+from lss_pathway.assess import Assessment, assess
+from lss_pathway.domain.parsing import FieldError, InputError, record_from_data
+from lss_pathway.report.html import Paper, figure_parts, render_report_html
+from lss_pathway.report.view import report_view
+from lss_pathway.rulesets.registry import DEFAULT_RULESET, RuleSetError, available, load_ruleset
+from lss_pathway.web.examples import default_examples_dir, list_examples, load_example
+from lss_pathway.web.form import (
+    FormValues,
+    all_fields,
+    field_for_error,
+    form_sections,
+    form_to_data,
+    place_for_error,
+    record_to_form,
+)
+from lss_pathway.web.templating import environment
+
+router = APIRouter(include_in_schema=False)
+
+# Pages use only same-origin files; the figure is a data: image. The standalone report inlines its styles.
+PAGE_CSP = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'"
+REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'"
+_SECURITY = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+def _examples_dir(request: Request) -> Path | None:
+    configured = request.app.state.settings.examples_dir
+    return Path(configured) if configured else default_examples_dir()
+
+
+def _page(template: str, status: int = 200, csp: str = PAGE_CSP, **context: Any) -> HTMLResponse:
+    html = environment().get_template(template).render(tool_version=__version__, **context)
+    return HTMLResponse(html, status_code=status, headers={**_SECURITY, "Content-Security-Policy": csp})
+
+
+def _rulesets() -> list[dict[str, str]]:
+    out = []
+    for entry in available():
+        rules = load_ruleset(entry.ref)
+        out.append({"ref": rules.id, "label": f"{rules.id} {rules.version}: {rules.title}"})
+    return out
+
+
+def _form_page(
+    request: Request,
+    values: FormValues,
+    ruleset: str,
+    errors: dict[str, list[str]] | None = None,
+    general: list[str] | None = None,
+    status: int = 200,
+    loaded: str | None = None,
+) -> HTMLResponse:
+    fields = all_fields()
+    return _page(
+        "form.html",
+        status=status,
+        sections=form_sections(),
+        values=values,
+        errors=errors or {},
+        general_errors=general or [],
+        labels={f.name: f.label for f in fields},
+        ids={f.name: f.html_id for f in fields},
+        rulesets=_rulesets(),
+        ruleset=ruleset,
+        examples=list_examples(_examples_dir(request)),
+        loaded=loaded,
+    )
+
+
+def _values(form: FormData) -> tuple[FormValues, str]:
+    """The submitted form as field values (lists only for multi-select fields) and the chosen rule set."""
+    multi = {f.name for f in all_fields() if f.kind == "multi"}
+    values: FormValues = {}
+    for key in form:
+        if key in ("ruleset", "paper"):
+            continue
+        items = [str(v) for v in form.getlist(key)]
+        values[key] = items if key in multi else (items[-1] if items else "")
+    return values, str(form.get("ruleset") or DEFAULT_RULESET)
+
+
+def _errors_by_field(
+    errors: list[FieldError], data: dict[str, Any]
+) -> tuple[dict[str, list[str]], list[str]]:
+    by_field: dict[str, list[str]] = {}
+    general: list[str] = []
+    for err in errors:
+        name = field_for_error(err.field, data) if err.field else None
+        if name is None:
+            place = place_for_error(err.field, data)
+            general.append(f"{place}: {err.message}" if place else err.message)
+        else:
+            by_field.setdefault(name, []).append(err.message)
+    return by_field, general
+
+
+class _Invalid(Exception):
+    def __init__(self, errors: dict[str, list[str]], general: list[str]):
+        self.errors, self.general = errors, general
+
+
+def _assess_form(values: FormValues, ruleset: str) -> Assessment:
+    data = form_to_data(values)
+    try:
+        rules = load_ruleset(ruleset)
+    except RuleSetError as exc:
+        raise _Invalid({}, [f"rule set: {exc}"]) from None
+    try:
+        record = record_from_data(data)
+    except InputError as exc:
+        raise _Invalid(*_errors_by_field(exc.errors, data)) from None
+    return assess(record, rules)
+
+
+@router.get("/", response_class=HTMLResponse)
+def form_page(request: Request, example: str | None = None, ruleset: str = DEFAULT_RULESET) -> HTMLResponse:
+    """The empty form, or the form filled from a named example."""
+    if example:
+        record = load_example(_examples_dir(request), example)
+        if record is None:
+            return _form_page(request, {}, ruleset, general=[f"no example named '{example}'"], status=404)
+        return _form_page(request, record_to_form(record), ruleset, loaded=example)
+    return _form_page(request, {}, ruleset)
+
+
+@router.post("/", response_class=HTMLResponse)
+async def edit_page(request: Request) -> HTMLResponse:
+    """Back to the form with the values the result page carried."""
+    values, ruleset = _values(await request.form())
+    return _form_page(request, values, ruleset)
+
+
+@router.post("/assess", response_class=HTMLResponse)
+async def result_page(request: Request) -> HTMLResponse:
+    values, ruleset = _values(await request.form())
+    try:
+        a = _assess_form(values, ruleset)
+    except _Invalid as bad:
+        return _form_page(request, values, ruleset, bad.errors, bad.general, status=422)
+    svg, caption = await run_in_threadpool(figure_parts, a)
+    return _page(
+        "result.html",
+        v=report_view(a),
+        figure_svg=svg,
+        figure_caption=caption,
+        carried=_carried(values),
+        ruleset=ruleset,
+    )
+
+
+def _carried(values: FormValues) -> list[tuple[str, str]]:
+    """Non-blank values as (name, value) pairs for hidden inputs, so the next request can re-assess."""
+    pairs: list[tuple[str, str]] = []
+    for name, value in values.items():
+        for item in value if isinstance(value, list) else [value]:
+            if item.strip():
+                pairs.append((name, item))
+    return pairs
+
+
+def _paper(form: FormData) -> Paper:
+    return Paper.LETTER if str(form.get("paper", "")).lower() == "letter" else Paper.A4
+
+
+async def _report_html(request: Request) -> str | HTMLResponse:
+    """The report page for the posted values, or the form with its errors."""
+    form = await request.form()
+    values, ruleset = _values(form)
+    try:
+        a = _assess_form(values, ruleset)
+    except _Invalid as bad:
+        return _form_page(request, values, ruleset, bad.errors, bad.general, status=422)
+    return await run_in_threadpool(render_report_html, a, _paper(form))
+
+
+@router.post("/report", response_class=HTMLResponse)
+async def report_page(request: Request) -> HTMLResponse:
+    html = await _report_html(request)
+    if isinstance(html, HTMLResponse):
+        return html
+    return HTMLResponse(html, headers={**_SECURITY, "Content-Security-Policy": REPORT_CSP})
+
+
+@router.post("/report.pdf")
+async def report_pdf(request: Request) -> Response:
+    from lss_pathway.report.pdf import html_to_pdf
+
+    html = await _report_html(request)
+    if isinstance(html, HTMLResponse):
+        return html
+    pdf = await run_in_threadpool(html_to_pdf, html)
+    # A fixed file name: a record reference could identify the patient in a downloads folder.
+    headers = {**_SECURITY, "Content-Disposition": 'attachment; filename="lss-assessment.pdf"'}
+    return Response(pdf, media_type="application/pdf", headers=headers)
+
+
+@router.get("/static/web/report.css")
+def report_css() -> Response:
+    """The report's stylesheet, shared with the result page (the standalone report inlines it)."""
+    from importlib.resources import files
+
+    css = files("lss_pathway.report").joinpath("templates/report.css").read_text(encoding="utf-8")
+    return Response(css, media_type="text/css", headers={"Cache-Control": "max-age=3600"})

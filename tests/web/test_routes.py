@@ -1,0 +1,170 @@
+"""The clinic pages over HTTP (no browser): labels, examples, results, errors next to fields, reports."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from lss_pathway.api.app import create_app
+from lss_pathway.api.settings import ServiceSettings
+from lss_pathway.domain.parsing import parse_record
+from lss_pathway.web.form import FormValues, all_fields, record_to_form
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+@pytest.fixture(scope="module")
+def client() -> TestClient:
+    return TestClient(create_app(ServiceSettings(examples_dir=str(EXAMPLES))))
+
+
+def _form(name: str) -> FormValues:
+    return record_to_form(parse_record((EXAMPLES / f"{name}.yaml").read_text(), "yaml"))
+
+
+def _post(client: TestClient, path: str, values: FormValues, **extra: str) -> httpx.Response:
+    data: dict[str, str | list[str]] = {**values, **extra}
+    return client.post(path, data=data)
+
+
+class Controls(HTMLParser):
+    """Collects form controls and how each is labelled (label[for], a wrapping label, or aria-label)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.controls: list[dict[str, str | None]] = []
+        self.label_for: set[str] = set()
+        self.in_label = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "label":
+            self.in_label += 1
+            if a.get("for"):
+                self.label_for.add(str(a["for"]))
+        elif tag in ("input", "select", "textarea") and a.get("type") != "hidden":
+            self.controls.append({**a, "_wrapped": "yes" if self.in_label else None})
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "label":
+            self.in_label -= 1
+
+
+def _controls(html: str) -> Controls:
+    parser = Controls()
+    parser.feed(html)
+    return parser
+
+
+def test_every_input_of_the_form_has_a_label(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    found = _controls(page.text)
+    unlabelled = [
+        c
+        for c in found.controls
+        if not (c.get("id") in found.label_for or c["_wrapped"] or c.get("aria-label"))
+    ]
+    assert not unlabelled
+    names = {c.get("name") for c in found.controls}
+    # Every fact of the record is on the form (the form module's own coverage test checks the model).
+    assert {f.name for f in all_fields()} <= names
+
+
+def test_ids_are_unique(client: TestClient) -> None:
+    ids = re.findall(r'\sid="([^"]+)"', client.get("/").text)
+    assert len(ids) == len(set(ids))
+
+
+def test_loading_an_example_fills_the_form(client: TestClient) -> None:
+    page = client.get("/", params={"example": "01-bilateral-l45-candidate"})
+    assert page.status_code == 200
+    assert 'value="72"' in page.text  # age_years in the example file
+    assert "Loaded example" in page.text
+
+
+def test_an_unknown_example_is_a_404_with_a_message(client: TestClient) -> None:
+    page = client.get("/", params={"example": "../../etc/passwd"})
+    assert page.status_code == 404
+    assert "no example named" in page.text
+
+
+def test_result_page_shows_red_flags_first_and_the_grid(client: TestClient) -> None:
+    page = _post(client, "/assess", _form("09-cauda-equina-red-flags"))
+    assert page.status_code == 200
+    text = page.text
+    assert 'role="alert"' in text
+    assert text.index('id="h-flags"') < text.index('id="candidacy-grid"')
+    assert len(re.findall(r'data-verdict="', text)) == 10
+
+
+def test_candidate_result_and_rule_set_choice(client: TestClient) -> None:
+    page = _post(client, "/assess", _form("01-bilateral-l45-candidate"), ruleset="mild-trial")
+    text = page.text
+    assert 'id="cell-L4-L5-left" data-verdict="candidate"' in text
+    assert "mild-trial@1.0.0" in text
+    # The values travel with the page so that print, PDF and edit re-send them.
+    assert 'name="patient.age_years" value="72"' in text
+
+
+def test_a_validation_error_sits_next_to_its_field(client: TestClient) -> None:
+    values = _form("01-bilateral-l45-candidate")
+    values["imaging.L4-L5.left.lf_thickness_mm"] = "sixty"
+    page = _post(client, "/assess", values)
+    assert page.status_code == 422
+    text = page.text
+    field = next(f for f in all_fields() if f.name == "imaging.L4-L5.left.lf_thickness_mm")
+    control = re.search(rf'<input[^>]*id="{field.html_id}"[^>]*>', text)
+    assert control is not None and 'aria-invalid="true"' in control.group(0)
+    error = text.index(f'id="{field.html_id}-error"')
+    assert 0 < error - control.start() < 2000, "the message follows its input"
+    assert f'href="#{field.html_id}"' in text  # the summary links to it
+    assert 'value="sixty"' in text  # what was typed is kept
+
+
+def test_an_unknown_rule_set_is_reported_not_a_500(client: TestClient) -> None:
+    page = _post(client, "/assess", {}, ruleset="no-such-rules")
+    assert page.status_code == 422
+    assert "rule set" in page.text
+
+
+def test_pages_are_not_cached_and_fetch_nothing_external(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.headers["cache-control"] == "no-store"
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    assert not re.search(r"""(?:src|href)=["']https?://""", page.text)
+    for asset in ("/static/web/app.css", "/static/web/report.css"):
+        assert client.get(asset).status_code == 200
+
+
+def test_report_html_and_pdf(client: TestClient) -> None:
+    values = _form("02-unilateral-left-l45-candidate")
+    html = _post(client, "/report", values, paper="letter")
+    assert html.status_code == 200
+    assert "size: letter" in html.text
+    pdf = _post(client, "/report.pdf", values)
+    assert pdf.status_code == 200
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-")
+    assert "lss-assessment.pdf" in pdf.headers["content-disposition"]
+
+
+def test_edit_returns_to_the_form_with_the_values(client: TestClient) -> None:
+    page = _post(client, "/", _form("01-bilateral-l45-candidate"))
+    assert page.status_code == 200
+    assert 'value="72"' in page.text
+
+
+def test_a_whole_level_contradiction_names_the_level_not_an_index(client: TestClient) -> None:
+    values = _form("01-bilateral-l45-candidate")
+    values["imaging.L4-L5.meyerding_grade"] = "2"
+    values["imaging.L4-L5.slip_percent"] = "10"
+    page = _post(client, "/assess", values)
+    assert page.status_code == 422
+    assert "imaging L4-L5: meyerding_grade 2 contradicts slip_percent 10" in page.text
+    assert "imaging.levels[" not in page.text
