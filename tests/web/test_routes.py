@@ -168,3 +168,34 @@ def test_a_whole_level_contradiction_names_the_level_not_an_index(client: TestCl
     assert page.status_code == 422
     assert "imaging L4-L5: meyerding_grade 2 contradicts slip_percent 10" in page.text
     assert "imaging.levels[" not in page.text
+
+
+RED_FLAG_ANSWERS = [
+    ("red_flags.saddle_anaesthesia", "yes"),
+    ("red_flags.new_bladder_bowel_dysfunction", "yes"),
+    ("red_flags.sexual_dysfunction", "yes"),
+    ("red_flags.progressive_motor_deficit", "yes"),
+    ("red_flags.bilateral_leg_deficit", "yes"),
+    ("exam.neurologic_deficit", "severe"),
+]
+
+
+@pytest.mark.parametrize("example", ["01-bilateral-l45-candidate", "10-imaging-missing"])
+@pytest.mark.parametrize(("name", "answer"), RED_FLAG_ANSWERS)
+def test_a_red_flag_is_always_surfaced_first_and_no_cell_is_a_candidate(
+    client: TestClient, example: str, name: str, answer: str
+) -> None:
+    values = _form(example)
+    values[name] = answer
+    text = _post(client, "/assess", values).text
+    flags = text[text.index('id="h-flags"') : text.index('id="h-grid"')]
+    assert re.search(r"Red flags: [1-9]\d* present", flags)
+    assert 'class="flag flag-present"' in flags
+    assert 'role="alert"' in text[: text.index('id="h-grid"')]
+    assert 'data-verdict="candidate"' not in text
+
+
+def test_a_blank_form_is_all_undetermined(client: TestClient) -> None:
+    text = _post(client, "/assess", {}).text
+    assert text.count('data-verdict="undetermined"') == 10
+    assert 'id="todo-list"' in text
