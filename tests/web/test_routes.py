@@ -199,3 +199,17 @@ def test_a_blank_form_is_all_undetermined(client: TestClient) -> None:
     text = _post(client, "/assess", {}).text
     assert text.count('data-verdict="undetermined"') == 10
     assert 'id="todo-list"' in text
+
+
+def test_a_field_the_form_does_not_know_is_reported_not_dropped(client: TestClient) -> None:
+    values = _form("01-bilateral-l45-candidate")
+    values["symptoms.neurogenic_claudication_score"] = "4"
+    page = _post(client, "/assess", values)
+    assert page.status_code == 422
+    assert "symptoms.neurogenic_claudication_score" in page.text
+    assert "was not used" in page.text
+    # Rows beyond those shown are still known names (a longer list is never cut short).
+    values = _form("01-bilateral-l45-candidate")
+    values["safety.antithrombotics"] = "listed"
+    values["safety.antithrombotics.7.agent"] = "aspirin_primary"
+    assert _post(client, "/assess", values).status_code == 200

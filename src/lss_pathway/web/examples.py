@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from lss_pathway.domain.parsing import parse_record
@@ -26,11 +27,18 @@ def default_examples_dir() -> Path | None:
 def list_examples(directory: Path | None) -> list[Example]:
     if directory is None or not directory.is_dir():
         return []
+    paths = sorted(directory.glob("*.yaml"))
+    return list(_parsed(tuple((p, p.stat().st_mtime_ns) for p in paths)))
+
+
+@lru_cache(maxsize=8)
+def _parsed(files: tuple[tuple[Path, int], ...]) -> tuple[Example, ...]:
+    """Parsed once per set of files and modification times: every form page lists the examples."""
     found = []
-    for path in sorted(directory.glob("*.yaml")):
+    for path, _ in files:
         record = parse_record(path.read_text(encoding="utf-8"), "yaml")
         found.append(Example(path.stem, record.summary or path.stem, path))
-    return found
+    return tuple(found)
 
 
 def load_example(directory: Path | None, name: str) -> PatientRecord | None:

@@ -561,3 +561,21 @@ def place_for_error(error_field: str, data: Mapping[str, Any]) -> str:
             return match[0]
 
     return re.sub(r"imaging\.levels\[(\d+)\]", level_name, error_field)
+
+
+_ROW_KEY = re.compile(rf"({re.escape(DRUGS)}|{re.escape(PROCEDURES)})\.\d{{1,3}}\.(\w+)")
+
+
+def unknown_fields(form: Mapping[str, object]) -> list[str]:
+    """Submitted names this form does not have (a page from an older version, or a hand-made request).
+
+    ``form_to_data`` reads only the names it knows, so anything else would be dropped without a word;
+    the caller reports these instead.
+    """
+    fields = _fields_by_name()
+    unknown = []
+    for key in form:
+        row = _ROW_KEY.fullmatch(key)
+        if key not in fields and not (row and f"{row[1]}.0.{row[2]}" in fields):
+            unknown.append(key)
+    return unknown

@@ -29,6 +29,7 @@ from lss_pathway.web.form import (
     form_to_data,
     place_for_error,
     record_to_form,
+    unknown_fields,
 )
 from lss_pathway.web.templating import environment
 
@@ -121,6 +122,16 @@ class _Invalid(Exception):
 
 
 def _assess_form(values: FormValues, ruleset: str) -> Assessment:
+    unknown = unknown_fields(values)
+    if unknown:
+        raise _Invalid(
+            {},
+            [
+                f"the form sent '{name}', which this version does not know, so it was not used; "
+                "reload the form and enter it again"
+                for name in unknown
+            ],
+        )
     data = form_to_data(values)
     try:
         rules = load_ruleset(ruleset)
