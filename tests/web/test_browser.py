@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from tests.live_server import serving
 
@@ -185,3 +186,39 @@ def test_the_pdf_download_has_the_report(page: Page, base_url: str, tmp_path: Pa
     assert "LSS assessment: 01-bilateral-l45-candidate" in text
     assert "textbook" in text and "1.0.0" in text
     assert "the decision rests with the treating clinician" in text
+
+
+def _open(page: Page, base_url: str, what: str) -> Page:
+    """Bring up one of the app's pages the way a user would; returns the page showing it."""
+    if what == "errors":
+        page.goto(base_url + "/")
+        page.get_by_label(re.compile(r"^Age")).fill("15")
+        page.get_by_role("button", name="Assess").click()
+        return page
+    example = {"form": "01-bilateral-l45-candidate", "red-flags": "09-cauda-equina-red-flags"}.get(
+        what, "01-bilateral-l45-candidate"
+    )
+    page.goto(base_url + f"/?example={example}")
+    if what == "form":
+        return page
+    page.get_by_role("button", name="Assess").click()
+    if what != "report":
+        for summary in page.locator("#candidacy-grid summary").all():
+            summary.click()  # the reasons are checked opened, as a reader would see them
+        return page
+    with page.context.expect_page() as report:
+        page.get_by_role("button", name="Printable report").click()
+    report.value.wait_for_load_state()
+    return report.value
+
+
+@pytest.mark.parametrize("what", ["form", "result", "red-flags", "errors", "report"])
+def test_no_accessibility_violations_found_by_axe(page: Page, base_url: str, what: str) -> None:
+    """axe-core (bundled in the Python package, injected locally) over each page, reasons expanded."""
+    shown = _open(page, base_url, what)
+    results = Axe().run(shown)
+    found = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {v['nodes'][0]['target']}"
+        for v in results.response["violations"]
+    ]
+    assert not found
