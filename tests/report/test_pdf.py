@@ -60,6 +60,8 @@ def test_html_report_states_rule_set_version_sources_and_disclaimer() -> None:
 def test_pdf_pages_and_text(candidate_pdf: Path) -> None:
     info = _poppler("pdfinfo", candidate_pdf)
     pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))  # type: ignore[union-attr]
+    assert re.search(r"Tagged:\s+yes", info), "the PDF carries its structure for screen readers (PDF/UA)"
+    assert re.search(r"Title:\s+LSS assessment: 01-bilateral-l45-candidate", info)
     assert 2 <= pages <= 8
     first = _poppler("pdftotext", candidate_pdf, "-f", "1", "-l", "1")
     assert "LSS assessment: 01-bilateral-l45-candidate" in first

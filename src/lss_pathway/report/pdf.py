@@ -21,7 +21,9 @@ def html_to_pdf(html: str) -> bytes:
 
     fetcher = URLFetcher(allowed_protocols={"data"}, fail_on_errors=True, allow_redirects=False)
     try:
-        pdf: bytes = HTML(string=html, url_fetcher=fetcher, base_url="data:,").write_pdf()
+        document = HTML(string=html, url_fetcher=fetcher, base_url="data:,")
+        # PDF/UA: tagged structure, title and language, so screen readers can read the report too.
+        pdf: bytes = document.write_pdf(pdf_variant="pdf/ua-1")
     except FatalURLFetchingError as exc:
         raise ExternalResourceRefused(f"the report refers to an external resource: {exc}") from None
     return pdf
