@@ -50,3 +50,9 @@ def test_report_to_an_unwritable_place_exits_2(candidate_file: Path, tmp_path: P
     result = runner.invoke(app, ["report", str(candidate_file), "--pdf", str(target)])
     assert result.exit_code == 2
     assert "cannot be written" in result.output
+
+
+def test_serve_refuses_an_examples_path_that_is_not_a_directory(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["serve", "--examples", str(tmp_path / "nowhere")])
+    assert result.exit_code == 2
+    assert "not a directory of patient files" in result.output

@@ -385,6 +385,10 @@ def serve_command(
     workers: Annotated[
         int, typer.Option(min=1, max=64, help="Worker processes (one per core helps under load)")
     ] = 1,
+    examples: Annotated[
+        Path | None,
+        typer.Option(help="Patient files the clinic form offers to load (default: the checkout's examples/)"),
+    ] = None,
 ) -> None:
     """Serve the clinic form (/), the REST API, FHIR input and CDS Hooks (OpenAPI docs at /docs, offline)."""
     import uvicorn
@@ -392,6 +396,8 @@ def serve_command(
     from lss_pathway.api.app import create_app
     from lss_pathway.api.settings import AuthSettings, ServiceSettings
 
+    if examples is not None and not examples.is_dir():
+        _fail(f"{examples}: not a directory of patient files")
     keys = None
     if jwks is not None:
         try:
@@ -409,6 +415,7 @@ def serve_command(
         ),
         cors_origins=tuple(cors_origin or ()),
         max_body_bytes=max_body_bytes,
+        examples_dir=None if examples is None else str(examples.resolve()),
     )
     base = f"http://{host}:{port}"
     out.print(f"lss-pathway {__version__} serving on {base}")
