@@ -7,6 +7,7 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -220,7 +221,7 @@ def test_a_missing_side_is_marked_and_bars_are_only_the_measured_values() -> Non
 
 
 def test_svg_is_byte_identical_across_calls(candidate: Assessment, candidate_svg: str) -> None:
-    assert stenosis_figure_svg(candidate) == candidate_svg
+    assert stenosis_figure_svg(candidate, cached=False) == candidate_svg
     assert "<dc:date>" not in candidate_svg
 
 
@@ -229,9 +230,9 @@ def test_svg_is_identical_when_drawn_from_many_threads(candidate: Assessment, ca
 
     before = dict(matplotlib.rcParams)
     trial = _assessment(CANDIDATE, "mild-trial")
-    trial_svg = stenosis_figure_svg(trial)
+    trial_svg = stenosis_figure_svg(trial, cached=False)
     with ThreadPoolExecutor(max_workers=4) as pool:
-        results = list(pool.map(stenosis_figure_svg, [candidate, trial] * 4))
+        results = list(pool.map(partial(stenosis_figure_svg, cached=False), [candidate, trial] * 4))
     assert results == [candidate_svg, trial_svg] * 4
     assert dict(matplotlib.rcParams) == before  # no settings leak out of a render
 
@@ -277,3 +278,17 @@ def test_importing_the_module_does_not_import_matplotlib() -> None:
     code = "import sys, lss_pathway.report.figure; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_changed_measurement_is_drawn_anew_not_served_from_the_cache(candidate: Assessment) -> None:
+    first = stenosis_figure_svg(candidate)
+    record = candidate.record
+    levels = [
+        lv.model_copy(update={"canal_area_mm2": 91.0}) if lv.level.value == "L4-L5" else lv
+        for lv in record.imaging.levels
+    ]
+    changed = record.model_copy(update={"imaging": record.imaging.model_copy(update={"levels": levels})})
+    again = stenosis_figure_svg(assess(changed, candidate.rules))
+    assert again != first
+    assert ">91<" in again and ">91<" not in first
+    assert stenosis_figure_svg(candidate) == first

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import itertools
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -414,12 +415,39 @@ def _draw(data: FigureData, ruleset_ref: str) -> Figure:
     return fig
 
 
-def stenosis_figure_svg(assessment: Assessment) -> str:
-    """The figure as standalone SVG text: text kept as text, no date, fixed ids, so reruns are identical."""
+_CACHE: OrderedDict[tuple[object, ...], str] = OrderedDict()
+_CACHE_SIZE = 64
+_CACHE_LOCK = threading.Lock()
+
+
+def stenosis_figure_svg(assessment: Assessment, *, cached: bool = True) -> str:
+    """The figure as standalone SVG text: text kept as text, no date, fixed ids, so reruns are identical.
+
+    Drawing takes ~0.1 s, and the result page, its printable report and its PDF draw the same figure, so
+    recent drawings are kept, keyed by everything that is drawn.
+    """
     data = figure_data(assessment)
+    ref = assessment.rules.ref
+    if not cached:
+        return _render_svg(data, ref)
+    lf = tuple(sorted(data.lf_thickness_mm.items()))
+    key = (ref, data.levels, data.canal_area_mm2, lf, data.area_thresholds, data.lf_thresholds)
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    svg = _render_svg(data, ref)
+    with _CACHE_LOCK:
+        _CACHE[key] = svg
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return svg
+
+
+def _render_svg(data: FigureData, ref: str) -> str:
     out = io.StringIO()
     with _style():
-        fig = _draw(data, assessment.rules.ref)
+        fig = _draw(data, ref)
         fig.savefig(
             out,
             format="svg",
