@@ -7,7 +7,7 @@ from lss_pathway.report.html import Paper, render_report_html
 
 
 class ExternalResourceRefused(ValueError):
-    pass
+    """The report asked for something other than inline data (a URL, a file): refused, never fetched."""
 
 
 def html_to_pdf(html: str) -> bytes:

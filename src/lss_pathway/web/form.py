@@ -15,6 +15,7 @@ import re
 import types
 import typing
 from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from enum import Enum
 from functools import cache
@@ -336,10 +337,8 @@ def _text(raw: str | list[str] | None) -> str:
 
 
 def _number(text: str) -> int | float | str:
-    try:
+    with suppress(ValueError):
         return int(text)
-    except ValueError:
-        pass
     try:
         value = float(text)
     except ValueError:
