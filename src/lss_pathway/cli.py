@@ -21,6 +21,7 @@ from lss_pathway import __version__
 from lss_pathway.assess import Assessment, assess
 from lss_pathway.domain.parsing import InputError, format_for, parse_record
 from lss_pathway.domain.record import PatientRecord
+from lss_pathway.report.paper import Paper
 from lss_pathway.rulesets.registry import (
     DEFAULT_RULESET,
     RuleSetError,
@@ -140,11 +141,6 @@ def assess_command(
         out.print(render_assessment(result))
 
 
-class PaperSize(StrEnum):
-    a4 = "A4"
-    letter = "letter"
-
-
 @app.command("report")
 def report_command(
     file: Annotated[Path, typer.Argument(help="Patient record, .json or .yaml")],
@@ -153,13 +149,13 @@ def report_command(
         Path | None, typer.Option("--html", help="Write the report as HTML to this file.")
     ] = None,
     ruleset: RulesetOption = DEFAULT_RULESET,
-    paper: Annotated[PaperSize, typer.Option("--paper", help="Page size.")] = PaperSize.a4,
+    paper: Annotated[Paper, typer.Option("--paper", help="Page size.")] = Paper.A4,
 ) -> None:
     """The printable report (HTML, and PDF with --pdf); with neither option the HTML goes to stdout."""
-    from lss_pathway.report.html import Paper, render_report_html
+    from lss_pathway.report.html import render_report_html
 
     result = _assess(_load_record(file), ruleset)
-    page = render_report_html(result, Paper(paper.value))
+    page = render_report_html(result, paper)
     if pdf is None and html is None:
         sys.stdout.write(page)
         return

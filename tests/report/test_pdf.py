@@ -14,7 +14,8 @@ import pytest
 
 from lss_pathway.assess import Assessment, assess
 from lss_pathway.domain.parsing import parse_record
-from lss_pathway.report.html import Paper, render_report_html
+from lss_pathway.report.html import render_report_html
+from lss_pathway.report.paper import Paper
 from lss_pathway.report.pdf import ExternalResourceRefused, html_to_pdf, render_report_pdf
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

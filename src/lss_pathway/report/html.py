@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import base64
-from enum import StrEnum
 from functools import cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from lss_pathway import __version__
 from lss_pathway.assess import Assessment
+from lss_pathway.report.paper import Paper
 from lss_pathway.report.view import report_view
-
-
-class Paper(StrEnum):
-    A4 = "A4"
-    LETTER = "letter"
 
 
 def b64(text: str) -> str:

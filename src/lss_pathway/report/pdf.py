@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from lss_pathway.assess import Assessment
-from lss_pathway.report.html import Paper, render_report_html
+from lss_pathway.report.html import render_report_html
+from lss_pathway.report.paper import Paper
 
 
 class ExternalResourceRefused(ValueError):

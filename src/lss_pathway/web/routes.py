@@ -17,7 +17,8 @@ from starlette.datastructures import FormData
 from lss_pathway import __version__
 from lss_pathway.assess import Assessment, assess
 from lss_pathway.domain.parsing import FieldError, InputError, record_from_data
-from lss_pathway.report.html import Paper, figure_parts, render_report_html
+from lss_pathway.report.html import figure_parts, render_report_html
+from lss_pathway.report.paper import Paper
 from lss_pathway.report.view import report_view
 from lss_pathway.rulesets.registry import DEFAULT_RULESET, RuleSetError, available, load_ruleset
 from lss_pathway.web.examples import default_examples_dir, list_examples, load_example
