@@ -222,3 +222,15 @@ def test_no_accessibility_violations_found_by_axe(page: Page, base_url: str, wha
         for v in results.response["violations"]
     ]
     assert not found
+
+
+def test_printing_the_result_page_shows_every_cells_reasons(page: Page, base_url: str, tmp_path: Path) -> None:
+    page.goto(base_url + "/?example=01-bilateral-l45-candidate")
+    page.get_by_role("button", name="Assess").click()
+    expect(page.locator("#candidacy-grid")).to_be_visible()
+    page.wait_for_load_state("load")
+    printed = tmp_path / "printed.pdf"
+    page.pdf(path=str(printed))  # Chromium's own print path, with print media styles
+    text = subprocess.run(["pdftotext", str(printed), "-"], capture_output=True, text=True, check=True).stdout
+    assert text.count("Criteria:") == 10, "the folded reasons of all ten cells are printed"
+    assert "Edit these facts" not in text and "Download PDF" not in text
