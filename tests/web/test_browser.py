@@ -224,7 +224,9 @@ def test_no_accessibility_violations_found_by_axe(page: Page, base_url: str, wha
     assert not found
 
 
-def test_printing_the_result_page_shows_every_cells_reasons(page: Page, base_url: str, tmp_path: Path) -> None:
+def test_printing_the_result_page_shows_every_cells_reasons(
+    page: Page, base_url: str, tmp_path: Path
+) -> None:
     page.goto(base_url + "/?example=01-bilateral-l45-candidate")
     page.get_by_role("button", name="Assess").click()
     expect(page.locator("#candidacy-grid")).to_be_visible()
