@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from functools import cache
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from lss_pathway import __version__
 from lss_pathway.assess import Assessment
@@ -17,21 +17,22 @@ def b64(text: str) -> str:
     return base64.b64encode(text.encode("utf-8")).decode("ascii")
 
 
-def add_filters(env: Environment) -> Environment:
+def make_environment(*packages: str) -> Environment:
+    """Templates from these packages' ``templates/`` (first match wins), autoescaped, strict on typos."""
+    env = Environment(
+        loader=ChoiceLoader([PackageLoader(package, "templates") for package in packages]),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters["b64"] = b64
     return env
 
 
 @cache
 def environment() -> Environment:
-    env = Environment(
-        loader=PackageLoader("lss_pathway.report", "templates"),
-        autoescape=select_autoescape(["html"]),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    return add_filters(env)
+    return make_environment("lss_pathway.report")
 
 
 def figure_parts(a: Assessment) -> tuple[str | None, str | None]:

@@ -4,20 +4,11 @@ from __future__ import annotations
 
 from functools import cache
 
-from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 
-from lss_pathway.report.html import add_filters
+from lss_pathway.report.html import make_environment
 
 
 @cache
 def environment() -> Environment:
-    env = Environment(
-        loader=ChoiceLoader(
-            [PackageLoader("lss_pathway.web", "templates"), PackageLoader("lss_pathway.report", "templates")]
-        ),
-        autoescape=select_autoescape(["html"]),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    return add_filters(env)
+    return make_environment("lss_pathway.web", "lss_pathway.report")
