@@ -22,7 +22,7 @@ import yaml
 
 from lss_pathway.assess import assess
 from lss_pathway.domain.parsing import InputError, parse_record
-from lss_pathway.rulesets.registry import load_ruleset
+from lss_pathway.rulesets.catalog import load_ruleset
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

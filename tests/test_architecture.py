@@ -109,7 +109,7 @@ def test_core_files_are_found() -> None:
         "lss_pathway.assess",
         "lss_pathway.domain.record",
         "lss_pathway.criteria.evaluate",
-        "lss_pathway.rulesets.registry",
+        "lss_pathway.rulesets.catalog",
         "lss_pathway.clinical.red_flags",
         "lss_pathway.pathway.recommend",
     } <= names
@@ -135,7 +135,7 @@ def test_checker_sees_edge_imports(source: str, expected: str) -> None:
 
 
 def test_checker_does_not_confuse_rulesets_registry_with_the_registry_edge() -> None:
-    names = imported_names("from lss_pathway.rulesets.registry import load_ruleset", "lss_pathway.assess")
+    names = imported_names("from lss_pathway.rulesets.catalog import load_ruleset", "lss_pathway.assess")
     assert not any(matches(n, EDGES) for n in names)
 
 

@@ -32,7 +32,7 @@ from lss_pathway.domain.anatomy import LEVELS, SIDES, Level, Side
 from lss_pathway.domain.drugs import antithrombotic_agents
 from lss_pathway.domain.record import PatientRecord
 from lss_pathway.domain.vocabulary import PathwayStep
-from lss_pathway.rulesets.registry import load_ruleset
+from lss_pathway.rulesets.catalog import load_ruleset
 
 ON = dt.date(2026, 11, 1)
 RULESETS: tuple[RuleSet, ...] = tuple(

@@ -26,7 +26,7 @@ from lss_pathway.criteria.logic import Tri
 from lss_pathway.criteria.ruleset import Kind, Phase, RuleSet
 from lss_pathway.domain.record import PatientRecord
 from lss_pathway.pathway.recommend import Recommendation, recommend
-from lss_pathway.rulesets.registry import DEFAULT_RULESET, load_ruleset
+from lss_pathway.rulesets.catalog import DEFAULT_RULESET, load_ruleset
 
 SCHEMA_VERSION = "1.0"
 

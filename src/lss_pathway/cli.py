@@ -22,7 +22,7 @@ from lss_pathway.assess import Assessment, assess
 from lss_pathway.domain.parsing import InputError, format_for, parse_record
 from lss_pathway.domain.record import PatientRecord
 from lss_pathway.report.paper import Paper
-from lss_pathway.rulesets.registry import (
+from lss_pathway.rulesets.catalog import (
     DEFAULT_RULESET,
     RuleSetError,
     available,

@@ -14,7 +14,7 @@ from lss_pathway.criteria.logic import Tri
 from lss_pathway.criteria.ruleset import RuleSet
 from lss_pathway.domain.anatomy import Level, Side
 from lss_pathway.domain.record import PatientRecord
-from lss_pathway.rulesets.registry import load_ruleset
+from lss_pathway.rulesets.catalog import load_ruleset
 
 ON = dt.date(2026, 11, 1)
 L45 = Level.L4_L5

@@ -25,7 +25,7 @@ from lss_pathway.report.figure import (
     lf_thresholds,
     stenosis_figure_svg,
 )
-from lss_pathway.rulesets.registry import load_ruleset, ruleset_from_text
+from lss_pathway.rulesets.catalog import load_ruleset, ruleset_from_text
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 CANDIDATE = EXAMPLES / "01-bilateral-l45-candidate.yaml"

@@ -18,7 +18,7 @@ from lss_pathway.criteria.logic import Tri
 from lss_pathway.criteria.ruleset import Criterion, RuleSet
 from lss_pathway.domain.anatomy import Level, Side
 from lss_pathway.domain.record import PatientRecord
-from lss_pathway.rulesets.registry import available, load_ruleset
+from lss_pathway.rulesets.catalog import available, load_ruleset
 
 ON = "2026-11-01"
 LEVEL = Level.L4_L5

@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from lss_pathway.domain.drugs import antithrombotic_agents
+from lss_pathway.rulesets.catalog import available, packaged_text, ruleset_from_text
 from lss_pathway.rulesets.lint import Finding, lint
-from lss_pathway.rulesets.registry import available, packaged_text, ruleset_from_text
 
 
 @pytest.mark.parametrize("entry", available(), ids=lambda e: e.ref)

@@ -43,7 +43,7 @@ from lss_pathway.api.security import require_ehr_jwt
 from lss_pathway.api.settings import ServiceSettings
 from lss_pathway.assess import assess
 from lss_pathway.domain.anatomy import SIDES, Level, Side, parse_level
-from lss_pathway.rulesets.registry import DEFAULT_RULESET, load_ruleset
+from lss_pathway.rulesets.catalog import DEFAULT_RULESET, load_ruleset
 
 log = logging.getLogger("lss_pathway.api.cds_hooks")
 router = APIRouter(tags=["CDS Hooks"])

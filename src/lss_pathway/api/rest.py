@@ -12,7 +12,7 @@ from lss_pathway.assess import assess
 from lss_pathway.criteria.ruleset import RuleSet
 from lss_pathway.domain.parsing import FieldError, InputError, parse_data, record_from_data
 from lss_pathway.domain.record import PatientRecord
-from lss_pathway.rulesets.registry import DEFAULT_RULESET, RuleSetError, available, load_ruleset
+from lss_pathway.rulesets.catalog import DEFAULT_RULESET, RuleSetError, available, load_ruleset
 from lss_pathway.rulesets.render import render_markdown
 
 router = APIRouter()

@@ -1,5 +1,5 @@
 """Packaged, versioned rule sets and the tools that list, resolve and lint them."""
 
-from lss_pathway.rulesets.registry import DEFAULT_RULESET, available, load_ruleset
+from lss_pathway.rulesets.catalog import DEFAULT_RULESET, available, load_ruleset
 
 __all__ = ["DEFAULT_RULESET", "available", "load_ruleset"]

@@ -27,7 +27,7 @@ from lss_pathway.criteria.expressions import (
 from lss_pathway.criteria.facts import CONSISTENT_GROUPS, FactSpec, fact_catalogue, scope_covers
 from lss_pathway.criteria.ruleset import Criterion, Phase, RuleSet
 from lss_pathway.domain.drugs import antithrombotic_agents
-from lss_pathway.rulesets.registry import RuleSetError, resolve
+from lss_pathway.rulesets.catalog import RuleSetError, resolve
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from lss_pathway.domain.parsing import FieldError, InputError, record_from_data
 from lss_pathway.report.html import figure_parts, render_report_html
 from lss_pathway.report.paper import Paper
 from lss_pathway.report.view import report_view
-from lss_pathway.rulesets.registry import DEFAULT_RULESET, RuleSetError, available, load_ruleset
+from lss_pathway.rulesets.catalog import DEFAULT_RULESET, RuleSetError, available, load_ruleset
 from lss_pathway.web.examples import default_examples_dir, list_examples, load_example
 from lss_pathway.web.form import (
     FormValues,

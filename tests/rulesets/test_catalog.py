@@ -1,4 +1,4 @@
-"""The rule-set registry: listing, loading by name or pinned version, resolving 'extends', immutability."""
+"""The rule-set catalogue: listing, loading by name or pinned version, resolving 'extends', immutability."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from lss_pathway.criteria.ruleset import RuleSet
-from lss_pathway.rulesets import registry
-from lss_pathway.rulesets.registry import (
+from lss_pathway.rulesets import catalog
+from lss_pathway.rulesets.catalog import (
     DEFAULT_RULESET,
     RuleSetError,
     available,
@@ -28,7 +28,7 @@ EXPECTED_IDS = {"textbook", "mild-trial", "cms-ncd-150.13"}
 
 
 def _released() -> dict[str, str]:
-    text = Path(registry.__file__).parent.joinpath("data", "RELEASED.yaml").read_text(encoding="utf-8")
+    text = Path(catalog.__file__).parent.joinpath("data", "RELEASED.yaml").read_text(encoding="utf-8")
     data = yaml.safe_load(text)
     assert isinstance(data, dict)
     return {str(k): str(v) for k, v in data.items()}
@@ -75,12 +75,12 @@ def test_newest_is_chosen_by_numeric_version(tmp_path: Path, monkeypatch: pytest
     for version in ("1.0.0", "1.10.0", "1.9.0"):
         (data / f"demo-{version}.yaml").write_text(f"id: demo\nversion: {version}\n", encoding="utf-8")
     (data / "RELEASED.yaml").write_text("{}\n", encoding="utf-8")
-    monkeypatch.setattr(registry, "resources", SimpleNamespace(files=lambda package: tmp_path))
-    entries = registry.available.__wrapped__()
+    monkeypatch.setattr(catalog, "resources", SimpleNamespace(files=lambda package: tmp_path))
+    entries = catalog.available.__wrapped__()
     assert [e.version for e in entries] == ["1.0.0", "1.9.0", "1.10.0"]
-    monkeypatch.setattr(registry, "available", lambda: entries)
-    assert registry._resolve_ref("demo").version == "1.10.0"
-    assert registry._resolve_ref("demo@1.9.0").version == "1.9.0"
+    monkeypatch.setattr(catalog, "available", lambda: entries)
+    assert catalog._resolve_ref("demo").version == "1.10.0"
+    assert catalog._resolve_ref("demo@1.9.0").version == "1.9.0"
 
 
 def test_file_declaring_another_id_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -89,11 +89,11 @@ def test_file_declaring_another_id_is_refused(tmp_path: Path, monkeypatch: pytes
     (data / "demo-1.0.0.yaml").write_text(
         "id: other\nversion: 1.0.0\ntitle: t\ndescription: d\n", encoding="utf-8"
     )
-    monkeypatch.setattr(registry, "resources", SimpleNamespace(files=lambda package: tmp_path))
-    entries = registry.available.__wrapped__()
-    monkeypatch.setattr(registry, "available", lambda: entries)
+    monkeypatch.setattr(catalog, "resources", SimpleNamespace(files=lambda package: tmp_path))
+    entries = catalog.available.__wrapped__()
+    monkeypatch.setattr(catalog, "available", lambda: entries)
     with pytest.raises(RuleSetError, match="does not match its file name"):
-        registry.load_ruleset.__wrapped__("demo")
+        catalog.load_ruleset.__wrapped__("demo")
 
 
 @pytest.mark.parametrize("ref", ["nope", "textbook@9.9.9", "mild", "textbook@"])
@@ -120,7 +120,7 @@ def test_rule_set_error_is_a_value_error() -> None:
 def test_mild_trial_inherits_textbook_minus_lf_hypertrophy() -> None:
     textbook = load_ruleset("textbook@1.0.0")
     trial = load_ruleset("mild-trial@1.0.0")
-    raw = ruleset_from_text(packaged_text(registry._resolve_ref("mild-trial@1.0.0")))
+    raw = ruleset_from_text(packaged_text(catalog._resolve_ref("mild-trial@1.0.0")))
     assert raw.remove == ["lf_hypertrophy_on_side"]
     inherited = [i for i in _ids(textbook) if i != "lf_hypertrophy_on_side"]
     assert _ids(trial) == inherited + _ids(raw)
@@ -230,7 +230,7 @@ def test_resolved_rule_set_round_trips_through_yaml(ref: str) -> None:
 
 @pytest.mark.parametrize("ref", _refs())
 def test_raw_rule_set_round_trips_through_yaml(ref: str) -> None:
-    raw = ruleset_from_text(packaged_text(registry._resolve_ref(ref)))
+    raw = ruleset_from_text(packaged_text(catalog._resolve_ref(ref)))
     text = yaml.safe_dump(raw.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
     assert ruleset_from_text(text) == raw
 
