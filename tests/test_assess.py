@@ -40,6 +40,8 @@ CELL_KEYS = {
     "contraindications",
     "conditions",
     "pending_confirmations",
+    "conditional",
+    "conflicts",
     "missing_facts",
 }
 
@@ -56,21 +58,37 @@ def test_every_example_serialises_with_consistent_references(examples_dir: Path,
         for cell in data["candidacy"]:
             assert set(cell) == CELL_KEYS
             refs = cell["met"] + cell["not_met"] + cell["unknown"] + cell["pending_confirmations"]
+            refs += cell["conditional"]
             assert set(refs) <= ids, path.name
             assert set(cell["contraindications"]) <= set(cell["not_met"])
             if cell["verdict"] == "candidate":
                 assert not cell["not_met"] and not cell["unknown"] and not cell["missing_facts"]
+                assert not cell["conflicts"]
             if cell["verdict"] == "undetermined":
                 assert cell["unknown"] and cell["missing_facts"] and not cell["not_met"]
 
 
 def test_unknown_criterion_names_the_facts_to_settle_it() -> None:
     data = assess(PatientRecord(), "textbook").to_dict()
-    no_bleeding = next(c for c in data["criteria"] if c["id"] == "no_bleeding_disorder")
-    assert no_bleeding["value"] == "unknown"
-    assert no_bleeding["missing"] == ["safety.bleeding_disorder"]
-    assert "safety.bleeding_disorder" in data["missing_facts"]
+    deficit = next(c for c in data["criteria"] if c["id"] == "no_severe_neurologic_deficit")
+    assert deficit["value"] == "unknown"
+    assert deficit["missing"] == ["exam.neurologic_deficit"]
+    assert "exam.neurologic_deficit" in data["missing_facts"]
     assert all(cell["verdict"] == "undetermined" for cell in data["candidacy"])
+
+
+def test_an_unrecorded_confirmation_is_pending_not_a_fact_to_document() -> None:
+    data = assess(PatientRecord(), "textbook").to_dict()
+    no_bleeding = next(c for c in data["criteria"] if c["id"] == "no_bleeding_disorder")
+    assert no_bleeding["value"] == "unknown" and no_bleeding["confirmation"] is True
+    assert "safety.bleeding_disorder" not in data["missing_facts"]
+    assert all("no_bleeding_disorder@patient" in cell["pending_confirmations"] for cell in data["candidacy"])
+
+
+def test_textbook_1_0_0_stays_loadable_and_keeps_its_verdicts() -> None:
+    data = assess(PatientRecord(), "textbook@1.0.0").to_dict()
+    assert data["ruleset"]["version"] == "1.0.0"
+    assert "safety.bleeding_disorder" in data["missing_facts"]
 
 
 def test_explanation_tree_shows_facts_read(examples_dir: Path) -> None:

@@ -550,6 +550,7 @@ CASES_1_1: dict[str, Cases] = {
         {},
     ),
     "central_canal_stenosis": Cases(lvl(canal_area_mm2=80), lvl(canal_area_mm2=130), {}),
+    "lf_is_a_cause_of_stenosis": Cases(lvl(dominant_cause="mixed"), lvl(dominant_cause="facet"), {}),
     "no_instability": Cases(
         lvl(instability=False),
         lvl(translation_mm=5.0),
@@ -584,10 +585,9 @@ BOUNDARIES_1_1: list[Any] = [
     pytest.param("no_instability", lvl(instability=True), N, id="i1-unstable-flag-alone"),
     pytest.param("no_instability", lvl(translation_mm=3.99), M, id="i1-translation-3.99"),
     pytest.param("no_instability", lvl(translation_mm=4.0), N, id="i1-translation-4.0"),
-    # Item 2: 10-14 degrees is normal (Hayes 1989); the limit is Abbott's 18.8 (P).
-    pytest.param("no_instability", lvl(angulation_deg=11), M, id="i2-angulation-11"),
-    pytest.param("no_instability", lvl(angulation_deg=18.8), M, id="i2-angulation-18.8"),
-    pytest.param("no_instability", lvl(angulation_deg=18.9), N, id="i2-angulation-18.9"),
+    # Item 2: angulation is not a reading of instability in 1.1.0 (7-14 degrees is normal, Hayes 1989).
+    pytest.param("no_instability", lvl(angulation_deg=11), U, id="i2-angulation-alone-decides-nothing"),
+    pytest.param("no_instability", lvl(translation_mm=2, angulation_deg=25), M, id="i2-translation-decides"),
     # Item 3: the core screen negative and a normal examination settle the emergency question.
     pytest.param(
         "no_cauda_equina_emergency",

@@ -12,9 +12,10 @@ from lss_pathway.domain.drugs import antithrombotic_agents
 from lss_pathway.rulesets.catalog import available, packaged_text, ruleset_from_text
 from lss_pathway.rulesets.lint import Finding, lint
 
-
 # Agents the vocabulary gained after the 1.0.0 rule sets were released (those sets stay as released).
-_ADDED_AFTER_1_0_0 = "aspirin, ticlopidine, tinzaparin_therapeutic, fondaparinux, celecoxib, other_antithrombotic"
+_ADDED_AFTER_1_0_0 = (
+    "aspirin, ticlopidine, tinzaparin_therapeutic, fondaparinux, celecoxib, other_antithrombotic"
+)
 
 
 @pytest.mark.parametrize("entry", available(), ids=lambda e: e.ref)

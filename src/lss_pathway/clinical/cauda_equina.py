@@ -75,12 +75,12 @@ _LABELS = {
 
 
 def triage(record: PatientRecord) -> CesTriage:
-    """Each feature is judged on its own onset: one new feature is an emergency whatever the others' history."""
+    """Each feature is judged on its own onset: one new feature is an emergency whatever the others'."""
     rules = _data()["cauda_equina"]
     source = _data()["sources"][rules["source"]]
     recent, residual = ces_thresholds()
     found = ces.features(record, recent)
-    present = [f for f in found if f.onset in (ces.Onset.NEW, ces.Onset.LONG_STANDING)]
+    present = [f for f in found if f.onset not in (ces.Onset.ABSENT, ces.Onset.NOT_DOCUMENTED)]
     labels = tuple(_LABELS[f.id] for f in present)
     unknown = tuple(f"red_flags.{f.id}" for f in found if f.onset is ces.Onset.NOT_DOCUMENTED)
     flags = record.red_flags
@@ -106,9 +106,11 @@ def triage(record: PatientRecord) -> CesTriage:
             return result(CesStatus.NOT_SCREENED, None)
         return result(CesStatus.NONE, None)
     core = [f for f in present if f.id in ces.CORE_FEATURES]
-    new = [f for f in present if f.onset is ces.Onset.NEW]
+    new = [f for f in present if f.onset in (ces.Onset.NEW, ces.Onset.ONSET_NOT_RECORDED)]
     for feature in new:
-        when = "onset not recorded" if feature.days is None else f"began or worsened {feature.days} day(s) ago"
+        when = (
+            "onset not recorded" if feature.days is None else f"began or worsened {feature.days} day(s) ago"
+        )
         notes.append(f"{_LABELS[feature.id]}: {when}")
     if new and core:
         if any(f.days is None for f in new):

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lss_pathway.clinical.cauda_equina import CesTriage, triage
-from lss_pathway.domain.cauda_equina import both_legs_deficit
 from lss_pathway.clinical.reference import reference, source
 from lss_pathway.criteria.logic import Tri
+from lss_pathway.domain.cauda_equina import both_legs_deficit
 from lss_pathway.domain.record import PatientRecord
 from lss_pathway.domain.vocabulary import Grade
 
@@ -83,7 +83,14 @@ def screen(record: PatientRecord, ces: CesTriage | None = None) -> list[RedFlag]
         urgent = ces.urgent if is_ces else True
         flags.append(
             RedFlag(
-                flag_id, entry["label"], Tri.of(observed), action, fact, cited["citation"], cited["url"], urgent
+                flag_id,
+                entry["label"],
+                Tri.of(observed),
+                action,
+                fact,
+                cited["citation"],
+                cited["url"],
+                urgent,
             )
         )
     order = {Tri.MET: 0, Tri.UNKNOWN: 1, Tri.NOT_MET: 2}

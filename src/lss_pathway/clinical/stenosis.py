@@ -70,7 +70,10 @@ def grade_level(findings: LevelFindings, modality: str | None = None) -> LevelSt
     ap = findings.ap_diameter_mm
     if ap is not None:
         on = f" on {modality}" if modality else ""
-        ap_relative, ap_absolute = bands["ap_relative_below_mm"]["value"], bands["ap_absolute_below_mm"]["value"]
+        ap_relative, ap_absolute = (
+            bands["ap_relative_below_mm"]["value"],
+            bands["ap_absolute_below_mm"]["value"],
+        )
         if ap < ap_absolute:
             readings.append((Stenosis.ABSOLUTE, f"canal AP diameter {ap:g} mm{on} < {ap_absolute:g} mm"))
         elif ap < ap_relative:
@@ -86,7 +89,9 @@ def grade_level(findings: LevelFindings, modality: str | None = None) -> LevelSt
             (_FROM_SCHIZAS.get(findings.schizas, Stenosis.NONE), f"Schizas grade {findings.schizas}")
         )
     if not readings:
-        return LevelStenosis(findings.level, Stenosis.UNKNOWN, None, ("no area, AP diameter or grade recorded",))
+        return LevelStenosis(
+            findings.level, Stenosis.UNKNOWN, None, ("no area, AP diameter or grade recorded",)
+        )
     category = max((r[0] for r in readings), key=lambda s: _SEVERITY[s])
     basis = tuple(r[1] for r in readings)
     if len({r[0] for r in readings}) > 1:

@@ -167,7 +167,13 @@ def compile_expr(expr: Expr, rules: RuleSet) -> Compiled:
                 return Node("agreeing measures", Tri.UNKNOWN, (), missing, children, (), below)
             conflict = _conflict(children)
             return Node(
-                "agreeing measures (they conflict)", Tri.UNKNOWN, (), (conflict,), children, (), (*below, conflict)
+                "agreeing measures (they conflict)",
+                Tri.UNKNOWN,
+                (),
+                (conflict,),
+                children,
+                (),
+                (*below, conflict),
             )
 
         return agreed

@@ -254,7 +254,12 @@ def _weeks_since_esi(ctx: Context) -> float | None:
 
 # Open or implant surgery that changes the posterior elements at a level (not mild, discectomy, "other").
 _OPEN_SURGERY = frozenset(
-    {ProcedureType.LAMINECTOMY, ProcedureType.LAMINOTOMY, ProcedureType.FUSION, ProcedureType.INTERSPINOUS_SPACER}
+    {
+        ProcedureType.LAMINECTOMY,
+        ProcedureType.LAMINOTOMY,
+        ProcedureType.FUSION,
+        ProcedureType.INTERSPINOUS_SPACER,
+    }
 )
 # What the CMS-approved mild claims study excludes in the prior 12 months, at any level (NCT03072927).
 _LUMBAR_SURGERY = _OPEN_SURGERY | {ProcedureType.MILD}
@@ -308,7 +313,7 @@ def _months_since_lumbar_surgery(ctx: Context) -> float | None:
 def _ces_documents(ctx: Context) -> tuple[str, ...]:
     """The cauda equina facts still to record, in the order a clinician asks them."""
     record = ctx.record
-    days, residual = ces_thresholds()
+    days = ces_thresholds()[0]
     wanted: list[str] = []
     if record.red_flags.progressive_motor_deficit is None:
         wanted.append("red_flags.progressive_motor_deficit")
@@ -318,9 +323,12 @@ def _ces_documents(ctx: Context) -> tuple[str, ...]:
         if feature.onset is ces.Onset.NOT_DOCUMENTED:
             extra = " (or a normal neurological examination)" if feature.id == "bilateral_leg_deficit" else ""
             wanted.append(f"red_flags.{feature.id}{extra}")
-        elif feature.onset is ces.Onset.LONG_STANDING and feature.id in ces.SACRAL_FEATURES:
-            if record.red_flags.post_void_residual_ml is None:
-                wanted.append("red_flags.post_void_residual_ml")
+        elif (
+            feature.onset is ces.Onset.LONG_STANDING
+            and feature.id in ces.SACRAL_FEATURES
+            and record.red_flags.post_void_residual_ml is None
+        ):
+            wanted.append("red_flags.post_void_residual_ml")
     return tuple(dict.fromkeys(wanted))
 
 

@@ -108,14 +108,14 @@ class Criterion(_Data):
     confirmation: bool = Field(
         False,
         description=(
-            "A check clinicians confirm before the procedure rather than record routinely: while nothing about "
-            "it is recorded the cell may still be a candidate, with this listed as pending; recorded as failed, "
-            "it blocks. Intra-procedure criteria are always confirmations."
+            "A check clinicians confirm before the procedure rather than record routinely: while nothing "
+            "about it is recorded the cell may still be a candidate, with this listed as pending; recorded "
+            "as failed, it blocks. Intra-procedure criteria are always confirmations."
         ),
     )
     when_not_met: Literal["block", "condition"] = Field(
         "block",
-        description="'condition': never blocks; while not met or unknown the candidate carries it as a condition",
+        description="'condition': never blocks; while not met or unknown, a candidate carries it as a condition",
     )
     routes_to: tuple[PathwayStep, ...] = Field(
         (), description="The pathway steps suggested when not met (one step or a list)"

@@ -24,8 +24,9 @@ FEATURES = (*CORE_FEATURES, "sexual_dysfunction")
 class Onset(StrEnum):
     ABSENT = "absent"
     NEW = "new"
-    """Began or worsened within the window, or when it began is not recorded (the safe reading)."""
+    """Began or worsened within the window (by its own onset, or the shared one)."""
     LONG_STANDING = "long_standing"
+    ONSET_NOT_RECORDED = "onset_not_recorded"
     NOT_DOCUMENTED = "not_documented"
 
 
@@ -59,7 +60,9 @@ def features(record: PatientRecord, recent_days: int) -> list[Feature]:
             onset = Onset.NOT_DOCUMENTED
         elif not present:
             onset = Onset.ABSENT
-        elif days is None or days < recent_days:
+        elif days is None:
+            onset = Onset.ONSET_NOT_RECORDED
+        elif days < recent_days:
             onset = Onset.NEW
         else:
             onset = Onset.LONG_STANDING
@@ -68,21 +71,26 @@ def features(record: PatientRecord, recent_days: int) -> list[Feature]:
 
 
 def emergency(record: PatientRecord, recent_days: int, residual_ml: float) -> bool | None:
-    """Whether the core features make this suspected cauda equina syndrome; None until they are documented.
+    """Whether the core features make this suspected cauda equina syndrome, as far as the record says.
 
-    Sexual dysfunction is left out here (see the module note); a rule set confirms it separately. Known
-    long-standing saddle or bladder symptoms need the post-void residual to rule the emergency out.
+    True when a core feature is new (its own onset, or the shared onset, which counts from the most recent
+    change of any feature) or its onset is not recorded (presumed recent, GIRFT's safe reading: the one
+    answer that learning a fact can lift), a motor deficit is progressive, or long-standing saddle or
+    bladder symptoms come with a residual at or above ``residual_ml``. None while that cannot be ruled out:
+    a core feature not documented, or long-standing saddle or bladder symptoms without a residual. Sexual
+    dysfunction is left out (see the module note); the rule sets confirm it separately.
     """
-    if record.red_flags.progressive_motor_deficit is True:
+    flags = record.red_flags
+    if flags.progressive_motor_deficit is True:
         return True
     core = [f for f in features(record, recent_days) if f.id in CORE_FEATURES]
-    if any(f.onset is Onset.NEW for f in core):
+    if any(f.onset in (Onset.NEW, Onset.ONSET_NOT_RECORDED) for f in core):
         return True
     sacral_chronic = any(f.onset is Onset.LONG_STANDING and f.id in SACRAL_FEATURES for f in core)
-    residual = record.red_flags.post_void_residual_ml
+    residual = flags.post_void_residual_ml
     if sacral_chronic and residual is not None and residual >= residual_ml:
         return True
-    if record.red_flags.progressive_motor_deficit is None or any(f.onset is Onset.NOT_DOCUMENTED for f in core):
+    if flags.progressive_motor_deficit is None or any(f.onset is Onset.NOT_DOCUMENTED for f in core):
         return None
     if sacral_chronic and residual is None:
         return None

@@ -124,7 +124,12 @@ def recommend(
             per_patient = result.criterion.scope.value == "patient"
             for step in result.criterion.routes_to:
                 if step is not PathwayStep.MILD:
-                    _add(found, step, f"not met: {statement}", "" if per_patient else f"{cell.level} {cell.side}")
+                    _add(
+                        found,
+                        step,
+                        f"not met: {statement}",
+                        "" if per_patient else f"{cell.level} {cell.side}",
+                    )
 
     if urgent:
         # Elective steps wait until the urgent evaluation is done.

@@ -100,10 +100,14 @@ def _check_criterion(rules: RuleSet, criterion: Criterion) -> list[Finding]:
     if criterion.phase is Phase.INTRA_PROCEDURE and criterion.scope.value != "level_side":
         out.append(Finding("warning", where, "intra-procedure findings are per level and side"))
     if criterion.is_confirmation and not criterion.blocks:
-        out.append(Finding("error", where, "a confirmation blocks when it fails; it cannot be condition-only"))
+        out.append(
+            Finding("error", where, "a confirmation blocks when it fails; it cannot be condition-only")
+        )
     if (criterion.kind is Kind.CONSISTENCY) != isinstance(criterion.test, Consistent):
         out.append(
-            Finding("error", where, "a 'consistency' criterion's test is one 'consistent' node, and vice versa")
+            Finding(
+                "error", where, "a 'consistency' criterion's test is one 'consistent' node, and vice versa"
+            )
         )
     for node in walk(criterion.test):
         if isinstance(node, Hold):

@@ -42,7 +42,9 @@ def render_markdown(rules: RuleSet) -> str:
                 tag = rules.verification_of(c).value
                 lines.append(f"- **{rules.statement(c)}** ({c.kind.value}, [{tag}] {c.source}; `{c.id}`)")
                 if c.confirmation and phase is Phase.PRE_PROCEDURE:
-                    lines.append("  - a confirmation: pending while unrecorded, blocks when recorded as failed")
+                    lines.append(
+                        "  - a confirmation: pending while unrecorded, blocks when recorded as failed"
+                    )
                 if not c.blocks:
                     lines.append("  - never blocks: while not met, the candidacy carries it as a condition")
                 if c.routes_to:
