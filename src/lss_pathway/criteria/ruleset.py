@@ -115,7 +115,7 @@ class Criterion(_Data):
     )
     when_not_met: Literal["block", "condition"] = Field(
         "block",
-        description="'condition': never blocks; while not met or unknown, a candidate carries it as a condition",
+        description="'condition': never blocks; while not met or unknown, a candidate carries it as such",
     )
     routes_to: tuple[PathwayStep, ...] = Field(
         (), description="The pathway steps suggested when not met (one step or a list)"
