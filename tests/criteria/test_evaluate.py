@@ -428,7 +428,51 @@ def test_agree_conflict_is_unknown_and_names_the_conflict(rules: RuleSet) -> Non
     rec = record(imaging={"levels": [{"level": "L4-L5", "canal_area_mm2": 80, "central_stenosis": "mild"}]})
     node = run(test, rec, rules, L45)
     assert node.value is Tri.UNKNOWN
-    assert len(node.missing) == 1
-    assert node.missing[0].startswith("reconcile conflicting findings")
-    assert "level.canal_area_mm2 < 100: met" in node.missing[0]
-    assert "level.central_stenosis in {moderate, severe}: not_met" in node.missing[0]
+    assert node.missing == node.conflicts
+    assert node.conflicts == (
+        "reconcile: imaging.levels[L4-L5].canal_area_mm2 = 80 "
+        "contradicts imaging.levels[L4-L5].central_stenosis = mild",
+    )
+
+
+def test_a_conflict_is_carried_up_even_when_the_logic_around_it_decides(rules: RuleSet) -> None:
+    test = {
+        "any": [
+            {"fact": "level.instability", "op": "eq", "value": False},
+            {
+                "agree": [
+                    {"fact": "level.canal_area_mm2", "op": "lt", "value": 100},
+                    {"fact": "level.central_stenosis", "op": "in", "value": ["moderate", "severe"]},
+                ]
+            },
+        ]
+    }
+    findings = {"level": "L4-L5", "instability": False, "canal_area_mm2": 80, "central_stenosis": "mild"}
+    node = run(test, record(imaging={"levels": [findings]}), rules, L45)
+    assert node.value is Tri.MET
+    assert len(node.conflicts) == 1 and "central_stenosis = mild" in node.conflicts[0]
+
+
+@pytest.mark.parametrize(
+    ("findings", "agrees"),
+    [
+        ({"meyerding_grade": 0, "slip_mm": 0}, True),
+        ({"meyerding_grade": 1, "slip_mm": 4}, True),
+        ({"meyerding_grade": 0}, True),
+        ({}, True),
+        ({"meyerding_grade": 0, "slip_mm": 10}, False),
+        ({"meyerding_grade": 1, "slip_mm": 0}, False),
+    ],
+)
+def test_consistent_is_met_unless_readings_contradict(
+    rules: RuleSet, findings: dict[str, Any], agrees: bool
+) -> None:
+    test = {
+        "consistent": [
+            {"fact": "level.meyerding_grade", "op": "eq", "value": 0},
+            {"fact": "level.slip_mm", "op": "eq", "value": 0},
+        ]
+    }
+    node = run(test, record(imaging={"levels": [{"level": "L4-L5", **findings}]}), rules, L45)
+    assert node.value is (Tri.MET if agrees else Tri.UNKNOWN)
+    assert bool(node.conflicts) is not agrees

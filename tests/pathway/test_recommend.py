@@ -374,6 +374,7 @@ def test_urgent_and_vascular_precede_elective_steps() -> None:
 def test_pathway_enum_order_is_least_to_most_invasive() -> None:
     assert [s.value for s in PathwayStep] == [
         "urgent_surgical_evaluation",
+        "specialist_review",
         "vascular_workup",
         "conservative_care",
         "epidural_steroid_injection",

@@ -30,7 +30,7 @@ from lss_pathway.rulesets.catalog import load_ruleset, ruleset_from_text
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 CANDIDATE = EXAMPLES / "01-bilateral-l45-candidate.yaml"
 NO_IMAGING = EXAMPLES / "10-imaging-missing.yaml"
-REFERENCE_YAML = Path(reference_module.__file__).parent / "data" / "reference-1.0.0.yaml"
+REFERENCE_YAML = Path(reference_module.__file__).parent / "data" / "reference-1.1.0.yaml"
 SVG_NS = "{http://www.w3.org/2000/svg}"
 
 NO_LF_RULESET = """

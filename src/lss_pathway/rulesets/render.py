@@ -15,15 +15,19 @@ _SCOPE_TITLE = {
 
 def render_markdown(rules: RuleSet) -> str:
     lines = [f"# {rules.title}", "", f"`{rules.ref}` ({rules.status})", "", rules.description, ""]
+    if rules.verified_as_of:
+        lines += [f"Sources' text checked as of {rules.verified_as_of.isoformat()}.", ""]
     if rules.extends:
         lines += [
             f"Extends `{rules.extends}`" + (f", without: {', '.join(rules.remove)}" if rules.remove else ""),
             "",
         ]
     lines += [
-        "A level and side is a **candidate** only when every pre-procedure criterion below is met; any"
-        " criterion not met makes it **not a candidate**; otherwise it is **undetermined** until the"
-        " missing facts are documented. Tags: V verified, P partly verified, R/U unverified.",
+        "A level and side is a **candidate** only when every criterion below is met, apart from"
+        " confirmations not yet recorded (listed as pending: confirm before or during the procedure); any"
+        " criterion not met makes it **not a candidate**; otherwise, or when recorded readings contradict"
+        " each other, it is **undetermined** until the facts are documented or reconciled."
+        " Tags: V verified, P partly verified, R/U unverified.",
         "",
     ]
     for phase in Phase:
@@ -38,8 +42,13 @@ def render_markdown(rules: RuleSet) -> str:
             for c in chosen:
                 tag = rules.verification_of(c).value
                 lines.append(f"- **{rules.statement(c)}** ({c.kind.value}, [{tag}] {c.source}; `{c.id}`)")
-                if c.routes_to is not None:
-                    lines.append(f"  - if not met, consider: {c.routes_to.value.replace('_', ' ')}")
+                if c.confirmation and phase is Phase.PRE_PROCEDURE:
+                    lines.append("  - a confirmation: pending while unrecorded, blocks when recorded as failed")
+                if not c.blocks:
+                    lines.append("  - never blocks: while not met, the candidacy carries it as a condition")
+                if c.routes_to:
+                    steps = ", ".join(step.value.replace("_", " ") for step in c.routes_to)
+                    lines.append(f"  - if not met, consider: {steps}")
                 if c.note:
                     lines.append(f"  - note: {c.note}")
             lines.append("")
