@@ -230,7 +230,7 @@ def test_a_parameter_tag_change_shows_on_the_criterion_with_its_reason(old: Rule
 class _MarkedCriterion(Criterion):
     """Stands in for a field the model gains later (e.g. a confirmation marker)."""
 
-    confirmation: Phase | None = None
+    on_review: Phase | None = None
 
 
 class _DatedRuleSet(RuleSet):
@@ -239,7 +239,7 @@ class _DatedRuleSet(RuleSet):
 
 def test_fields_unknown_to_the_diff_are_compared_under_their_own_name(old: RuleSet) -> None:
     marked = [
-        _MarkedCriterion(**c.model_dump(), confirmation=Phase.PRE_PROCEDURE) if c.id == "unchanged" else c
+        _MarkedCriterion(**c.model_dump(), on_review=Phase.PRE_PROCEDURE) if c.id == "unchanged" else c
         for c in old.criteria
     ]
     new = _DatedRuleSet(**{**old.model_dump(), "criteria": marked, "text_verified_on": "2026-12-01"})
@@ -249,10 +249,10 @@ def test_fields_unknown_to_the_diff_are_compared_under_their_own_name(old: RuleS
         (Section.CRITERIA, "unchanged"),
     ]
     assert changes[0].fields == (FieldChange("text_verified_on", "text_verified_on", "(none)", "2026-12-01"),)
-    assert changes[1].fields == (FieldChange("confirmation", "confirmation", "(none)", "pre_procedure"),)
+    assert changes[1].fields == (FieldChange("on_review", "on_review", "(none)", "pre_procedure"),)
     added = diff_rulesets(old.model_copy(update={"criteria": []}), new).changes
     fresh = next(c for c in added if c.key == "unchanged")
-    assert ("confirmation", "pre_procedure") in fresh.details
+    assert ("on_review", "pre_procedure") in fresh.details
 
 
 @pytest.mark.parametrize("ref", [e.ref for e in available()])
@@ -285,3 +285,15 @@ def test_markdown_and_json_say_the_same(old: RuleSet, new: RuleSet) -> None:
     data = json.loads(json.dumps(diff.to_dict()))
     assert [c["key"] for c in data["changes"]] == [c.key for c in diff.changes]
     assert data["changes"][3]["fields"][0]["reason"].startswith("threshold changed")
+
+
+def test_textbook_1_1_names_the_angulation_threshold_on_the_instability_criterion() -> None:
+    diff = diff_rulesets(load_ruleset("textbook@1.0.0"), load_ruleset("textbook@1.1.0"))
+    change = next(c for c in diff.changes if c.key == "no_instability")
+    reasons = {f.field: f.reason for f in change.fields}
+    moved = "threshold changed: 10 degrees → 18.8 degrees (instability_angulation_deg)"
+    assert reasons["statement"] == f"reworded; {moved}"
+    assert reasons["verification"] == "a threshold's tag changed"
+    holds = {c.key: c.title for c in diff.changes if c.section is Section.HOLDS}
+    assert holds["ibuprofen"] == "1 day"
+    assert holds["other_antithrombotic"] == "with the prescriber"

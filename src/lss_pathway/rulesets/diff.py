@@ -103,6 +103,9 @@ LABELS = {
     "statement": "statement",
     "test": "test",
     "routes_to": "if not met, consider",
+    "confirmation": "confirmation (pending while unrecorded)",
+    "when_not_met": "when not met",
+    "verified_as_of": "sources' text checked as of",
     "source": "source",
     "verification": "verification",
     "note": "note",
@@ -236,7 +239,9 @@ def _details(item: BaseModel, skip: tuple[str, ...]) -> Details:
 
 
 def _stop_text(hold: HoldRule) -> str:
-    return f"{hold.stop_days:g} days" if hold.stop_days is not None else "with the prescriber"
+    if hold.stop_days is None:
+        return "with the prescriber"
+    return f"{hold.stop_days:g} day" + ("" if hold.stop_days == 1 else "s")
 
 
 def _parameter_fields(a: Parameter, b: Parameter) -> tuple[FieldChange, ...]:
@@ -283,14 +288,16 @@ def _criterion_fields(a: Criterion, b: Criterion, old: RuleSet, new: RuleSet) ->
         if old_text == new_text:
             continue
         why = None
-        if before.get(name) == after.get(name):
-            why = "a threshold's tag changed" if name == "verification" else _threshold_reason(a, b, old, new)
+        if name == "verification":
+            why = "a threshold's tag changed" if before[name] == after[name] else None
+        elif name in ("statement", "test") and (moved := _threshold_reason(a, b, old, new)):
+            why = moved if before[name] == after[name] else f"reworded; {moved}"
         out.append(FieldChange(name, LABELS.get(name, name), old_text, new_text, why))
     return tuple(out)
 
 
 def _route(c: Criterion) -> str:
-    return "(none)" if c.routes_to is None else c.routes_to.value.replace("_", " ")
+    return ", ".join(step.value.replace("_", " ") for step in c.routes_to) or "(none)"
 
 
 def _tag(rules: RuleSet, criterion: Criterion) -> str:
@@ -307,7 +314,7 @@ def _criterion_details(c: Criterion, rules: RuleSet) -> Details:
         ("test", test_in_words(c.test, rules)),
         ("source", f"[{_tag(rules, c)}] {c.source}"),
     ]
-    if c.routes_to is not None:
+    if c.routes_to:
         shown.append((LABELS["routes_to"], _route(c)))
     if c.note:
         shown.append(("note", c.note))
@@ -324,7 +331,11 @@ def _criterion_details(c: Criterion, rules: RuleSet) -> Details:
         "note",
     }
     dumped = c.model_dump(mode="json")
-    shown += [(LABELS.get(k, k), _text(v)) for k, v in dumped.items() if k not in standard and v is not None]
+    shown += [
+        (LABELS.get(name, name), _text(dumped[name]))
+        for name, spec in type(c).model_fields.items()
+        if name not in standard and getattr(c, name) != spec.default
+    ]
     return tuple(shown)
 
 

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from lss_pathway.criteria.expressions import Agree, AllOf, AnyOf, Compare, Expr, Not, Param, Scalar
+from lss_pathway.criteria.expressions import (
+    Agree,
+    AllOf,
+    AnyOf,
+    Compare,
+    Consistent,
+    Expr,
+    Hold,
+    Not,
+    Param,
+    Scalar,
+    dump_expr,
+)
 from lss_pathway.criteria.facts import Scope, fact_catalogue
 from lss_pathway.criteria.ruleset import Parameter, Phase, RuleSet
 
@@ -43,7 +55,9 @@ def render_markdown(rules: RuleSet) -> str:
                 tag = rules.verification_of(c).value
                 lines.append(f"- **{rules.statement(c)}** ({c.kind.value}, [{tag}] {c.source}; `{c.id}`)")
                 if c.confirmation and phase is Phase.PRE_PROCEDURE:
-                    lines.append("  - a confirmation: pending while unrecorded, blocks when recorded as failed")
+                    lines.append(
+                        "  - a confirmation: pending while unrecorded, blocks when recorded as failed"
+                    )
                 if not c.blocks:
                     lines.append("  - never blocks: while not met, the candidacy carries it as a condition")
                 if c.routes_to:
@@ -115,9 +129,19 @@ def test_in_words(test: Expr, rules: RuleSet) -> str:
         if unit is None and spec is not None and spec.unit and test.op in _SYMBOLS:
             shown = f"{shown} {spec.unit}"
         return f"{test.fact} {_WORDS.get(test.op) or _SYMBOLS[test.op]} {shown}"
-    if isinstance(test, (AllOf, AnyOf, Agree)):
-        head = {AllOf: "all of", AnyOf: "any of", Agree: "agreeing readings of"}[type(test)]
+    if isinstance(test, (AllOf, AnyOf, Agree, Consistent)):
+        head = _GROUPS[type(test)]
         return f"{head} [" + "; ".join(test_in_words(item, rules) for item in test.items) + "]"
     if isinstance(test, Not):
         return f"not [{test_in_words(test.item, rules)}]"
-    return "every current antithrombotic can be held for its interval in the hold table"
+    if isinstance(test, Hold):
+        return "every current antithrombotic can be held for its interval in the hold table"
+    return str(dump_expr(test))  # a node added later: shown as data rather than misdescribed
+
+
+_GROUPS: dict[type, str] = {
+    AllOf: "all of",
+    AnyOf: "any of",
+    Agree: "agreeing readings of",
+    Consistent: "readings that must not contradict each other",
+}
