@@ -287,13 +287,13 @@ def test_markdown_and_json_say_the_same(old: RuleSet, new: RuleSet) -> None:
     assert data["changes"][3]["fields"][0]["reason"].startswith("threshold changed")
 
 
-def test_textbook_1_1_names_the_angulation_threshold_on_the_instability_criterion() -> None:
+def test_textbook_1_1_shows_instability_read_from_translation_only() -> None:
     diff = diff_rulesets(load_ruleset("textbook@1.0.0"), load_ruleset("textbook@1.1.0"))
     change = next(c for c in diff.changes if c.key == "no_instability")
-    reasons = {f.field: f.reason for f in change.fields}
-    moved = "threshold changed: 10 degrees → 18.8 degrees (instability_angulation_deg)"
-    assert reasons["statement"] == f"reworded; {moved}"
-    assert reasons["verification"] == "a threshold's tag changed"
+    fields = {f.field for f in change.fields}
+    assert {"statement", "test"} <= fields
+    removed = {c.key for c in diff.changes if c.section is Section.PARAMETERS and c.action is Action.REMOVED}
+    assert "instability_angulation_deg" in removed
     holds = {c.key: c.title for c in diff.changes if c.section is Section.HOLDS}
     assert holds["ibuprofen"] == "1 day"
     assert holds["other_antithrombotic"] == "with the prescriber"
