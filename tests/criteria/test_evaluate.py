@@ -476,3 +476,55 @@ def test_consistent_is_met_unless_readings_contradict(
     node = run(test, record(imaging={"levels": [{"level": "L4-L5", **findings}]}), rules, L45)
     assert node.value is (Tri.MET if agrees else Tri.UNKNOWN)
     assert bool(node.conflicts) is not agrees
+
+
+# --- issue 9, item 13: agents outside the vocabulary, plain aspirin, days already held ------------------
+
+
+def test_other_antithrombotic_is_recorded_and_held_with_the_prescriber(rules: RuleSet) -> None:
+    agents = [{"agent": "other_antithrombotic", "name": "fondaparinux", "can_be_held": True}]
+    node = hold(record(safety={"antithrombotics": agents}), rules)
+    assert node.value is Tri.MET
+    (condition,) = node.conditions
+    assert "other antithrombotic (fondaparinux)" in condition.action
+    assert "agreed with the prescriber" in condition.action
+
+
+def test_other_antithrombotic_needs_the_prescribers_answer(rules: RuleSet) -> None:
+    agents = [{"agent": "other_antithrombotic", "name": "ticagrelor-like trial drug"}]
+    node = hold(record(safety={"antithrombotics": agents}), rules)
+    assert node.value is Tri.UNKNOWN
+    assert node.missing == ("safety.antithrombotics[0].can_be_held",)
+
+
+@pytest.mark.parametrize("agent", ["fondaparinux", "ticlopidine", "tinzaparin therapeutic", "celecoxib"])
+def test_agents_once_refused_are_now_in_the_vocabulary(rules: RuleSet, agent: str) -> None:
+    node = hold(record(safety={"antithrombotics": [{"agent": agent, "can_be_held": True}]}), rules)
+    assert node.value is Tri.MET and node.conditions
+
+
+def test_plain_aspirin_asks_for_its_purpose(rules: RuleSet) -> None:
+    node = hold(record(safety={"antithrombotics": [{"agent": "aspirin", "can_be_held": True}]}), rules)
+    assert node.value is Tri.MET
+    action = node.conditions[0].action
+    assert action.startswith("aspirin (purpose not recorded): stop 6 days before")
+    assert "primary or secondary prevention" in action
+
+
+def test_an_unlisted_agent_is_refused_with_the_way_to_record_it() -> None:
+    with pytest.raises(ValueError, match="other_antithrombotic, name: dabigatrin"):
+        record(safety={"antithrombotics": [{"agent": "dabigatrin", "can_be_held": True}]})
+
+
+@pytest.mark.parametrize(
+    ("days_held", "expected"),
+    [
+        (3, "apixaban: held 3 of 5 days; 2 more (stop 5 days before"),
+        (5, "apixaban: held 5 days already; keep held until the procedure"),
+        (0, "apixaban: stop 5 days before"),
+    ],
+)
+def test_days_already_held_count_down(rules: RuleSet, days_held: float, expected: str) -> None:
+    agents = [{"agent": "apixaban", "can_be_held": True, "days_held": days_held}]
+    node = hold(record(safety={"antithrombotics": agents}), rules)
+    assert node.conditions[0].action.startswith(expected)

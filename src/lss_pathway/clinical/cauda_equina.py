@@ -56,7 +56,7 @@ class CesTriage:
 
 @cache
 def _data() -> dict[str, Any]:
-    data: dict[str, Any] = packaged_yaml("lss_pathway.clinical", "data/diagnosis-1.0.0.yaml")
+    data: dict[str, Any] = packaged_yaml("lss_pathway.clinical", "data/diagnosis-1.1.0.yaml")
     return data
 
 

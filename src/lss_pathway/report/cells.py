@@ -26,6 +26,13 @@ def blocking(cell: Cell, rules: RuleSet) -> list[str]:
     ]
 
 
+def checked_as_of(rules: RuleSet) -> str:
+    """For a coverage rule set: when its source text (e.g. the CMS coverage text) was last checked."""
+    if rules.verified_as_of is None:
+        return ""
+    return f"; source text checked as of {rules.verified_as_of.isoformat()}"
+
+
 def pending(cell: Cell, rules: RuleSet) -> list[str]:
     """Confirmations still open, each saying when it is made: "confirm before the procedure: ..."."""
     return [f"confirm {WHEN[r.criterion.phase]}: {rules.statement(r.criterion)}" for r in cell.pending]
