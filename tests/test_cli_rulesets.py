@@ -1,4 +1,4 @@
-"""`lss rulesets diff`: what changed between two rule sets, as Markdown, JSON or a terminal view."""
+"""`lss rulesets diff` and `show`: what changed between two rule sets, for a clinician to review."""
 
 from __future__ import annotations
 
@@ -45,3 +45,13 @@ def test_diff_unknown_version_exits_2_naming_what_exists() -> None:
     assert out == ""
     assert "unknown rule set 'textbook@9.9.9'" in err
     assert "textbook@1.0.0" in err
+
+
+def test_show_ends_with_what_changed_since_the_previous_version() -> None:
+    code, out, _ = run("rulesets", "show", "textbook", "--markdown")
+    assert code == 0
+    tail = out.split("## What changed since `textbook@1.0.0`")[1]
+    assert "removed (criteria) `no_cauda_equina_signs`" in tail
+    assert "added (criteria) `no_cauda_equina_emergency`" in tail
+    code, out, _ = run("rulesets", "show", "textbook@1.0.0", "--markdown")
+    assert code == 0 and "What changed since" not in out

@@ -232,11 +232,24 @@ def rulesets_show(
     name: Annotated[str, typer.Argument(help="NAME or NAME@VERSION")],
     markdown: Annotated[bool, typer.Option("--markdown", help="Print raw Markdown")] = False,
 ) -> None:
-    """Render a rule set as readable text for clinicians."""
+    """Render a rule set as readable text for clinicians, ending with what changed since the last version."""
+    from lss_pathway.rulesets.catalog import previous_version
+    from lss_pathway.rulesets.diff import diff_rulesets, summary_lines
     from lss_pathway.rulesets.render import render_markdown
 
     try:
-        text = render_markdown(load_ruleset(name))
+        rules = load_ruleset(name)
+        text = render_markdown(rules)
+        before = previous_version(rules)
+        if before is not None:
+            lines = summary_lines(diff_rulesets(load_ruleset(before.ref), rules))
+            text += (
+                f"\n## What changed since `{before.ref}`\n\n"
+                "Each criterion's note says why; "
+                f"`lss rulesets diff {before.ref} {rules.ref}` gives the detail.\n\n"
+                + "\n".join(lines)
+                + "\n"
+            )
     except RuleSetError as exc:
         _fail(str(exc))
     if markdown:

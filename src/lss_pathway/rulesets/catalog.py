@@ -64,6 +64,14 @@ def _resolve_ref(ref: str) -> Entry:
     return matches[-1]
 
 
+def previous_version(rules: RuleSet) -> Entry | None:
+    """The packaged version released just before this one, if any: what a reviewer compares it with."""
+    earlier = [
+        e for e in available() if e.id == rules.id and _version_key(e.version) < _version_key(rules.version)
+    ]
+    return earlier[-1] if earlier else None
+
+
 def packaged_text(entry: Entry) -> str:
     return resources.files(_DATA).joinpath("data", entry.filename).read_text(encoding="utf-8")
 

@@ -339,6 +339,19 @@ def _criterion_details(c: Criterion, rules: RuleSet) -> Details:
     return tuple(shown)
 
 
+def summary_lines(diff: RuleSetDiff) -> list[str]:
+    """One line a change ("changed `no_instability`: ..."), for the end of `lss rulesets show`."""
+    lines = []
+    for change in diff.changes:
+        what = ", ".join(f.label for f in change.fields) if change.fields else ""
+        where = f"{change.section.value.replace('_', ' ')}"
+        lines.append(
+            f"- {change.action.value} ({where}) `{change.key}`"
+            + (f": {what}" if what else f": {change.title}")
+        )
+    return lines
+
+
 def render_diff_markdown(diff: RuleSetDiff) -> str:
     """The diff as Markdown: one heading per section, removed / added / changed items with old → new."""
     lines = [f"# Rule set changes: `{diff.old}` → `{diff.new}`", ""]
