@@ -188,3 +188,13 @@ def test_consensus_checklist_reports_unknowns_and_has_no_score() -> None:
     assert len(dx.checklist) == 7
     assert all(item.present is None for item in dx.checklist)
     assert "No score" in dx.checklist_note
+
+
+def test_suri_confidence_intervals_only_where_the_source_gives_one() -> None:
+    """Issue 9 (minor): two CIs that no source traced were removed (diagnosis data 1.1.0)."""
+    from lss_pathway.clinical.diagnosis import diagnosis_data
+
+    rows = {row["id"]: row for row in diagnosis_data()["suri2010"]["findings"]}
+    assert rows["improves_seated"]["ci_present"] is None
+    assert rows["worse_standing"]["ci_present"] is None
+    assert rows["bilateral_pain"]["ci_present"] == "3.1-13"  # from the abstract

@@ -402,3 +402,26 @@ def test_every_step_has_a_title_and_a_reason() -> None:
     for rec in run(data).pathway:
         assert rec.title
         assert rec.reasons
+
+
+@pytest.mark.parametrize("cause", ["facet", "osteophyte", "disc"])
+def test_stenosis_mainly_not_from_lf_routes_to_open_decompression_as_well_as_a_spacer(cause: str) -> None:
+    """Issue 9 (minor): facet or osteophyte stenosis is not served by a spacer alone."""
+    result = run(build(imaging={"levels": [stenotic_level(dominant_cause=cause)]}))
+    assert all(c.verdict.value != "candidate" for c in result.candidacy.cells)
+    assert step(result, PathwayStep.OPEN_DECOMPRESSION).levels == ["L4-L5 left", "L4-L5 right"]
+    assert step(result, PathwayStep.INTERSPINOUS_SPACER).levels == ["L4-L5 left", "L4-L5 right"]
+
+
+def test_long_standing_feature_goes_to_specialist_review_not_urgent_evaluation() -> None:
+    red_flags = {
+        "saddle_anaesthesia": True,
+        "saddle_anaesthesia_onset_days": 900,
+        "post_void_residual_ml": 40,
+    }
+    result = run(build(red_flags=red_flags))
+    assert steps(result)[0] is PathwayStep.SPECIALIST_REVIEW
+    assert PathwayStep.URGENT_SURGICAL_EVALUATION not in steps(result)
+    assert all(c.verdict.value != "candidate" for c in result.candidacy.cells)
+    cleared = run(build(red_flags={**red_flags, "specialist_review_cleared": True}))
+    assert step(cleared, PathwayStep.MILD).levels == ["L4-L5 left", "L4-L5 right"]

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache
 from typing import Any
 
+from lss_pathway.clinical.diagnosis import diagnosis_data
 from lss_pathway.domain import cauda_equina as ces
-from lss_pathway.domain.packaged import packaged_yaml
 from lss_pathway.domain.record import PatientRecord
 
 
@@ -54,10 +53,8 @@ class CesTriage:
         return self.status is CesStatus.EMERGENCY
 
 
-@cache
 def _data() -> dict[str, Any]:
-    data: dict[str, Any] = packaged_yaml("lss_pathway.clinical", "data/diagnosis-1.1.0.yaml")
-    return data
+    return diagnosis_data()
 
 
 def ces_thresholds() -> tuple[int, float]:
