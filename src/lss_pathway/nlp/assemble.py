@@ -14,7 +14,7 @@ from typing import Any
 from lss_pathway.domain.anatomy import LEVELS, Level
 from lss_pathway.domain.record import Imaging, meyerding_from_percent
 from lss_pathway.nlp.lexicon import lexicon, matched_index, structure
-from lss_pathway.nlp.reading import ChunkNote, Fact, read_chunk
+from lss_pathway.nlp.reading import ChunkNote, Fact, place_kinds, read_chunk
 from lss_pathway.nlp.schema import Evidence, Extraction, FactValue, Note, NoteKind, Span
 from lss_pathway.nlp.segment import Chunk, Section, chunks, sections
 
@@ -102,12 +102,16 @@ def assemble(text: str, report_id: str | None = None) -> Extraction:
     mentioned: set[Level] = set()
     previous: tuple[str, ...] = ()
     last_sentence = None
-    for chunk in chunks(text):
+    all_chunks = chunks(text)
+    for index, chunk in enumerate(all_chunks):
         if chunk.ignored in ("transitional",):
             notes.append(Note(kind=NoteKind.UNSUPPORTED_LEVEL, message="level outside L1-L2..L5-S1: not read",
                               span=_span(chunk, chunk.start, chunk.end)))
         if chunk.sentence is not last_sentence:
             previous, last_sentence = (), chunk.sentence
+        following = all_chunks[index + 1] if index + 1 < len(all_chunks) else None
+        if not previous and following is not None and following.sentence is chunk.sentence:
+            previous = place_kinds(text, following)
         reading = read_chunk(text, chunk, previous)
         previous = reading.stenosis_kinds
         if not chunk.from_context and not chunk.ignored:

@@ -107,6 +107,15 @@ def tokens_of(text: str, chunk: Chunk) -> list[Token]:
     ]
 
 
+def place_kinds(text: str, chunk: Chunk) -> tuple[str, ...]:
+    """Which stenosis places a chunk names, for a grade-only neighbour ('severe L4-5 and moderate L3-4 stenosis')."""
+    tokens = tokens_of(text, chunk)
+    kinds = tuple(str(t.rule.value) for t in tokens if t.type == "loc")
+    if not kinds and any(t.type == "proc" and _STENOSIS_WORD.search(t.text) for t in tokens):
+        return ("central_stenosis",)
+    return kinds
+
+
 def grade_of(text: str) -> Grade:
     """The grade a grade word or range names; a range ("moderate to severe") takes its higher end."""
     found = [g for g, pattern in _GRADE_WORDS if pattern.search(text)]
@@ -327,6 +336,11 @@ def _stenosis(anchor, mods, neg, tokens, fact, note, priority) -> None:  # type:
                 note(NoteKind.AMBIGUOUS, "two grades for one finding: left unknown", anchor, None, name)
         elif neg is not None:
             fact(None, name, Grade.NONE.value, anchor, [neg])
+            if anchor.rule.id == "loc.central.implied":
+                why = "'no stenosis' with no place named: no stenosis of any kind at the level"
+                for side in (Side.LEFT, Side.RIGHT):
+                    fact(side, "foraminal_stenosis", Grade.NONE.value, anchor, [neg], why)
+                    fact(side, "lateral_recess_stenosis", Grade.NONE.value, anchor, [neg], why)
         elif any(t.type == "proc" for t in tokens) or anchor.rule.id == "loc.central.implied":
             note(NoteKind.UNGRADED, "stenosis without a grade: left unknown", anchor, None, name)
         return
