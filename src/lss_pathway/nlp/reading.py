@@ -134,7 +134,7 @@ def read_chunk(text: str, chunk: Chunk, previous_kinds: tuple[str, ...] = ()) ->
     tokens = _implied_anchors(tokens, previous_kinds)
     cut = _remaining_cut(tokens)
     local, remaining = tokens[:cut], tokens[cut:]
-    if chunk.levels:
+    if chunk.levels and not (chunk.from_context and any(t.type == "all_levels" for t in tokens)):
         _read_tokens(text, chunk, local, chunk.levels, EXPLICIT, "level", reading)
         if remaining:
             _read_tokens(text, chunk, remaining, tuple(LEVELS), REPORT_DEFAULT, "remaining", reading)
@@ -184,7 +184,7 @@ def _implied_anchors(tokens: list[Token], previous_kinds: tuple[str, ...]) -> li
 def _bind(tokens: list[Token]) -> None:
     """Attach every grade and side to the finding it qualifies (forward first, else backward)."""
     for i, token in enumerate(tokens):
-        if token.type not in ("grade", "side"):
+        if token.type not in ("grade", "side", "cmp"):
             continue
         j = i + 1
         while j < len(tokens) and tokens[j].type in _SKIP_FORWARD:
@@ -269,7 +269,7 @@ def _read_tokens(
 
     for i in anchors:
         anchor = tokens[i]
-        mods = [t for t in tokens if t.bound_to == i]
+        mods = sorted((t for t in tokens if t.bound_to == i), key=lambda t: t.start)
         if i in hedged:
             note(NoteKind.UNCERTAIN, f"hedged ('{hedged[i].text}'): left unknown", anchor, None, None)
             continue
@@ -296,7 +296,11 @@ def _read_tokens(
             letter = re.search(r"([a-d][1-4]?)\s*$", anchor.text, re.IGNORECASE)
             if letter:
                 fact(None, "schizas", letter.group(1).upper(), anchor, [])
-    _measurements(tokens, fact, note)
+    if chunk.from_context and priority == EXPLICIT:
+        for i in anchors:
+            if tokens[i].type == "listhesis" and i in negated and i not in hedged:
+                _whole_spine_no_slip(chunk, tokens[i], reading, "'no slip' in a sentence naming no level")
+    _measurements(text, tokens, fact, note)
     _dominant_cause(tokens, negated, fact)
     for i, token in enumerate(tokens):
         if token.type == "alignment_normal":
@@ -318,7 +322,6 @@ def _share_coordinated_grades(tokens: list[Token], anchors: list[int]) -> None:
         if source and not (grades_a and grades_b):
             for g in source:
                 tokens.append(Token(g.rule, g.start, g.end, g.text, bound_to=target))
-    tokens.sort(key=lambda t: t.start)
 
 
 def _stenosis(anchor, mods, neg, tokens, fact, note, priority) -> None:  # type: ignore[no-untyped-def]
@@ -378,6 +381,8 @@ def _pair_sides(mods: list[Token]) -> tuple[dict[Side, tuple[Grade, list[Token]]
     grade_used = False
     after_cmp = False
     mentioned: set[Side] = set()
+    if any(m.type == "side" and m.rule.value != "both" for m in mods):
+        mods = [m for m in mods if not (m.type == "side" and m.rule.value == "both")]  # a summary word
     for m in mods:
         if m.type == "grade":
             last_grade, grade_used = m, False
@@ -422,7 +427,7 @@ def _nearest(tokens: list[Token], index: int, types: set[str], window: int = 60)
     return best[1] if best else None
 
 
-def _measurements(tokens: list[Token], fact, note) -> None:  # type: ignore[no-untyped-def]
+def _measurements(text: str, tokens: list[Token], fact, note) -> None:  # type: ignore[no-untyped-def]
     targets = {"loc", "lf", "lf_mention", "listhesis", "ap_cue", "area_cue", "translation_cue", "angulation_cue", "other"}
     for i, token in enumerate(tokens):
         if token.type != "meas":
@@ -445,7 +450,11 @@ def _measurements(tokens: list[Token], fact, note) -> None:  # type: ignore[no-u
         elif unit.startswith(("mm", "millim", "cm", "centim")):
             mm = number * (10 if unit.startswith(("cm", "centim")) else 1)
             if kind in ("lf", "lf_mention"):
-                side_token = _nearest(tokens, i, {"side"}, window=14)
+                side_token = _measured_side(tokens, i, text)
+                anchor_index = next(k for k, t in enumerate(tokens) if t is target)
+                anchor_sides = [t for t in tokens if t.type == "side" and t.bound_to == anchor_index]
+                if side_token is None and len(anchor_sides) == 1:
+                    side_token = anchor_sides[0]
                 if side_token is not None:
                     for side in _sides(side_token):
                         fact(side, "lf_thickness_mm", mm, token, [side_token])
@@ -458,6 +467,20 @@ def _measurements(tokens: list[Token], fact, note) -> None:  # type: ignore[no-u
                 fact(None, "slip_mm", mm, token, [])
             elif kind == "translation_cue":
                 fact(None, "translation_mm", mm, token, [])
+
+
+_SIDE_AFTER = re.compile(r"^\s*(?:on the|on|at the|at|in the|,)?\s*$", re.IGNORECASE)
+_SIDE_BEFORE = re.compile(r"^\s*(?:lf|ligamentum flavum|side)?\s*[:=,]?\s*$", re.IGNORECASE)
+
+
+def _measured_side(tokens: list[Token], i: int, text: str) -> Token | None:
+    """The side a measurement belongs to: '4 mm on the left' (after) before 'left 4 mm' (before)."""
+    meas = tokens[i]
+    if i + 1 < len(tokens) and tokens[i + 1].type == "side" and _SIDE_AFTER.match(text[meas.end : tokens[i + 1].start]):
+        return tokens[i + 1]
+    if i > 0 and tokens[i - 1].type == "side" and _SIDE_BEFORE.match(text[tokens[i - 1].end : meas.start]):
+        return tokens[i - 1]
+    return None
 
 
 def _listhesis(i, tokens, neg, fact, note) -> None:  # type: ignore[no-untyped-def]
@@ -524,10 +547,13 @@ def _report_wide(chunk: Chunk, tokens: list[Token], reading: Reading) -> None:
     _bind(tokens)
     negated = _scoped(tokens, "neg")
     for i, token in enumerate(tokens):
-        zero = token.type == "alignment_normal" or (token.type == "listhesis" and i in negated)
-        if zero:
-            for level in LEVELS:
-                reading.facts.append(
-                    Fact(level, None, "meyerding_grade", 0, REPORT_DEFAULT, chunk, token.start, token.end,
-                         token.rule.id, (), "whole-spine statement: no slip at any level", "all")
-                )
+        if token.type == "alignment_normal" or (token.type == "listhesis" and i in negated):
+            _whole_spine_no_slip(chunk, token, reading, "whole-spine statement: no slip at any level")
+
+
+def _whole_spine_no_slip(chunk: Chunk, token: Token, reading: Reading, why: str) -> None:
+    for level in LEVELS:
+        reading.facts.append(
+            Fact(level, None, "meyerding_grade", 0, REPORT_DEFAULT, chunk, token.start, token.end,
+                 token.rule.id, (), why, "all")
+        )

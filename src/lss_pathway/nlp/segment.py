@@ -148,7 +148,7 @@ def _groups(text: str, mentions: list[LevelMention], rules: Structure) -> list[l
                 span = tuple(LEVELS[min(lo, hi) : max(lo, hi) + 1])
                 groups[-1][-1] = LevelMention(last.start, mention.end, "level.range", span, "lumbar")
                 continue
-            if _COORDINATION.fullmatch(between):
+            if _COORDINATION.fullmatch(between) or mention.levels == groups[-1][-1].levels:
                 groups[-1].append(mention)
                 continue
         groups.append([mention])
@@ -210,7 +210,7 @@ def _chunk_sentence(
             chunk_end = delimiters[-1].start() if delimiters else region_end
         else:
             chunk_end = sentence.end
-        levels = tuple(lv for m in group for lv in m.levels)
+        levels = tuple(dict.fromkeys(lv for m in group for lv in m.levels))
         kinds = {m.kind for m in group}
         ignored = None if "lumbar" in kinds else ("transitional" if "transitional" in kinds else "nonlumbar")
         produced.append(Chunk(sentence, chunk_start, chunk_end, levels, ignored, False, tuple(group)))
