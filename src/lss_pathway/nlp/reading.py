@@ -32,6 +32,7 @@ _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "one": 1, "two": 2, "three
 _LEVEL_NORMAL_TAIL = re.compile(
     r"^[\s.,;:)]*(?:(?:in appearance|at (?:this|each|these) levels?|otherwise)[\s.,;]*)?$", re.IGNORECASE
 )
+_INNER_SIDE = re.compile(r"\b(?:left|right|bilateral)\b", re.IGNORECASE)
 _STENOSIS_WORD = re.compile(r"^stenos[ie]s|stenotic$", re.IGNORECASE)
 
 
@@ -277,6 +278,9 @@ def _read_tokens(
             _stenosis(anchor, mods, negated.get(i), tokens, fact, note, priority)
         elif anchor.type in ("lf", "lf_mention"):
             sides = [s for m in mods if m.type == "side" for s in _sides(m)]
+            inner = _INNER_SIDE.search(anchor.text)  # "thickening of the left ligamentum flavum"
+            if inner:
+                sides += [Side.LEFT, Side.RIGHT] if inner.group(0).lower() == "bilateral" else [Side(inner.group(0).lower())]
             value = i not in negated
             if anchor.type == "lf_mention" and value:
                 continue
@@ -476,11 +480,16 @@ _SIDE_BEFORE = re.compile(r"^\s*(?:lf|ligamentum flavum|side)?\s*[:=,]?\s*$", re
 def _measured_side(tokens: list[Token], i: int, text: str) -> Token | None:
     """The side a measurement belongs to: '4 mm on the left' (after) before 'left 4 mm' (before)."""
     meas = tokens[i]
-    if i + 1 < len(tokens) and tokens[i + 1].type == "side" and _SIDE_AFTER.match(text[meas.end : tokens[i + 1].start]):
-        return tokens[i + 1]
-    if i > 0 and tokens[i - 1].type == "side" and _SIDE_BEFORE.match(text[tokens[i - 1].end : meas.start]):
-        return tokens[i - 1]
-    return None
+    found: list[tuple[int, Token]] = []
+    if i + 1 < len(tokens) and tokens[i + 1].type == "side":
+        gap = text[meas.end : tokens[i + 1].start]
+        if _SIDE_AFTER.match(gap):
+            found.append((len(gap), tokens[i + 1]))
+    if i > 0 and tokens[i - 1].type == "side":
+        gap = text[tokens[i - 1].end : meas.start]
+        if _SIDE_BEFORE.match(gap):
+            found.append((len(gap), tokens[i - 1]))
+    return min(found, key=lambda pair: pair[0])[1] if found else None
 
 
 def _listhesis(i, tokens, neg, fact, note) -> None:  # type: ignore[no-untyped-def]
