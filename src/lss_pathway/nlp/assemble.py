@@ -107,13 +107,17 @@ def assemble(text: str, report_id: str | None = None) -> Extraction:
         if chunk.ignored in ("transitional",):
             notes.append(Note(kind=NoteKind.UNSUPPORTED_LEVEL, message="level outside L1-L2..L5-S1: not read",
                               span=_span(chunk, chunk.start, chunk.end)))
-        if chunk.sentence is not last_sentence:
-            previous, last_sentence = (), chunk.sentence
+        same_sentence = chunk.sentence is last_sentence or chunk.sentence.continues
+        if chunk.sentence is not last_sentence and (
+            last_sentence is None or chunk.sentence.unit_start != last_sentence.unit_start
+        ):
+            previous = ()
+        last_sentence = chunk.sentence
         following = all_chunks[index + 1] if index + 1 < len(all_chunks) else None
         if not previous and following is not None and following.sentence is chunk.sentence:
-            previous = place_kinds(text, following)
-        reading = read_chunk(text, chunk, previous)
-        previous = reading.stenosis_kinds
+            previous, same_sentence = place_kinds(text, following), True
+        reading = read_chunk(text, chunk, previous, same_sentence)
+        previous = reading.stenosis_kinds or previous
         if not chunk.from_context and not chunk.ignored:
             mentioned.update(chunk.levels)
         facts.extend(reading.facts)

@@ -30,7 +30,9 @@ _GRADE_WORDS = [
 _MEAS = re.compile(r"(\d+(?:\.\d+)?)\s*(?:x\s*\d+(?:\.\d+)?\s*)?(.*)", re.IGNORECASE)
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 _LEVEL_NORMAL_TAIL = re.compile(
-    r"^[\s.,;:)]*(?:(?:in appearance|at (?:this|each|these) levels?|otherwise)[\s.,;]*)?$", re.IGNORECASE
+    r"^[\s.,;:)]*(?:(?:in appearance|at (?:this|each|these|both|all) levels?|otherwise|levels?|discs?|the|and"
+    r"|disc levels)[\s.,;]*)*$",
+    re.IGNORECASE,
 )
 _INNER_SIDE = re.compile(r"\b(?:left|right|bilateral)\b", re.IGNORECASE)
 _STENOSIS_WORD = re.compile(r"^stenos[ie]s|stenotic$", re.IGNORECASE)
@@ -127,11 +129,15 @@ def _sides(token: Token) -> tuple[Side, ...]:
     return (Side.LEFT, Side.RIGHT) if token.rule.value == "both" else (Side(str(token.rule.value)),)
 
 
-def read_chunk(text: str, chunk: Chunk, previous_kinds: tuple[str, ...] = ()) -> Reading:
+def read_chunk(
+    text: str, chunk: Chunk, previous_kinds: tuple[str, ...] = (), same_sentence: bool = True
+) -> Reading:
     tokens = tokens_of(text, chunk)
     reading = Reading()
     if chunk.ignored:
         return reading
+    if not same_sentence and not any(t.type == "side" for t in tokens):
+        previous_kinds = ()  # "Moderate left foraminal stenosis. Mild right." carries over; "Mild." does not
     tokens = _implied_anchors(tokens, previous_kinds)
     cut = _remaining_cut(tokens)
     local, remaining = tokens[:cut], tokens[cut:]
@@ -173,7 +179,7 @@ def _implied_anchors(tokens: list[Token], previous_kinds: tuple[str, ...]) -> li
             out[i] = Token(rule, token.start, token.end, token.text)
             return out
     kinds = set(previous_kinds)
-    if len(kinds) == 1 and not any(t.type in ANCHORS for t in tokens):
+    if len(kinds) == 1 and not any(t.type in NOUNS for t in tokens):
         grades = [i for i, t in enumerate(tokens) if t.type == "grade"]
         if grades:
             last = tokens[grades[-1]]
@@ -439,6 +445,8 @@ def _measurements(text: str, tokens: list[Token], fact, note) -> None:  # type: 
         parsed = _MEAS.match(token.text)
         if parsed is None:
             continue
+        if re.search(r"\dx|\d\s+x\s", token.text, re.IGNORECASE):
+            continue  # "1.0 x 0.8 cm": which one is AP is not said
         number, unit = float(parsed.group(1)), parsed.group(2).lower().replace(" ", "")
         target = _nearest(tokens, i, targets)
         kind = target.type if target else None
@@ -537,7 +545,11 @@ def _level_normal(text: str, chunk: Chunk, tokens: list[Token], fact) -> None:  
     if any(t.type == "other" and t.rule.blocks_normal for t in tokens):
         return
     for token in tokens:
-        if token.type == "level_normal" and _LEVEL_NORMAL_TAIL.match(text[token.end : chunk.end]):
+        tail = list(text[token.end : chunk.end])
+        for mention in chunk.level_mentions:  # "Unremarkable L1-L2 and L2-L3 levels."
+            for k in range(max(mention.start, token.end), min(mention.end, chunk.end)):
+                tail[k - token.end] = " "
+        if token.type == "level_normal" and _LEVEL_NORMAL_TAIL.match("".join(tail)):
             why = "level stated normal: no stenosis and no ligamentum flavum hypertrophy"
             _normal_defaults(token, fact, why)
             return

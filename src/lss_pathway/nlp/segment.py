@@ -18,6 +18,10 @@ _LABEL = re.compile(r"^\s*(?:\d+[.)]\s*)?[A-Za-z][A-Za-z /&()-]{1,40}:")
 _LIST_MARKER = re.compile(r"^\s*(?:\d+[.)]|[-*•])\s+")
 _COORDINATION = re.compile(r"^\s*(?:,|and|&|or|, and|,\s*and)?\s*(?:the\s*)?$", re.IGNORECASE)
 _DELIMITER = re.compile(r",|;| and | but | while | whereas | with | where ", re.IGNORECASE)
+_FINDING_LABEL = re.compile(
+    r"canal|foram|recess|subarticular|stenosis|ligament|flav|\blf\b|thecal|dural|sac|disc|facet|listhesis|impression",
+    re.IGNORECASE,
+)
 _NOT_CONTEXT = re.compile(r"\bconus\b|\bcord\b|\bterminates?\b", re.IGNORECASE)
 
 
@@ -36,6 +40,8 @@ class Sentence:
     start: int
     end: int
     text: str
+    unit_start: int = 0  # the logical line it belongs to
+    continues: bool = False  # follows a semicolon: same sentence for ellipsis ("moderate left; mild right")
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,15 @@ def _units(text: str, section: Section) -> list[tuple[int, int, bool]]:
         paragraph_break = False
         previous_open = stripped[-1] not in ".:;!?"
     return [(u[0], u[1], bool(u[2])) for u in units]
+
+
+def _other_label(unit: str, rules: Structure) -> bool:
+    """A label line about something other than a level ('Conus:', 'Alignment:') ends the level context;
+    a finding label inside a level block ('Foramina: moderate') does not."""
+    label = _LABEL.match(unit)
+    if label is None or rules.level_scanner.search(unit):
+        return False
+    return not _FINDING_LABEL.search(label.group(0))
 
 
 def _mentions(text: str, start: int, end: int, rules: Structure) -> list[LevelMention]:
@@ -164,7 +179,7 @@ def chunks(text: str) -> list[Chunk]:
         context_ignored: str | None = None
         for unit_start, unit_end, new_paragraph in _units(text, section):
             unit = text[unit_start:unit_end]
-            if new_paragraph or (_LABEL.match(unit) and not rules.level_scanner.match(unit.lstrip(" 0123456789.)"))):
+            if new_paragraph or _other_label(unit, rules):
                 context, context_ignored = (), None
             for sentence in _sentences(text, unit_start, unit_end, section):
                 if not section.reads:
@@ -180,11 +195,13 @@ def chunks(text: str) -> list[Chunk]:
 def _sentences(text: str, start: int, end: int, section: Section) -> list[Sentence]:
     found: list[Sentence] = []
     piece_start = start
+    continues = False
     for match in _SENTENCE_END.finditer(text, start, end):
-        found.append(Sentence(section, piece_start, match.start(), text[piece_start : match.start()]))
+        found.append(Sentence(section, piece_start, match.start(), text[piece_start : match.start()], start, continues))
+        continues = text[match.start() - 1] == ";"
         piece_start = match.end()
     if piece_start < end:
-        found.append(Sentence(section, piece_start, end, text[piece_start:end]))
+        found.append(Sentence(section, piece_start, end, text[piece_start:end], start, continues))
     return found
 
 
