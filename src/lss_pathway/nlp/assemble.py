@@ -185,6 +185,9 @@ def _study(text: str) -> dict[str, tuple[Any, Evidence]]:
                                                               match.start(), match.end(), rule.id))
             break
     date = rules.date.search(text)
+    body = next((s for s in all_sections if s.name == "body" and s.start == 0), None)
+    if date is None and body is not None:
+        date = rules.title_date.search(text, body.start, body.end)
     if date:
         raw = date.group(1)
         try:

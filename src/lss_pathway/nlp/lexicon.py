@@ -75,6 +75,7 @@ class Structure:
     modality: tuple[ValueRule, ...]
     modality_scanner: re.Pattern[str]
     date: re.Pattern[str]
+    title_date: re.Pattern[str]
     notes: tuple[NoteRule, ...]
     note_scanner: re.Pattern[str]
 
@@ -129,6 +130,7 @@ def structure() -> Structure:
         modality=modality,
         modality_scanner=_alternation([m.pattern for m in modality]),
         date=re.compile(data["date"], re.IGNORECASE),
+        title_date=re.compile(data["title_date"]),
         notes=notes,
         note_scanner=_alternation([n.pattern for n in notes]),
     )

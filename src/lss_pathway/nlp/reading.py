@@ -30,7 +30,7 @@ _GRADE_WORDS = [
 _MEAS = re.compile(r"(\d+(?:\.\d+)?)\s*(?:x\s*\d+(?:\.\d+)?\s*)?(.*)", re.IGNORECASE)
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 _LEVEL_NORMAL_TAIL = re.compile(
-    r"^[\s.,;:)]*(?:(?:in appearance|at (?:this|each|these|both|all) levels?|otherwise|levels?|discs?|the|and"
+    r"^[\s.,;:)]*(?:(?:in appearance|at (?:this|each|these|both|all) levels?|otherwise|levels?|the|and"
     r"|disc levels)[\s.,;]*)*$",
     re.IGNORECASE,
 )
@@ -119,10 +119,14 @@ def place_kinds(text: str, chunk: Chunk) -> tuple[str, ...]:
     return kinds
 
 
-def grade_of(text: str) -> Grade:
+def grade_of(token: Token) -> Grade:
     """The grade a grade word or range names; a range ("moderate to severe") takes its higher end."""
-    found = [g for g, pattern in _GRADE_WORDS if pattern.search(text)]
-    return max(found, key=_GRADE_ORDER.index) if found else Grade.MILD
+    if token.rule.value:
+        return Grade(token.rule.value)
+    found = [g for g, pattern in _GRADE_WORDS if pattern.search(token.text)]
+    if not found:
+        raise ValueError(f"grade rule {token.rule.id} matched '{token.text}' without naming a grade")
+    return max(found, key=_GRADE_ORDER.index)
 
 
 def _sides(token: Token) -> tuple[Side, ...]:
@@ -213,7 +217,7 @@ def _scoped(tokens: list[Token], kind: str) -> dict[int, Token]:
     for i, cue in enumerate(tokens):
         forward = cue.type == f"{kind}_fwd"
         backward = cue.type == f"{kind}_bwd" or (kind == "neg" and cue.type == "level_normal")
-        if kind == "neg" and cue.type == "level_normal" and i + 1 < len(tokens):
+        if kind == "neg" and cue.type in ("level_normal", "neg_bwd") and i + 1 < len(tokens):
             forward = tokens[i + 1].type in ANCHORS
             backward = not forward
         if forward:
@@ -342,7 +346,7 @@ def _stenosis(anchor, mods, neg, tokens, fact, note, priority) -> None:  # type:
             note(NoteKind.GRADE_RANGE, f"range '{g.text}': the higher grade is used", g, None, None)
     if name == "central_stenosis":
         if grades:
-            values = {grade_of(g.text) for g in grades}
+            values = {grade_of(g) for g in grades}
             if len(values) == 1:
                 fact(None, name, values.pop().value, anchor, grades)
             else:
@@ -362,7 +366,7 @@ def _stenosis(anchor, mods, neg, tokens, fact, note, priority) -> None:  # type:
         for side, (grade, cues) in by_side.items():
             fact(side, name, grade.value, anchor, cues)
     elif grades:
-        values = {grade_of(g.text) for g in grades}
+        values = {grade_of(g) for g in grades}
         if len(values) == 1:
             value = values.pop()
             for side in (Side.LEFT, Side.RIGHT):
@@ -399,7 +403,7 @@ def _pair_sides(mods: list[Token]) -> tuple[dict[Side, tuple[Grade, list[Token]]
             for side_token in pending:
                 for side in _sides(side_token):
                     if side not in lesser:
-                        by_side[side] = (grade_of(m.text), [m, side_token])
+                        by_side[side] = (grade_of(m), [m, side_token])
                 grade_used = True
             pending = []
         elif m.type == "side":
@@ -411,7 +415,7 @@ def _pair_sides(mods: list[Token]) -> tuple[dict[Side, tuple[Grade, list[Token]]
                 after_cmp = False
             elif last_grade is not None and not grade_used:
                 for side in _sides(m):
-                    by_side[side] = (grade_of(last_grade.text), [last_grade, m])
+                    by_side[side] = (grade_of(last_grade), [last_grade, m])
                 grade_used = True
             else:
                 pending.append(m)
@@ -421,7 +425,7 @@ def _pair_sides(mods: list[Token]) -> tuple[dict[Side, tuple[Grade, list[Token]]
         for side_token in pending:
             for side in _sides(side_token):
                 if side not in lesser:
-                    by_side[side] = (grade_of(last_grade.text), [last_grade, side_token])
+                    by_side[side] = (grade_of(last_grade), [last_grade, side_token])
     return by_side, lesser, mentioned
 
 

@@ -18,6 +18,10 @@ _LABEL = re.compile(r"^\s*(?:\d+[.)]\s*)?[A-Za-z][A-Za-z /&()-]{1,40}:")
 _LIST_MARKER = re.compile(r"^\s*(?:\d+[.)]|[-*•])\s+")
 _COORDINATION = re.compile(r"^\s*(?:,|and|&|or|, and|,\s*and)?\s*(?:the\s*)?$", re.IGNORECASE)
 _DELIMITER = re.compile(r",|;| and | but | while | whereas | with | where ", re.IGNORECASE)
+_END_OF_UNREAD = re.compile(
+    r"\n[ \t]*\n|\n(?=[ \t]*(?:\d+[.)][ \t]*)?(?:at[ \t]+)?(?:the[ \t]+)?(?:level[ \t]+)?(?:L[1-5]|T1[12])\b)",
+    re.IGNORECASE,
+)
 _FINDING_LABEL = re.compile(
     r"canal|foram|recess|subarticular|stenosis|ligament|flav|\blf\b|thecal|dural|sac|disc|facet|listhesis|impression",
     re.IGNORECASE,
@@ -74,6 +78,13 @@ def sections(text: str) -> list[Section]:
     for i, match in enumerate(headers):
         rule = rules.sections[matched_index(match)]
         end = headers[i + 1].start() if i + 1 < len(headers) else len(text)
+        if not rule.reads:
+            # An indication or technique ends at a blank line or at a level header even without FINDINGS:
+            stop = _END_OF_UNREAD.search(text, match.end(), end)
+            if stop is not None:
+                found.append(Section(rule.name, False, match.end(), stop.start(), rule.id))
+                found.append(Section("body", True, stop.start(), end, None))
+                continue
         found.append(Section(rule.name, rule.reads, match.end(), end, rule.id))
     return found
 
@@ -97,7 +108,8 @@ def _units(text: str, section: Section) -> list[tuple[int, int, bool]]:
         starts_new = paragraph_break or not previous_open or bool(_LABEL.match(line) or marker)
         starts_new = starts_new or bool(structure().level_scanner.match(stripped))
         if starts_new or not units:
-            units.append([line_start, line_end, int(paragraph_break)])
+            # a numbered or bulleted item starts afresh, like a paragraph: it names its own levels
+            units.append([line_start, line_end, int(paragraph_break or marker is not None)])
         else:
             units[-1][1] = line_end
         paragraph_break = False
