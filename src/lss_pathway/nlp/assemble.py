@@ -8,17 +8,22 @@ disagreement is noted; two different values at equal weight in one section are a
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from typing import Any
 
 from lss_pathway.domain.anatomy import LEVELS, Level
-from lss_pathway.domain.record import Imaging, meyerding_from_percent
+from pydantic import ValidationError
+
+from lss_pathway.domain.record import Imaging, LevelFindings, SideFindings, meyerding_from_percent
 from lss_pathway.nlp.lexicon import lexicon, matched_index, structure
 from lss_pathway.nlp.reading import ChunkNote, Fact, place_kinds, read_chunk
 from lss_pathway.nlp.schema import Evidence, Extraction, FactValue, Note, NoteKind, Span
 from lss_pathway.nlp.segment import Chunk, Section, chunks, sections
 
 _FINDINGS_LIKE = ("findings", "body")
+_RELATIVE = re.compile(r"\b(?:above|below|adjacent to|superior to|inferior to|cranial to|caudal to)\b[^.]*$",
+                       re.IGNORECASE)
 
 
 def extractor_name() -> str:
@@ -130,8 +135,10 @@ def assemble(text: str, report_id: str | None = None) -> Extraction:
             continue
         by_path[f.path].append(f)
     chosen = {path: _choose(text, group, notes) for path, group in by_path.items()}
+    notes = list({(n.kind, n.level, n.side, n.message, n.span.start if n.span else None): n for n in notes}.values())
     evidence = {path: _evidence(text, f) for path, f in chosen.items() if f is not None}
     _drop_inconsistent_percent(evidence, notes)
+    _drop_implausible(evidence, notes)
     imaging_data = _imaging(evidence)
     for key, value in _study(text).items():
         imaging_data[key] = value[0]
@@ -150,6 +157,21 @@ def _drop_inconsistent_percent(evidence: dict[str, Evidence], notes: list[Note])
                               message=f"slip {percent.value}% contradicts grade {grade.value}: percent not used",
                               rule_id=percent.rule_id))
             del evidence[percent.path]
+
+
+def _drop_implausible(evidence: dict[str, Evidence], notes: list[Note]) -> None:
+    """A value outside the record's plausibility range (a misread unit, a typo) is dropped and noted."""
+    for path, ev in list(evidence.items()):
+        name = path.rsplit(".", 1)[1]
+        try:
+            if ".sides[" in path:
+                SideFindings.model_validate({"side": "left", name: ev.value})
+            elif "levels[" in path:
+                LevelFindings.model_validate({"level": "L4-L5", name: ev.value})
+        except ValidationError:
+            notes.append(Note(kind=NoteKind.AMBIGUOUS, path=path, span=ev.span, rule_id=ev.rule_id,
+                              message=f"{ev.value} is outside the plausible range for {name}: not used"))
+            del evidence[path]
 
 
 def _imaging(evidence: dict[str, Evidence]) -> dict[str, Any]:
@@ -220,6 +242,8 @@ def _structural_notes(text: str, chunk: Chunk) -> list[Note]:
         rule = rules.notes[matched_index(match)]
         kind = NoteKind(rule.kind)
         levels = chunk.levels if kind is not NoteKind.TRANSITIONAL_ANATOMY else ()
+        if _RELATIVE.search(text[chunk.start : match.start()]):
+            levels = ()  # "stenosis at L3-4 above the laminectomy": the operated level is another one
         for level in levels or (None,):
             found.append(Note(kind=kind, message=f"{kind.value.replace('_', ' ')}: '{match.group(0)}'",
                               level=level.value if level else None, span=_span(chunk, match.start(), match.end()),

@@ -441,18 +441,43 @@ def _nearest(tokens: list[Token], index: int, types: set[str], window: int = 60)
     return best[1] if best else None
 
 
+_MEASURED_BY = re.compile(
+    r"^[\s,(:=]*(?:(?:of|on|measuring|measures|measured|approximately|approx\.?|about|up to|is|at|which|that"
+    r"|the|level|levels|l[1-5]|s1|thickness|thick|area|sac|dural|thecal|cross-sectional)[\s,(:=]*)*$",
+    re.IGNORECASE,
+)
+
+
+def _preceding_measured(text: str, tokens: list[Token], i: int, targets: set[str]) -> Token | None:
+    """'anterolisthesis of L4 on L5 measuring 5 mm': the thing named just before, joined by filler words."""
+    for k in range(i - 1, -1, -1):
+        candidate = tokens[k]
+        if candidate.type in targets:
+            between = text[candidate.end : tokens[i].start]
+            return candidate if len(between) <= 60 and _MEASURED_BY.match(between) else None
+        if candidate.type not in ("filler", "side"):
+            return None
+    return None
+
+
 def _measurements(text: str, tokens: list[Token], fact, note) -> None:  # type: ignore[no-untyped-def]
     targets = {"loc", "lf", "lf_mention", "listhesis", "ap_cue", "area_cue", "translation_cue", "angulation_cue", "other"}
+    previous: tuple[int, Token | None] | None = None  # the last measurement and what it measured
     for i, token in enumerate(tokens):
         if token.type != "meas":
             continue
+        listed = previous is not None and all(t.type in ("side", "conj", "filler") for t in tokens[previous[0] + 1 : i])
         parsed = _MEAS.match(token.text)
         if parsed is None:
             continue
         if re.search(r"\dx|\d\s+x\s", token.text, re.IGNORECASE):
             continue  # "1.0 x 0.8 cm": which one is AP is not said
         number, unit = float(parsed.group(1)), parsed.group(2).lower().replace(" ", "")
-        target = _nearest(tokens, i, targets)
+        if listed and previous is not None:  # "5.1 mm on the left and 4.8 mm on the right"
+            target = previous[1]
+        else:
+            target = _preceding_measured(text, tokens, i, targets) or _nearest(tokens, i, targets)
+        previous = (i, target)
         kind = target.type if target else None
         if kind == "loc" and target is not None and target.rule.value != "central_stenosis":
             continue
