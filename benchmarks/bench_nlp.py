@@ -33,18 +33,28 @@ _tests = types.ModuleType("tests")
 _tests.__path__ = [str(ROOT / "tests")]
 sys.modules["tests"] = _tests
 
-from lss_pathway.domain.anatomy import LEVELS  # noqa: E402
-from lss_pathway.nlp import extract  # noqa: E402
-from lss_pathway.nlp.lexicon import lexicon  # noqa: E402
 from tests.nlp.corpus.generate import generated  # noqa: E402
 from tests.nlp.corpus.gold import Cell, Report, evaluate, load_hand, predicted_cells  # noqa: E402
 
+from lss_pathway.domain.anatomy import LEVELS  # noqa: E402
+from lss_pathway.nlp import extract  # noqa: E402
+from lss_pathway.nlp.lexicon import lexicon  # noqa: E402
+
 _LEVEL = re.compile(r"\bL([1-5])\s*[-/]?\s*(?:L|S)?([1-6])\b", re.IGNORECASE)
 _GRADE = re.compile(r"\b(minimal|mild|slight|moderate|severe|marked|high-grade|critical)\b", re.IGNORECASE)
-_GRADE_VALUE = {"minimal": "mild", "slight": "mild", "marked": "severe", "high-grade": "severe", "critical": "severe"}
+_GRADE_VALUE = {
+    "minimal": "mild",
+    "slight": "mild",
+    "marked": "severe",
+    "high-grade": "severe",
+    "critical": "severe",
+}
 _SIDE = re.compile(r"\b(left|right|bilateral(?:ly)?)\b", re.IGNORECASE)
-_CATEGORIES = {"loc.central": "central_stenosis", "loc.foramen": "foraminal_stenosis",
-               "loc.recess": "lateral_recess_stenosis"}
+_CATEGORIES = {
+    "loc.central": "central_stenosis",
+    "loc.foramen": "foraminal_stenosis",
+    "loc.recess": "lateral_recess_stenosis",
+}
 
 
 def medspacy_pipeline() -> Any:
@@ -57,7 +67,9 @@ def medspacy_pipeline() -> Any:
     nlp.add_pipe("medspacy_sectionizer")
     rules = []
     for token in lexicon().tokens:
-        category = _CATEGORIES.get(token.id) or ("lf_hypertrophy" if token.id.startswith("lf.hypertrophy") else None)
+        category = _CATEGORIES.get(token.id) or (
+            "lf_hypertrophy" if token.id.startswith("lf.hypertrophy") else None
+        )
         if category:
             rules.append(TargetRule(token.id, category, pattern=token.pattern))
     nlp.get_pipe("medspacy_target_matcher").add(rules)
@@ -81,8 +93,18 @@ def medspacy_reader(nlp: Any) -> Callable[[Report], dict[Cell, Any]]:
             level = _level(sentence.text) or level
             for ent in sentence.ents:
                 section = getattr(ent._, "section_category", None)
-                if level is None or ent._.is_uncertain or ent._.is_hypothetical or section in (
-                        "history_of_present_illness", "past_medical_history", "indication", "reason_for_examination"):
+                if (
+                    level is None
+                    or ent._.is_uncertain
+                    or ent._.is_hypothetical
+                    or section
+                    in (
+                        "history_of_present_illness",
+                        "past_medical_history",
+                        "indication",
+                        "reason_for_examination",
+                    )
+                ):
                     continue
                 before = doc.text[sentence.start_char : ent.start_char]
                 grades = _GRADE.findall(before)
@@ -100,7 +122,11 @@ def medspacy_reader(nlp: Any) -> Callable[[Report], dict[Cell, Any]]:
                     cells[(report.id, level, None, ent.label_)] = value
                     continue
                 sides = {s.lower() for s in _SIDE.findall(sentence.text)}
-                chosen = ["left", "right"] if not sides or any(s.startswith("bilateral") for s in sides) else sorted(sides)
+                chosen = (
+                    ["left", "right"]
+                    if not sides or any(s.startswith("bilateral") for s in sides)
+                    else sorted(sides)
+                )
                 for side in chosen:
                     cells[(report.id, level, side, ent.label_)] = value
         return cells

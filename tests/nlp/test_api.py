@@ -10,7 +10,9 @@ client = TestClient(create_app())
 
 
 def test_extract_returns_imaging_and_evidence() -> None:
-    response = client.post("/v1/extract", json={"text": "L4-5: Moderate right foraminal stenosis.", "report_id": "r1"})
+    response = client.post(
+        "/v1/extract", json={"text": "L4-5: Moderate right foraminal stenosis.", "report_id": "r1"}
+    )
     assert response.status_code == 200
     body = response.json()
     assert body["report_id"] == "r1"

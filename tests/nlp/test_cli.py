@@ -46,15 +46,23 @@ def test_extract_missing_file_is_a_clear_error(tmp_path: Path) -> None:
 def test_assess_with_report_fills_unknown_imaging() -> None:
     result = runner.invoke(
         app,
-        ["assess", str(EXAMPLES / "10-imaging-missing.yaml"), "--report",
-         str(REPORTS / "01-mri-terse-l45-lf.txt"), "--format", "json"],
+        [
+            "assess",
+            str(EXAMPLES / "10-imaging-missing.yaml"),
+            "--report",
+            str(REPORTS / "01-mri-terse-l45-lf.txt"),
+            "--format",
+            "json",
+        ],
     )
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
     reading = document["report_reading"]
     assert reading["conflicts"] == []
     assert "imaging.levels[L4-L5].central_stenosis" in reading["filled_from_report"]
-    stenosis = {s["level"]: s for s in document["stenosis"]} if isinstance(document["stenosis"], list) else None
+    stenosis = (
+        {s["level"]: s for s in document["stenosis"]} if isinstance(document["stenosis"], list) else None
+    )
     assert stenosis is None or "L4-L5" in stenosis
 
 

@@ -10,14 +10,32 @@ from __future__ import annotations
 from functools import cache
 
 import pytest
+from tests.nlp.corpus.generate import generated
+from tests.nlp.corpus.gold import (
+    LEVEL_FIELDS,
+    SIDE_FIELDS,
+    Evaluation,
+    Report,
+    evaluate,
+    load_hand,
+    predicted_cells,
+)
 
 from lss_pathway.nlp import extract
-from tests.nlp.corpus.generate import generated
-from tests.nlp.corpus.gold import LEVEL_FIELDS, SIDE_FIELDS, Evaluation, Report, evaluate, load_hand, predicted_cells
 
 # Finding types the issue names; a type needs this many gold positives to be scored on its own.
-SCORED = ("central_stenosis", "canal_area_mm2", "ap_diameter_mm", "dominant_cause", "meyerding_grade", "slip_mm",
-          "foraminal_stenosis", "lateral_recess_stenosis", "lf_hypertrophy", "lf_thickness_mm")
+SCORED = (
+    "central_stenosis",
+    "canal_area_mm2",
+    "ap_diameter_mm",
+    "dominant_cause",
+    "meyerding_grade",
+    "slip_mm",
+    "foraminal_stenosis",
+    "lateral_recess_stenosis",
+    "lf_hypertrophy",
+    "lf_thickness_mm",
+)
 MIN_POSITIVES = 5
 
 
@@ -75,8 +93,12 @@ def test_expected_notes_present() -> None:
 def test_every_fact_has_evidence_from_a_known_rule() -> None:
     from lss_pathway.nlp.lexicon import lexicon, structure
 
-    known = {t.id for t in lexicon().tokens} | {r.id for r in structure().levels} | {
-        m.id for m in structure().modality} | {"date", "loc.central.implied", "loc.ellipsis"}
+    known = (
+        {t.id for t in lexicon().tokens}
+        | {r.id for r in structure().levels}
+        | {m.id for m in structure().modality}
+        | {"date", "loc.central.implied", "loc.ellipsis"}
+    )
     for report in corpus()[:60]:
         extraction = extract(report.text)
         cells = predicted_cells("x", extraction.imaging)

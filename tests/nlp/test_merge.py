@@ -35,8 +35,15 @@ def test_disagreement_is_a_conflict_and_the_record_value_stays() -> None:
 
 
 def test_agreeing_facts_are_not_conflicts() -> None:
-    start = record(levels=[{"level": "L4-L5", "central_stenosis": "severe",
-                            "sides": [{"side": "left", "foraminal_stenosis": "mild"}]}])
+    start = record(
+        levels=[
+            {
+                "level": "L4-L5",
+                "central_stenosis": "severe",
+                "sides": [{"side": "left", "foraminal_stenosis": "mild"}],
+            }
+        ]
+    )
     merged = merge_extraction(start, extract(REPORT))
     assert merged.conflicts == []
     assert "imaging.levels[L4-L5].sides[left].foraminal_stenosis" in merged.agreed

@@ -13,7 +13,9 @@ def facts(text: str) -> dict[str, Any]:
     """Record path (short form 'L4-L5.left.foraminal_stenosis') -> value."""
     out: dict[str, Any] = {}
     for path, ev in extract(text).evidence.items():
-        short = path.replace("imaging.levels[", "").replace("].sides[", ".").replace("].", ".").replace("]", "")
+        short = (
+            path.replace("imaging.levels[", "").replace("].sides[", ".").replace("].", ".").replace("]", "")
+        )
         out[short] = ev.value
     return out
 
@@ -24,10 +26,23 @@ def notes(text: str) -> set[NoteKind]:
 
 @pytest.mark.parametrize(
     "header",
-    ["L4-5:", "L4/5:", "L4-L5:", "L45:", "L4/L5", "L4 - L5:", "L4–5:", "L4-5 level:", "LEVEL L4-L5:", "At L4-5,"],
+    [
+        "L4-5:",
+        "L4/5:",
+        "L4-L5:",
+        "L45:",
+        "L4/L5",
+        "L4 - L5:",
+        "L4\u20135:",  # en dash
+        "L4-5 level:",
+        "LEVEL L4-L5:",
+        "At L4-5,",
+    ],
 )
 def test_every_level_header_spelling(header: str) -> None:
-    assert facts(f"FINDINGS:\n{header} Severe central canal stenosis.\n") == {"L4-L5.central_stenosis": "severe"}
+    assert facts(f"FINDINGS:\n{header} Severe central canal stenosis.\n") == {
+        "L4-L5.central_stenosis": "severe"
+    }
 
 
 @pytest.mark.parametrize("header", ["L5/S1:", "L5-S1 level:", "L5S1:", "Lumbosacral junction:", "At L5-S1,"])
@@ -273,17 +288,26 @@ def test_findings_preferred_over_impression_and_disagreement_reported() -> None:
 
 
 def test_impression_only_report_is_read() -> None:
-    assert facts("IMPRESSION:\n1. Severe central canal stenosis at L4-5.") == {"L4-L5.central_stenosis": "severe"}
+    assert facts("IMPRESSION:\n1. Severe central canal stenosis at L4-5.") == {
+        "L4-L5.central_stenosis": "severe"
+    }
 
 
 def test_thoracolumbar_and_incidental_findings_are_ignored() -> None:
-    text = "T12-L1: Severe central canal stenosis.\nC5-6: Moderate foraminal stenosis.\nIncidental renal cyst."
+    text = (
+        "T12-L1: Severe central canal stenosis.\nC5-6: Moderate foraminal stenosis.\nIncidental renal cyst."
+    )
     assert facts(text) == {}
 
 
 @pytest.mark.parametrize(
     "sentence",
-    ["Lumbarized S1.", "Sacralized L5.", "There are 6 lumbar-type vertebrae.", "Transitional lumbosacral vertebra."],
+    [
+        "Lumbarized S1.",
+        "Sacralized L5.",
+        "There are 6 lumbar-type vertebrae.",
+        "Transitional lumbosacral vertebra.",
+    ],
 )
 def test_transitional_anatomy_is_noted_not_renumbered(sentence: str) -> None:
     text = f"FINDINGS: {sentence}\nL4-5: Severe canal stenosis."
@@ -299,8 +323,11 @@ def test_post_laminectomy_level_is_noted_with_its_level() -> None:
 
 def test_coordinated_levels_and_elliptical_grade() -> None:
     got = facts("Mild canal stenosis at L2-3 and L3-4, moderate at L4-5.")
-    assert got == {"L2-L3.central_stenosis": "mild", "L3-L4.central_stenosis": "mild",
-                   "L4-L5.central_stenosis": "moderate"}
+    assert got == {
+        "L2-L3.central_stenosis": "mild",
+        "L3-L4.central_stenosis": "mild",
+        "L4-L5.central_stenosis": "moderate",
+    }
 
 
 def test_remaining_levels_normal_applies_only_to_levels_not_described() -> None:

@@ -12,9 +12,9 @@ import re
 from collections import defaultdict
 from typing import Any
 
-from lss_pathway.domain.anatomy import LEVELS, Level
 from pydantic import ValidationError
 
+from lss_pathway.domain.anatomy import LEVELS, Level
 from lss_pathway.domain.record import Imaging, LevelFindings, SideFindings, meyerding_from_percent
 from lss_pathway.nlp.lexicon import lexicon, matched_index, structure
 from lss_pathway.nlp.reading import ChunkNote, Fact, place_kinds, read_chunk
@@ -22,8 +22,9 @@ from lss_pathway.nlp.schema import Evidence, Extraction, FactValue, Note, NoteKi
 from lss_pathway.nlp.segment import Chunk, Section, chunks, sections
 
 _FINDINGS_LIKE = ("findings", "body")
-_RELATIVE = re.compile(r"\b(?:above|below|adjacent to|superior to|inferior to|cranial to|caudal to)\b[^.]*$",
-                       re.IGNORECASE)
+_RELATIVE = re.compile(
+    r"\b(?:above|below|adjacent to|superior to|inferior to|cranial to|caudal to)\b[^.]*$", re.IGNORECASE
+)
 
 
 def extractor_name() -> str:
@@ -78,19 +79,29 @@ def _choose(text: str, facts: list[Fact], notes: list[Note]) -> Fact | None:
             first = group[0]
             listed = ", ".join(sorted(str(v) for v in values))
             notes.append(
-                Note(kind=NoteKind.AMBIGUOUS, message=f"{name} states different values ({listed}): left unknown",
-                     level=first.level.value, side=first.side.value if first.side else None, path=first.path,
-                     span=_span(first.chunk, first.start, first.end), rule_id=first.rule_id)
+                Note(
+                    kind=NoteKind.AMBIGUOUS,
+                    message=f"{name} states different values ({listed}): left unknown",
+                    level=first.level.value,
+                    side=first.side.value if first.side else None,
+                    path=first.path,
+                    span=_span(first.chunk, first.start, first.end),
+                    rule_id=first.rule_id,
+                )
             )
             chosen[name] = None
     findings, impression = chosen.get("findings"), chosen.get("impression")
     if findings is not None and impression is not None and _key(findings.value) != _key(impression.value):
         notes.append(
-            Note(kind=NoteKind.SECTION_DISAGREEMENT,
-                 message=f"FINDINGS say {findings.value}, IMPRESSION says {impression.value}: FINDINGS used",
-                 level=findings.level.value, side=findings.side.value if findings.side else None,
-                 path=findings.path, span=_span(impression.chunk, impression.start, impression.end),
-                 rule_id=impression.rule_id)
+            Note(
+                kind=NoteKind.SECTION_DISAGREEMENT,
+                message=f"FINDINGS say {findings.value}, IMPRESSION says {impression.value}: FINDINGS used",
+                level=findings.level.value,
+                side=findings.side.value if findings.side else None,
+                path=findings.path,
+                span=_span(impression.chunk, impression.start, impression.end),
+                rule_id=impression.rule_id,
+            )
         )
     if "findings" in chosen:
         return findings
@@ -110,8 +121,13 @@ def assemble(text: str, report_id: str | None = None) -> Extraction:
     all_chunks = chunks(text)
     for index, chunk in enumerate(all_chunks):
         if chunk.ignored in ("transitional",):
-            notes.append(Note(kind=NoteKind.UNSUPPORTED_LEVEL, message="level outside L1-L2..L5-S1: not read",
-                              span=_span(chunk, chunk.start, chunk.end)))
+            notes.append(
+                Note(
+                    kind=NoteKind.UNSUPPORTED_LEVEL,
+                    message="level outside L1-L2..L5-S1: not read",
+                    span=_span(chunk, chunk.start, chunk.end),
+                )
+            )
         same_sentence = chunk.sentence is last_sentence or chunk.sentence.continues
         if chunk.sentence is not last_sentence and (
             last_sentence is None or chunk.sentence.unit_start != last_sentence.unit_start
@@ -135,7 +151,9 @@ def assemble(text: str, report_id: str | None = None) -> Extraction:
             continue
         by_path[f.path].append(f)
     chosen = {path: _choose(text, group, notes) for path, group in by_path.items()}
-    notes = list({(n.kind, n.level, n.side, n.message, n.span.start if n.span else None): n for n in notes}.values())
+    notes = list(
+        {(n.kind, n.level, n.side, n.message, n.span.start if n.span else None): n for n in notes}.values()
+    )
     evidence = {path: _evidence(text, f) for path, f in chosen.items() if f is not None}
     _drop_inconsistent_percent(evidence, notes)
     _drop_implausible(evidence, notes)
@@ -144,8 +162,9 @@ def assemble(text: str, report_id: str | None = None) -> Extraction:
         imaging_data[key] = value[0]
         evidence[f"imaging.{key}"] = value[1]
     imaging = Imaging.model_validate(imaging_data)
-    return Extraction(report_id=report_id, extractor=extractor_name(), imaging=imaging, evidence=evidence,
-                      notes=notes)
+    return Extraction(
+        report_id=report_id, extractor=extractor_name(), imaging=imaging, evidence=evidence, notes=notes
+    )
 
 
 def _drop_inconsistent_percent(evidence: dict[str, Evidence], notes: list[Note]) -> None:
@@ -153,9 +172,16 @@ def _drop_inconsistent_percent(evidence: dict[str, Evidence], notes: list[Note])
         grade = evidence.get(f"imaging.levels[{level.value}].meyerding_grade")
         percent = evidence.get(f"imaging.levels[{level.value}].slip_percent")
         if grade and percent and meyerding_from_percent(float(percent.value)) != grade.value:
-            notes.append(Note(kind=NoteKind.AMBIGUOUS, level=level.value, path=percent.path, span=percent.span,
-                              message=f"slip {percent.value}% contradicts grade {grade.value}: percent not used",
-                              rule_id=percent.rule_id))
+            notes.append(
+                Note(
+                    kind=NoteKind.AMBIGUOUS,
+                    level=level.value,
+                    path=percent.path,
+                    span=percent.span,
+                    message=f"slip {percent.value}% contradicts grade {grade.value}: percent not used",
+                    rule_id=percent.rule_id,
+                )
+            )
             del evidence[percent.path]
 
 
@@ -169,8 +195,15 @@ def _drop_implausible(evidence: dict[str, Evidence], notes: list[Note]) -> None:
             elif "levels[" in path:
                 LevelFindings.model_validate({"level": "L4-L5", name: ev.value})
         except ValidationError:
-            notes.append(Note(kind=NoteKind.AMBIGUOUS, path=path, span=ev.span, rule_id=ev.rule_id,
-                              message=f"{ev.value} is outside the plausible range for {name}: not used"))
+            notes.append(
+                Note(
+                    kind=NoteKind.AMBIGUOUS,
+                    path=path,
+                    span=ev.span,
+                    rule_id=ev.rule_id,
+                    message=f"{ev.value} is outside the plausible range for {name}: not used",
+                )
+            )
             del evidence[path]
 
 
@@ -199,12 +232,16 @@ def _study(text: str) -> dict[str, tuple[Any, Evidence]]:
     preferred = [s for s in all_sections if s.name in ("body", "technique")] + [
         s for s in all_sections if s.name not in ("body", "technique", "comparison", "history")
     ]
-    for section in preferred:
-        match = rules.modality_scanner.search(text, section.start, section.end)
+    for candidate in preferred:
+        match = rules.modality_scanner.search(text, candidate.start, candidate.end)
         if match:
             rule = rules.modality[matched_index(match)]
-            found["modality"] = (rule.value, _study_evidence(text, section, "imaging.modality", rule.value,
-                                                              match.start(), match.end(), rule.id))
+            found["modality"] = (
+                rule.value,
+                _study_evidence(
+                    text, candidate, "imaging.modality", rule.value, match.start(), match.end(), rule.id
+                ),
+            )
             break
     date = rules.date.search(text)
     body = next((s for s in all_sections if s.name == "body" and s.start == 0), None)
@@ -213,18 +250,25 @@ def _study(text: str) -> dict[str, tuple[Any, Evidence]]:
     if date:
         raw = date.group(1)
         try:
-            parsed = dt.date.fromisoformat(raw) if "-" in raw else dt.datetime.strptime(raw, "%m/%d/%Y").date()
+            parsed = (
+                dt.date.fromisoformat(raw) if "-" in raw else dt.datetime.strptime(raw, "%m/%d/%Y").date()
+            )
         except ValueError:
             parsed = None
         if parsed is not None:
-            section = next(s for s in all_sections if s.start <= date.start() <= s.end) if all_sections else None
-            found["date"] = (parsed, _study_evidence(text, section, "imaging.date", parsed.isoformat(),
-                                                     date.start(1), date.end(1), "date"))
+            section = next((s for s in all_sections if s.start <= date.start() <= s.end), None)
+            found["date"] = (
+                parsed,
+                _study_evidence(
+                    text, section, "imaging.date", parsed.isoformat(), date.start(1), date.end(1), "date"
+                ),
+            )
     return found
 
 
-def _study_evidence(text: str, section: Section | None, path: str, value: str, start: int, end: int,
-                    rule_id: str) -> Evidence:
+def _study_evidence(
+    text: str, section: Section | None, path: str, value: str, start: int, end: int, rule_id: str
+) -> Evidence:
     line_start = text.rfind("\n", 0, start) + 1
     line_end = text.find("\n", end)
     line = text[line_start : line_end if line_end >= 0 else len(text)]
@@ -245,7 +289,13 @@ def _structural_notes(text: str, chunk: Chunk) -> list[Note]:
         if _RELATIVE.search(text[chunk.start : match.start()]):
             levels = ()  # "stenosis at L3-4 above the laminectomy": the operated level is another one
         for level in levels or (None,):
-            found.append(Note(kind=kind, message=f"{kind.value.replace('_', ' ')}: '{match.group(0)}'",
-                              level=level.value if level else None, span=_span(chunk, match.start(), match.end()),
-                              rule_id=rule.id))
+            found.append(
+                Note(
+                    kind=kind,
+                    message=f"{kind.value.replace('_', ' ')}: '{match.group(0)}'",
+                    level=level.value if level else None,
+                    span=_span(chunk, match.start(), match.end()),
+                    rule_id=rule.id,
+                )
+            )
     return found

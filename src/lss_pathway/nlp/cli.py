@@ -56,8 +56,10 @@ def merge_report(record: Any, text: str, report_id: str) -> tuple[Any, dict[str,
         "conflicts": [c.model_dump(mode="json", exclude_none=True) for c in merged.conflicts],
         "agreed": merged.agreed,
     }
-    lines = [f"{report_id}: {len(merged.filled)} imaging facts filled from the report"
-             f" ({len(merged.agreed)} already in the record agree)"]
+    lines = [
+        f"{report_id}: {len(merged.filled)} imaging facts filled from the report"
+        f" ({len(merged.agreed)} already in the record agree)"
+    ]
     for conflict in merged.conflicts:
         lines.append(
             f"CONFLICT {conflict.path}: record says {conflict.record_value}, report says "

@@ -55,8 +55,14 @@ def merge_extraction(record: PatientRecord, extraction: Extraction) -> Merged:
     agreed: list[str] = []
     for path, evidence in sorted(extraction.evidence.items()):
         if path == "imaging.date" and str(evidence.value) > record.on_date().isoformat():
-            conflicts.append(Conflict(path=path, record_value=f"assessment date {record.on_date()}",
-                                      report_value=evidence.value, evidence=evidence))
+            conflicts.append(
+                Conflict(
+                    path=path,
+                    record_value=f"assessment date {record.on_date()}",
+                    report_value=evidence.value,
+                    evidence=evidence,
+                )
+            )
             continue  # a study dated after the assessment cannot describe it
         target, name = _target(imaging, levels, path)
         current = target.get(name)
@@ -66,13 +72,18 @@ def merge_extraction(record: PatientRecord, extraction: Extraction) -> Merged:
         elif _same(current, evidence.value):
             agreed.append(path)
         else:
-            conflicts.append(Conflict(path=path, record_value=current, report_value=evidence.value,
-                                      evidence=evidence))
+            conflicts.append(
+                Conflict(path=path, record_value=current, report_value=evidence.value, evidence=evidence)
+            )
     imaging["levels"] = list(levels.values())
-    return Merged(record=PatientRecord.model_validate(data), filled=filled, conflicts=conflicts, agreed=agreed)
+    return Merged(
+        record=PatientRecord.model_validate(data), filled=filled, conflicts=conflicts, agreed=agreed
+    )
 
 
-def _target(imaging: dict[str, Any], levels: dict[str, dict[str, Any]], path: str) -> tuple[dict[str, Any], str]:
+def _target(
+    imaging: dict[str, Any], levels: dict[str, dict[str, Any]], path: str
+) -> tuple[dict[str, Any], str]:
     """The dict that holds ``path``'s value in the dumped record, created if absent, and the field name."""
     name = path.rsplit(".", 1)[1]
     if "levels[" not in path:

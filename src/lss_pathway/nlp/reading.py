@@ -8,8 +8,10 @@ measure. Nothing here decides between two readings of the same fact: that is :mo
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from lss_pathway.domain.anatomy import LEVELS, Level, Side
 from lss_pathway.domain.vocabulary import Grade
@@ -36,6 +38,32 @@ _LEVEL_NORMAL_TAIL = re.compile(
 )
 _INNER_SIDE = re.compile(r"\b(?:left|right|bilateral)\b", re.IGNORECASE)
 _STENOSIS_WORD = re.compile(r"^stenos[ie]s|stenotic$", re.IGNORECASE)
+
+
+class FactSink(Protocol):
+    """Records one value for the chunk's levels (and ``side``), with the tokens it was read from."""
+
+    def __call__(
+        self,
+        side: Side | None,
+        name: str,
+        value: FactValue,
+        token: Token,
+        cues: list[Token],
+        derived: str | None = None,
+        weight: int | None = None,
+    ) -> None: ...
+
+
+class NoteSink(Protocol):
+    def __call__(
+        self,
+        kind: NoteKind,
+        message: str,
+        token: Token,
+        side: Side | None = None,
+        path_name: str | None = None,
+    ) -> None: ...
 
 
 @dataclass
@@ -111,7 +139,7 @@ def tokens_of(text: str, chunk: Chunk) -> list[Token]:
 
 
 def place_kinds(text: str, chunk: Chunk) -> tuple[str, ...]:
-    """Which stenosis places a chunk names, for a grade-only neighbour ('severe L4-5 and moderate L3-4 stenosis')."""
+    """Stenosis places a chunk names, for a grade-only neighbour ('severe L4-5 and moderate L3-4 canal')."""
     tokens = tokens_of(text, chunk)
     kinds = tuple(str(t.rule.value) for t in tokens if t.type == "loc")
     if not kinds and any(t.type == "proc" and _STENOSIS_WORD.search(t.text) for t in tokens):
@@ -223,7 +251,9 @@ def _scoped(tokens: list[Token], kind: str) -> dict[int, Token]:
         if forward:
             for j in range(i + 1, len(tokens)):
                 t = tokens[j]
-                if t.type == "scope_end" or (kind == "neg" and (t.type == "grade" and t.bound_to is not None)):
+                if t.type == "scope_end" or (
+                    kind == "neg" and (t.type == "grade" and t.bound_to is not None)
+                ):
                     break
                 if t.type in ANCHORS:
                     if kind == "neg" and j in graded:
@@ -269,14 +299,29 @@ def _read_tokens(
         end = max([token.end, *[c.end for c in cues]])
         for level in levels:
             reading.facts.append(
-                Fact(level, side, name, value, min(priority, weight if weight is not None else priority),
-                     chunk, start, end, token.rule.id,
-                     tuple(c.rule.id for c in cues), derived, scope)
+                Fact(
+                    level,
+                    side,
+                    name,
+                    value,
+                    min(priority, weight if weight is not None else priority),
+                    chunk,
+                    start,
+                    end,
+                    token.rule.id,
+                    tuple(c.rule.id for c in cues),
+                    derived,
+                    scope,
+                )
             )
 
-    def note(kind: NoteKind, message: str, token: Token, side: Side | None = None, path_name: str | None = None) -> None:
+    def note(
+        kind: NoteKind, message: str, token: Token, side: Side | None = None, path_name: str | None = None
+    ) -> None:
         path = fact_path(levels[0], side, path_name) if path_name and len(levels) == 1 else None
-        reading.notes.append(ChunkNote(kind, message, chunk, token.start, token.end, token.rule.id, levels, side, path))
+        reading.notes.append(
+            ChunkNote(kind, message, chunk, token.start, token.end, token.rule.id, levels, side, path)
+        )
 
     for i in anchors:
         anchor = tokens[i]
@@ -285,17 +330,25 @@ def _read_tokens(
             note(NoteKind.UNCERTAIN, f"hedged ('{hedged[i].text}'): left unknown", anchor, None, None)
             continue
         if anchor.type == "loc":
-            _stenosis(anchor, mods, negated.get(i), tokens, fact, note, priority)
+            _stenosis(anchor, mods, negated.get(i), tokens, fact, note)
         elif anchor.type in ("lf", "lf_mention"):
             sides = [s for m in mods if m.type == "side" for s in _sides(m)]
             inner = _INNER_SIDE.search(anchor.text)  # "thickening of the left ligamentum flavum"
             if inner:
-                sides += [Side.LEFT, Side.RIGHT] if inner.group(0).lower() == "bilateral" else [Side(inner.group(0).lower())]
+                sides += (
+                    [Side.LEFT, Side.RIGHT]
+                    if inner.group(0).lower() == "bilateral"
+                    else [Side(inner.group(0).lower())]
+                )
             value = i not in negated
             if anchor.type == "lf_mention" and value:
                 continue
             cues = [*mods, *([negated[i]] if i in negated else [])]
-            derived = None if sides else "no side named: a level-level ligamentum flavum statement applies to both sides"
+            derived = (
+                None
+                if sides
+                else "no side named: a level-level ligamentum flavum statement applies to both sides"
+            )
             for side in sides or [Side.LEFT, Side.RIGHT]:
                 fact(side, "lf_hypertrophy", value, anchor, cues, derived)
         elif anchor.type == "listhesis":
@@ -314,9 +367,9 @@ def _read_tokens(
         for i in anchors:
             if tokens[i].type == "listhesis" and i in negated and i not in hedged:
                 _whole_spine_no_slip(chunk, tokens[i], reading, "'no slip' in a sentence naming no level")
-    _measurements(text, tokens, fact, note)
+    _measurements(text, tokens, fact)
     _dominant_cause(tokens, negated, fact)
-    for i, token in enumerate(tokens):
+    for token in tokens:
         if token.type == "alignment_normal":
             fact(None, "meyerding_grade", 0, token, [], "alignment stated normal")
     if not anchors:
@@ -325,7 +378,7 @@ def _read_tokens(
 
 def _share_coordinated_grades(tokens: list[Token], anchors: list[int]) -> None:
     """'moderate central canal and foraminal stenosis': places joined only by 'and' share one grade."""
-    for a, b in zip(anchors, anchors[1:], strict=False):
+    for a, b in itertools.pairwise(anchors):
         if tokens[a].type != "loc" or tokens[b].type != "loc":
             continue
         if not all(tokens[k].type in ("conj", "side") for k in range(a + 1, b)):
@@ -338,7 +391,9 @@ def _share_coordinated_grades(tokens: list[Token], anchors: list[int]) -> None:
                 tokens.append(Token(g.rule, g.start, g.end, g.text, bound_to=target))
 
 
-def _stenosis(anchor, mods, neg, tokens, fact, note, priority) -> None:  # type: ignore[no-untyped-def]
+def _stenosis(
+    anchor: Token, mods: list[Token], neg: Token | None, tokens: list[Token], fact: FactSink, note: NoteSink
+) -> None:
     name = str(anchor.rule.value)
     grades = [m for m in mods if m.type == "grade"]
     for g in grades:
@@ -383,7 +438,13 @@ def _stenosis(anchor, mods, neg, tokens, fact, note, priority) -> None:  # type:
         note(NoteKind.UNGRADED, "stenosis without a grade: left unknown", anchor, None, None)
     for side in lesser:
         if side not in by_side:
-            note(NoteKind.LESSER_SIDE, f"{side.value} side named as the lesser: grade unknown", anchor, side, name)
+            note(
+                NoteKind.LESSER_SIDE,
+                f"{side.value} side named as the lesser: grade unknown",
+                anchor,
+                side,
+                name,
+            )
 
 
 def _pair_sides(mods: list[Token]) -> tuple[dict[Side, tuple[Grade, list[Token]]], set[Side], set[Side]]:
@@ -460,13 +521,25 @@ def _preceding_measured(text: str, tokens: list[Token], i: int, targets: set[str
     return None
 
 
-def _measurements(text: str, tokens: list[Token], fact, note) -> None:  # type: ignore[no-untyped-def]
-    targets = {"loc", "lf", "lf_mention", "listhesis", "ap_cue", "area_cue", "translation_cue", "angulation_cue", "other"}
+def _measurements(text: str, tokens: list[Token], fact: FactSink) -> None:
+    targets = {
+        "loc",
+        "lf",
+        "lf_mention",
+        "listhesis",
+        "ap_cue",
+        "area_cue",
+        "translation_cue",
+        "angulation_cue",
+        "other",
+    }
     previous: tuple[int, Token | None] | None = None  # the last measurement and what it measured
     for i, token in enumerate(tokens):
         if token.type != "meas":
             continue
-        listed = previous is not None and all(t.type in ("side", "conj", "filler") for t in tokens[previous[0] + 1 : i])
+        listed = previous is not None and all(
+            t.type in ("side", "conj", "filler") for t in tokens[previous[0] + 1 : i]
+        )
         parsed = _MEAS.match(token.text)
         if parsed is None:
             continue
@@ -483,7 +556,13 @@ def _measurements(text: str, tokens: list[Token], fact, note) -> None:  # type: 
             continue
         if unit.startswith(("mm2", "mm²", "mm^2", "sq", "square", "cm2", "cm²")):
             if kind in ("loc", "area_cue", None):
-                fact(None, "canal_area_mm2", number * (100 if unit.startswith("cm") or "cm" in unit else 1), token, [])
+                fact(
+                    None,
+                    "canal_area_mm2",
+                    number * (100 if unit.startswith("cm") or "cm" in unit else 1),
+                    token,
+                    [],
+                )
         elif unit in ("%", "percent") and kind == "listhesis":
             fact(None, "slip_percent", number, token, [])
         elif unit.startswith(("deg", "°")) and kind == "angulation_cue":
@@ -529,7 +608,7 @@ def _measured_side(tokens: list[Token], i: int, text: str) -> Token | None:
     return min(found, key=lambda pair: pair[0])[1] if found else None
 
 
-def _listhesis(i, tokens, neg, fact, note) -> None:  # type: ignore[no-untyped-def]
+def _listhesis(i: int, tokens: list[Token], neg: Token | None, fact: FactSink, note: NoteSink) -> None:
     anchor = tokens[i]
     if neg is not None:
         fact(None, "meyerding_grade", 0, anchor, [neg])
@@ -544,13 +623,22 @@ def _listhesis(i, tokens, neg, fact, note) -> None:  # type: ignore[no-untyped-d
             fact(None, "meyerding_grade", grade, anchor, [grade_token])
             return
     if not any(t.type == "meas" for t in tokens):
-        note(NoteKind.UNGRADED, "slip without a grade or size: grade left unknown", anchor, None, "meyerding_grade")
+        note(
+            NoteKind.UNGRADED,
+            "slip without a grade or size: grade left unknown",
+            anchor,
+            None,
+            "meyerding_grade",
+        )
 
 
-def _dominant_cause(tokens: list[Token], negated: dict[int, Token], fact) -> None:  # type: ignore[no-untyped-def]
+def _dominant_cause(tokens: list[Token], negated: dict[int, Token], fact: FactSink) -> None:
     central = [
-        i for i, t in enumerate(tokens)
-        if t.type == "loc" and t.rule.value == "central_stenosis" and i not in negated
+        i
+        for i, t in enumerate(tokens)
+        if t.type == "loc"
+        and t.rule.value == "central_stenosis"
+        and i not in negated
         and any(g.type == "grade" and g.bound_to == i for g in tokens)
     ]
     link = next((t for t in tokens if t.type == "cause_link"), None)
@@ -570,7 +658,7 @@ def _dominant_cause(tokens: list[Token], negated: dict[int, Token], fact) -> Non
     fact(None, "dominant_cause", value, tokens[central[0]], [link, *causes.values()])
 
 
-def _level_normal(text: str, chunk: Chunk, tokens: list[Token], fact) -> None:  # type: ignore[no-untyped-def]
+def _level_normal(text: str, chunk: Chunk, tokens: list[Token], fact: FactSink) -> None:
     if any(t.type == "other" and t.rule.blocks_normal for t in tokens):
         return
     for token in tokens:
@@ -584,7 +672,7 @@ def _level_normal(text: str, chunk: Chunk, tokens: list[Token], fact) -> None:  
             return
 
 
-def _normal_defaults(token: Token, fact, why: str) -> None:  # type: ignore[no-untyped-def]
+def _normal_defaults(token: Token, fact: FactSink, why: str) -> None:
     fact(None, "central_stenosis", Grade.NONE.value, token, [], why, LEVEL_DEFAULT)
     for side in (Side.LEFT, Side.RIGHT):
         fact(side, "foraminal_stenosis", Grade.NONE.value, token, [], why, LEVEL_DEFAULT)
@@ -604,6 +692,18 @@ def _report_wide(chunk: Chunk, tokens: list[Token], reading: Reading) -> None:
 def _whole_spine_no_slip(chunk: Chunk, token: Token, reading: Reading, why: str) -> None:
     for level in LEVELS:
         reading.facts.append(
-            Fact(level, None, "meyerding_grade", 0, REPORT_DEFAULT, chunk, token.start, token.end,
-                 token.rule.id, (), why, "all")
+            Fact(
+                level,
+                None,
+                "meyerding_grade",
+                0,
+                REPORT_DEFAULT,
+                chunk,
+                token.start,
+                token.end,
+                token.rule.id,
+                (),
+                why,
+                "all",
+            )
         )

@@ -19,7 +19,8 @@ _LIST_MARKER = re.compile(r"^\s*(?:\d+[.)]|[-*•])\s+")
 _COORDINATION = re.compile(r"^\s*(?:,|and|&|or|, and|,\s*and)?\s*(?:the\s*)?$", re.IGNORECASE)
 _DELIMITER = re.compile(r",|;| and | but | while | whereas | with | where ", re.IGNORECASE)
 _END_OF_UNREAD = re.compile(
-    r"\n[ \t]*\n|\n(?=[ \t]*(?:\d+[.)][ \t]*)?(?:at[ \t]+)?(?:the[ \t]+)?(?:level[ \t]+)?(?:L[1-5]|T1[12])\b)",
+    r"\n[ \t]*\n"
+    r"|\n(?=[ \t]*(?:\d+[.)][ \t]*)?(?:at[ \t]+)?(?:the[ \t]+)?(?:level[ \t]+)?(?:L[1-5]|T1[12])\b)",
     re.IGNORECASE,
 )
 _FINDING_LABEL = re.compile(
@@ -90,7 +91,7 @@ def sections(text: str) -> list[Section]:
 
 
 def _units(text: str, section: Section) -> list[tuple[int, int, bool]]:
-    """Logical lines (start, end, starts_paragraph): wrapped lines joined, headers and list items kept apart."""
+    """Logical lines (start, end, new paragraph?): wrapped lines joined, headers and list items kept apart."""
     units: list[list[int]] = []
     paragraph_break = True
     pos = section.start
@@ -133,13 +134,15 @@ def _mentions(text: str, start: int, end: int, rules: Structure) -> list[LevelMe
         if rule.fixed:
             found.append(LevelMention(match.start(), match.end(), rule.id, (Level(rule.fixed),), "lumbar"))
             continue
-        groups = [g for g in re.match(rule.pattern, match.group(0), re.IGNORECASE).groups()]  # type: ignore[union-attr]
+        inner = re.match(rule.pattern, match.group(0), re.IGNORECASE)
+        assert inner is not None  # the same pattern just matched this text
+        groups = [g or "" for g in inner.groups()]
         if rule.id == "level.compact":
             r1, n1, r2, n2 = "L", groups[0], "L", groups[1]
         else:
             r1, n1, r2, n2 = groups[0], groups[1], groups[2] or groups[0], groups[3]
         r1, r2 = r1.upper(), r2.upper()
-        if r1 == "L" and n2 == "1" and n1 == "5" and (groups[2] is None):
+        if r1 == "L" and n2 == "1" and n1 == "5" and not groups[2]:
             r2 = "S"
         found.append(LevelMention(match.start(), match.end(), rule.id, *_resolve(r1, int(n1), r2, int(n2))))
     return found
@@ -209,7 +212,9 @@ def _sentences(text: str, start: int, end: int, section: Section) -> list[Senten
     piece_start = start
     continues = False
     for match in _SENTENCE_END.finditer(text, start, end):
-        found.append(Sentence(section, piece_start, match.start(), text[piece_start : match.start()], start, continues))
+        found.append(
+            Sentence(section, piece_start, match.start(), text[piece_start : match.start()], start, continues)
+        )
         continues = text[match.start() - 1] == ";"
         piece_start = match.end()
     if piece_start < end:
@@ -226,9 +231,13 @@ def _chunk_sentence(
 ) -> tuple[list[Chunk], tuple[tuple[Level, ...], str | None] | None]:
     mentions = _mentions(text, sentence.start, sentence.end, rules)
     if not mentions:
-        return [Chunk(sentence, sentence.start, sentence.end, context, context_ignored, from_context=True)], None
+        return [
+            Chunk(sentence, sentence.start, sentence.end, context, context_ignored, from_context=True)
+        ], None
     if _NOT_CONTEXT.search(sentence.text):
-        return [Chunk(sentence, sentence.start, sentence.end, (), "anatomy", level_mentions=tuple(mentions))], None
+        return [
+            Chunk(sentence, sentence.start, sentence.end, (), "anatomy", level_mentions=tuple(mentions))
+        ], None
     groups = _groups(text, mentions, rules)
     produced: list[Chunk] = []
     chunk_start = sentence.start

@@ -28,25 +28,63 @@ HEADER_STYLES = {
 GRADE_WORDS = {
     "mild": ["mild", "minimal", "slight", "mild"],
     "moderate": ["moderate", "mild to moderate", "mild-to-moderate", "moderate"],
-    "severe": ["severe", "marked", "high-grade", "moderate to severe", "critical", "severe", "moderate-to-severe"],
+    "severe": [
+        "severe",
+        "marked",
+        "high-grade",
+        "moderate to severe",
+        "critical",
+        "severe",
+        "moderate-to-severe",
+    ],
 }
-CENTRAL_NOUNS = ["central canal stenosis", "spinal canal stenosis", "central stenosis", "canal stenosis",
-                 "spinal stenosis", "narrowing of the central canal", "narrowing of the thecal sac"]
-FORAMEN_NOUNS = ["neural foraminal stenosis", "foraminal narrowing", "neuroforaminal stenosis",
-                 "neural foraminal narrowing", "foraminal stenosis"]
-RECESS_NOUNS = ["lateral recess stenosis", "subarticular recess narrowing", "lateral recess narrowing",
-                "subarticular stenosis"]
-LF_BOTH = ["ligamentum flavum thickening", "thickening of the ligamentum flavum",
-           "redundancy of the ligamentum flavum", "ligamentum flavum infolding",
-           "buckling of the ligamentum flavum", "ligamentum flavum hypertrophy", "hypertrophied ligamentum flavum"]
+CENTRAL_NOUNS = [
+    "central canal stenosis",
+    "spinal canal stenosis",
+    "central stenosis",
+    "canal stenosis",
+    "spinal stenosis",
+    "narrowing of the central canal",
+    "narrowing of the thecal sac",
+]
+FORAMEN_NOUNS = [
+    "neural foraminal stenosis",
+    "foraminal narrowing",
+    "neuroforaminal stenosis",
+    "neural foraminal narrowing",
+    "foraminal stenosis",
+]
+RECESS_NOUNS = [
+    "lateral recess stenosis",
+    "subarticular recess narrowing",
+    "lateral recess narrowing",
+    "subarticular stenosis",
+]
+LF_BOTH = [
+    "ligamentum flavum thickening",
+    "thickening of the ligamentum flavum",
+    "redundancy of the ligamentum flavum",
+    "ligamentum flavum infolding",
+    "buckling of the ligamentum flavum",
+    "ligamentum flavum hypertrophy",
+    "hypertrophied ligamentum flavum",
+]
 CAUSE_TEXT = {
-    "lf_hypertrophy": ["due to ligamentum flavum hypertrophy", "secondary to ligamentum flavum thickening",
-                       "caused by redundancy of the ligamentum flavum"],
-    "disc": ["due to a broad-based disc bulge", "secondary to a central disc protrusion",
-             "caused by a disc extrusion"],
-    "mixed": ["from a combination of disc bulge, facet arthropathy and ligamentum flavum thickening",
-              "due to disc bulge and ligamentum flavum hypertrophy",
-              "secondary to facet hypertrophy and ligamentum flavum infolding"],
+    "lf_hypertrophy": [
+        "due to ligamentum flavum hypertrophy",
+        "secondary to ligamentum flavum thickening",
+        "caused by redundancy of the ligamentum flavum",
+    ],
+    "disc": [
+        "due to a broad-based disc bulge",
+        "secondary to a central disc protrusion",
+        "caused by a disc extrusion",
+    ],
+    "mixed": [
+        "from a combination of disc bulge, facet arthropathy and ligamentum flavum thickening",
+        "due to disc bulge and ligamentum flavum hypertrophy",
+        "secondary to facet hypertrophy and ligamentum flavum infolding",
+    ],
 }
 NORMAL_PHRASES = ["Normal.", "Unremarkable.", "No significant abnormality.", "Within normal limits."]
 
@@ -131,7 +169,9 @@ def _truth(rng: random.Random) -> Truth:
         if rng.random() < 0.15 and truth.modality == "MRI":
             lv.lf_mm = (round(rng.uniform(2.5, 6.5), 1), round(rng.uniform(2.5, 6.5), 1))
         if level in ("L3-L4", "L4-L5", "L5-S1") and rng.random() < 0.15:
-            lv.slip = rng.choice([(1, None), (1, float(rng.randrange(3, 7))), (2, None), (None, float(rng.randrange(2, 6)))])
+            lv.slip = rng.choice(
+                [(1, None), (1, float(rng.randrange(3, 7))), (2, None), (None, float(rng.randrange(2, 6)))]
+            )
         truth.levels[level] = lv
     if not any(lv.slip for lv in truth.levels.values()) and rng.random() < 0.5:
         truth.alignment_normal = True
@@ -142,7 +182,9 @@ def _g(rng: random.Random, grade: str) -> str:
     return rng.choice(GRADE_WORDS[grade])
 
 
-def _sided(rng: random.Random, pair: tuple[str | None, str | None], nouns: list[str], place: str) -> list[str]:
+def _sided(
+    rng: random.Random, pair: tuple[str | None, str | None], nouns: list[str], place: str
+) -> list[str]:
     """Sentences for one per-side finding: bilateral, coordinated, split or one side negated."""
     left, right = pair
     noun = rng.choice(nouns)
@@ -150,44 +192,91 @@ def _sided(rng: random.Random, pair: tuple[str | None, str | None], nouns: list[
         return []
     if left == right and left is not None:
         if left == "none":
-            return [rng.choice([f"No {noun}.", f"The {place} are patent.", f"The {place} are preserved.",
-                                f"Negative for {noun}."])]
+            return [
+                rng.choice(
+                    [
+                        f"No {noun}.",
+                        f"The {place} are patent.",
+                        f"The {place} are preserved.",
+                        f"Negative for {noun}.",
+                    ]
+                )
+            ]
         g = _g(rng, left)
-        return [rng.choice([f"{g.capitalize()} bilateral {noun}.", f"Bilateral {g} {noun}.",
-                            f"{g.capitalize()} {noun} bilaterally.", f"{g.capitalize()} {noun}."])]
+        return [
+            rng.choice(
+                [
+                    f"{g.capitalize()} bilateral {noun}.",
+                    f"Bilateral {g} {noun}.",
+                    f"{g.capitalize()} {noun} bilaterally.",
+                    f"{g.capitalize()} {noun}.",
+                ]
+            )
+        ]
     if "none" in (left, right):
         side, grade = ("left", left) if right == "none" else ("right", right)
         other = "right" if side == "left" else "left"
         assert grade is not None
         singular = place[:-1] if place.endswith("s") else place
         singular = singular.replace("foramina", "foramen").replace("recesse", "recess")
-        return [rng.choice([f"{_g(rng, grade).capitalize()} {side} {noun}; the {other} {singular} is patent.",
-                            f"{_g(rng, grade).capitalize()} {side} {noun}. No {other} {noun}."])]
+        return [
+            rng.choice(
+                [
+                    f"{_g(rng, grade).capitalize()} {side} {noun}; the {other} {singular} is patent.",
+                    f"{_g(rng, grade).capitalize()} {side} {noun}. No {other} {noun}.",
+                ]
+            )
+        ]
     assert left is not None and right is not None
     gl, gr = _g(rng, left), _g(rng, right)
-    return [rng.choice([f"{gl.capitalize()} left and {gr} right {noun}.",
-                        f"{gr.capitalize()} right and {gl} left {noun}.",
-                        f"{noun.capitalize()}, {gl} on the left and {gr} on the right.",
-                        f"{gl.capitalize()} left {noun}. {gr.capitalize()} right {noun}."])]
+    return [
+        rng.choice(
+            [
+                f"{gl.capitalize()} left and {gr} right {noun}.",
+                f"{gr.capitalize()} right and {gl} left {noun}.",
+                f"{noun.capitalize()}, {gl} on the left and {gr} on the right.",
+                f"{gl.capitalize()} left {noun}. {gr.capitalize()} right {noun}.",
+            ]
+        )
+    ]
 
 
 def _central(rng: random.Random, lv: LevelTruth, ct_myelo: bool) -> list[str]:
     if lv.hedge == "central":
-        return [rng.choice(["Borderline central canal stenosis.", "Cannot exclude mild central canal stenosis.",
-                            "Questionable mild central stenosis.", "Possible mild spinal canal narrowing."])]
+        return [
+            rng.choice(
+                [
+                    "Borderline central canal stenosis.",
+                    "Cannot exclude mild central canal stenosis.",
+                    "Questionable mild central stenosis.",
+                    "Possible mild spinal canal narrowing.",
+                ]
+            )
+        ]
     if lv.central is None:
         return []
     if lv.central == "none":
-        return [rng.choice(["No central canal stenosis.", "The central canal is patent.", "No spinal canal stenosis.",
-                            "The thecal sac is normal in caliber." if ct_myelo else "No canal stenosis."])]
+        return [
+            rng.choice(
+                [
+                    "No central canal stenosis.",
+                    "The central canal is patent.",
+                    "No spinal canal stenosis.",
+                    "The thecal sac is normal in caliber." if ct_myelo else "No canal stenosis.",
+                ]
+            )
+        ]
     noun = "narrowing of the thecal sac" if ct_myelo and rng.random() < 0.5 else rng.choice(CENTRAL_NOUNS)
     g = _g(rng, lv.central)
     if lv.central == "severe" and rng.random() < 0.2:
         g = "unchanged " + g
     cause = lv.cause
     if cause and rng.random() < 0.4:
-        lead = {"lf_hypertrophy": "Ligamentum flavum hypertrophy", "disc": "A broad-based disc bulge",
-                "mixed": "Disc bulge, facet arthropathy and ligamentum flavum thickening"}[cause]
+        lead = {
+            "lf_hypertrophy": "Ligamentum flavum hypertrophy",
+            "disc": "A broad-based disc bulge",
+            "mixed": "Disc bulge, facet arthropathy and ligamentum flavum thickening",
+        }[cause]
         verb = "results" if cause != "mixed" else "result"
         return [f"{lead} {verb} in {g} {noun}."]
     tail = f" {rng.choice(CAUSE_TEXT[cause])}" if cause else ""
@@ -202,24 +291,56 @@ def _level_sentences(rng: random.Random, lv: LevelTruth, ct_myelo: bool, level: 
         _sided(rng, lv.foramen, FORAMEN_NOUNS, "neural foramina"),
         _sided(rng, lv.recess, RECESS_NOUNS, "lateral recesses"),
     ]
-    if lv.lf and not (lv.cause in ("lf_hypertrophy", "mixed")):
+    if lv.lf and lv.cause not in ("lf_hypertrophy", "mixed"):
         if lv.lf == (True, True):
             parts.append([f"There is {rng.choice(LF_BOTH)}."])
         else:
             side = "left" if lv.lf[0] else "right"
-            parts.append([rng.choice([f"{side.capitalize()}-sided ligamentum flavum hypertrophy.",
-                                      f"Thickening of the {side} ligamentum flavum."])])
+            parts.append(
+                [
+                    rng.choice(
+                        [
+                            f"{side.capitalize()}-sided ligamentum flavum hypertrophy.",
+                            f"Thickening of the {side} ligamentum flavum.",
+                        ]
+                    )
+                ]
+            )
     if lv.area:
-        parts.append([rng.choice([f"Dural sac cross-sectional area {lv.area:g} mm2.",
-                                  f"The thecal sac has a cross-sectional area of {lv.area:g} mm².",
-                                  f"Dural sac area {lv.area / 100:g} cm2."])])
+        parts.append(
+            [
+                rng.choice(
+                    [
+                        f"Dural sac cross-sectional area {lv.area:g} mm2.",
+                        f"The thecal sac has a cross-sectional area of {lv.area:g} mm².",
+                        f"Dural sac area {lv.area / 100:g} cm2.",
+                    ]
+                )
+            ]
+        )
     if lv.ap:
-        parts.append([rng.choice([f"AP dimension of the thecal sac {lv.ap:g} mm.",
-                                  f"The canal measures {lv.ap:g} mm in AP diameter."])])
+        parts.append(
+            [
+                rng.choice(
+                    [
+                        f"AP dimension of the thecal sac {lv.ap:g} mm.",
+                        f"The canal measures {lv.ap:g} mm in AP diameter.",
+                    ]
+                )
+            ]
+        )
     if lv.lf_mm:
         a, b = lv.lf_mm
-        parts.append([rng.choice([f"Ligamentum flavum measures {a:g} mm on the left and {b:g} mm on the right.",
-                                  f"LF thickness: left {a:g} mm, right {b:g} mm."])])
+        parts.append(
+            [
+                rng.choice(
+                    [
+                        f"Ligamentum flavum measures {a:g} mm on the left and {b:g} mm on the right.",
+                        f"LF thickness: left {a:g} mm, right {b:g} mm.",
+                    ]
+                )
+            ]
+        )
     if lv.slip:
         grade, mm = lv.slip
         upper, lower = level.split("-")
@@ -227,12 +348,25 @@ def _level_sentences(rng: random.Random, lv: LevelTruth, ct_myelo: bool, level: 
         if grade is not None and mm is not None:
             parts.append([f"Grade {grade} anterolisthesis of {upper} on {lower} measuring {mm:g} mm."])
         elif grade is not None:
-            parts.append([rng.choice([f"Grade {roman[grade]} spondylolisthesis.", f"Grade {grade} anterolisthesis."])])
+            parts.append(
+                [rng.choice([f"Grade {roman[grade]} spondylolisthesis.", f"Grade {grade} anterolisthesis."])]
+            )
         else:
             parts.append([f"There is a {mm:g} mm anterolisthesis."])
     if rng.random() < 0.3:
-        parts.insert(0, [rng.choice(["Mild disc bulge.", "Disc desiccation.", "Mild facet arthropathy.",
-                                     "Small annular fissure."])])
+        parts.insert(
+            0,
+            [
+                rng.choice(
+                    [
+                        "Mild disc bulge.",
+                        "Disc desiccation.",
+                        "Mild facet arthropathy.",
+                        "Small annular fissure.",
+                    ]
+                )
+            ],
+        )
     head, rest = parts[:1], parts[1:]
     rng.shuffle(rest)
     return [s for group in head + rest for s in group]
@@ -246,8 +380,11 @@ def _header(rng: random.Random, level: str, style: str) -> str:
 
 
 def _title(truth: Truth) -> str:
-    return {"MRI": "MRI LUMBAR SPINE WITHOUT CONTRAST", "CT": "CT LUMBAR SPINE",
-            "CT_myelogram": "CT MYELOGRAM OF THE LUMBAR SPINE"}[truth.modality]
+    return {
+        "MRI": "MRI LUMBAR SPINE WITHOUT CONTRAST",
+        "CT": "CT LUMBAR SPINE",
+        "CT_myelogram": "CT MYELOGRAM OF THE LUMBAR SPINE",
+    }[truth.modality]
 
 
 def _render(rng: random.Random, truth: Truth) -> str:
@@ -255,8 +392,13 @@ def _render(rng: random.Random, truth: Truth) -> str:
     style = rng.choice(["terse", "terse", "narrative", "impression"])
     lines = [_title(truth)]
     if rng.random() < 0.7:
-        ask = rng.choice(["Evaluate for severe central canal stenosis at L4-5.", "Rule out spinal stenosis.",
-                          "Neurogenic claudication; ? foraminal stenosis L5-S1."])
+        ask = rng.choice(
+            [
+                "Evaluate for severe central canal stenosis at L4-5.",
+                "Rule out spinal stenosis.",
+                "Neurogenic claudication; ? foraminal stenosis L5-S1.",
+            ]
+        )
         lines.append(f"{rng.choice(['CLINICAL HISTORY', 'HISTORY', 'INDICATION'])}: {ask}")
     lines.append("IMPRESSION:" if style == "impression" else rng.choice(["FINDINGS:", "Findings:"]))
     if truth.alignment_normal:
@@ -274,8 +416,10 @@ def _render(rng: random.Random, truth: Truth) -> str:
             run.append(order[i + len(run)])
         if len(run) > 1 and style == "terse" and order == list(LEVELS):
             word = rng.choice(["through", "to"])
-            lines.append(f"{rng.choice(HEADER_STYLES[run[0]])} {word} {rng.choice(HEADER_STYLES[run[-1]])}: "
-                         f"{rng.choice(['Normal.', 'Unremarkable.'])}")
+            lines.append(
+                f"{rng.choice(HEADER_STYLES[run[0]])} {word} {rng.choice(HEADER_STYLES[run[-1]])}: "
+                f"{rng.choice(['Normal.', 'Unremarkable.'])}"
+            )
             i += len(run)
             continue
         sentences = _level_sentences(rng, lv, ct_myelo, level)
@@ -295,8 +439,15 @@ def _render(rng: random.Random, truth: Truth) -> str:
             lines.append(f"{len(lines)}. {spelled}: {' '.join(sentences)}")
         i += 1
     if rng.random() < 0.3:
-        lines.append(rng.choice(["Incidental 1.5 cm left renal cyst.", "Hemangioma in the L3 vertebral body.",
-                                 "The conus medullaris is unremarkable."]))
+        lines.append(
+            rng.choice(
+                [
+                    "Incidental 1.5 cm left renal cyst.",
+                    "Hemangioma in the L3 vertebral body.",
+                    "The conus medullaris is unremarkable.",
+                ]
+            )
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -311,7 +462,9 @@ def generated(count: int = 160, seed: int = 20_261_203) -> list[Report]:
             for gold in levels.values():
                 gold["meyerding_grade"] = 0
         report_id = f"gen-{n:03d}"
-        reports.append(Report(report_id, text, expand_gold(report_id, levels), truth.modality, (), "generated"))
+        reports.append(
+            Report(report_id, text, expand_gold(report_id, levels), truth.modality, (), "generated")
+        )
     return reports
 
 

@@ -34,8 +34,12 @@ LEVEL_FIELDS = (
     "schizas",
 )
 SIDE_FIELDS = ("foraminal_stenosis", "lateral_recess_stenosis", "lf_hypertrophy", "lf_thickness_mm")
-NORMAL = {"central_stenosis": "none", "foraminal_stenosis": "none", "lateral_recess_stenosis": "none",
-          "lf_hypertrophy": False}
+NORMAL = {
+    "central_stenosis": "none",
+    "foraminal_stenosis": "none",
+    "lateral_recess_stenosis": "none",
+    "lf_hypertrophy": False,
+}
 Cell = tuple[str, str, str | None, str]  # report id, level, side, field
 
 
@@ -74,8 +78,13 @@ def load_hand() -> list[Report]:
         for entry in yaml.safe_load(path.read_text(encoding="utf-8")):
             gold = entry["gold"]
             reports.append(
-                Report(entry["id"], entry["text"], expand_gold(entry["id"], gold.get("levels", {})),
-                       gold.get("modality"), tuple(entry.get("notes", ())))
+                Report(
+                    entry["id"],
+                    entry["text"],
+                    expand_gold(entry["id"], gold.get("levels", {})),
+                    gold.get("modality"),
+                    tuple(entry.get("notes", ())),
+                )
             )
     ids = [r.id for r in reports]
     assert len(ids) == len(set(ids)), "duplicate report ids"
@@ -162,7 +171,9 @@ class Evaluation:
         lines = [f"{'finding':26} {'n+':>4} {'sens':>6} {'spec':>6} {'F1':>6}"]
         for name, s in self.by_field.items():
             lines.append(f"{name:26} {s.pos:4d} {s.sensitivity:6.3f} {s.specificity:6.3f} {s.f1:6.3f}")
-        lines.append(f"level-side exact match: {self.exact_match:.3f} ({self.cells_exact}/{self.cells_total})")
+        lines.append(
+            f"level-side exact match: {self.exact_match:.3f} ({self.cells_exact}/{self.cells_total})"
+        )
         return "\n".join(lines)
 
 
@@ -189,7 +200,9 @@ def evaluate(reports: Iterable[Report], read: Callable[[Report], dict[Cell, Any]
                             score.fn += 1
                         if gold is not None or pred is not None:
                             cell_ok = False
-                            score.errors.append(f"{report.id} {level.value} {side or ''} {name}: gold {gold} pred {pred}")
+                            score.errors.append(
+                                f"{report.id} {level.value} {side or ''} {name}: gold {gold} pred {pred}"
+                            )
                     if positive(gold):
                         score.pos += 1
                         score.pos_hit += int(pred is not None and _same(gold, pred))
