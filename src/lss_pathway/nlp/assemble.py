@@ -17,11 +17,12 @@ from pydantic import ValidationError
 from lss_pathway.domain.anatomy import LEVELS, Level
 from lss_pathway.domain.record import Imaging, LevelFindings, SideFindings, meyerding_from_percent
 from lss_pathway.nlp.lexicon import lexicon, matched_index, structure
-from lss_pathway.nlp.reading import ChunkNote, Fact, place_kinds, read_chunk
+from lss_pathway.nlp.reading import EXPLICIT, ChunkNote, Fact, place_kinds, read_chunk
 from lss_pathway.nlp.schema import Evidence, Extraction, FactValue, Note, NoteKind, Span
 from lss_pathway.nlp.segment import Chunk, Section, chunks, sections
 
 _FINDINGS_LIKE = ("findings", "body")
+_OPEN = (NoteKind.UNGRADED, NoteKind.UNCERTAIN, NoteKind.LESSER_SIDE)
 _RELATIVE = re.compile(
     r"\b(?:above|below|adjacent to|superior to|inferior to|cranial to|caudal to)\b[^.]*$", re.IGNORECASE
 )
@@ -116,6 +117,7 @@ def assemble(text: str, report_id: str | None = None) -> Extraction:
     facts: list[Fact] = []
     notes: list[Note] = []
     mentioned: set[Level] = set()
+    open_questions: set[tuple[Level, str]] = set()  # a finding stated but not graded, hedged or lesser
     previous: tuple[str, ...] = ()
     last_sentence = None
     all_chunks = chunks(text)
@@ -144,11 +146,15 @@ def assemble(text: str, report_id: str | None = None) -> Extraction:
         facts.extend(reading.facts)
         for chunk_note in reading.notes:
             notes.extend(_note(chunk_note))
+            if chunk_note.kind in _OPEN and chunk_note.name:
+                open_questions.update((level, chunk_note.name) for level in chunk_note.levels)
         notes.extend(_structural_notes(text, chunk))
     by_path: dict[str, list[Fact]] = defaultdict(list)
     for f in facts:
         if f.scope == "remaining" and f.level in mentioned:
             continue
+        if f.priority < EXPLICIT and (f.level, f.name) in open_questions:
+            continue  # "bilateral subarticular narrowing ... otherwise normal": the recess is not 'none'
         by_path[f.path].append(f)
     chosen = {path: _choose(text, group, notes) for path, group in by_path.items()}
     notes = list(

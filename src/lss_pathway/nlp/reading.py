@@ -22,6 +22,7 @@ from lss_pathway.nlp.segment import Chunk
 EXPLICIT, LEVEL_DEFAULT, REPORT_DEFAULT = 2, 1, 0
 ANCHORS = {"loc", "lf", "lf_mention", "listhesis", "instability", "shelf", "schizas"}
 NOUNS = ANCHORS | {"other"}
+_CUES = {"neg_fwd", "neg_bwd", "level_normal", "hedge_fwd", "hedge_bwd"}
 _SKIP_FORWARD = {"grade", "side", "conj", "proc", "cmp", "filler"}
 _GRADE_ORDER = [Grade.NONE, Grade.MILD, Grade.MODERATE, Grade.SEVERE]
 _GRADE_WORDS = [
@@ -117,6 +118,7 @@ class ChunkNote:
     levels: tuple[Level, ...] = ()
     side: Side | None = None
     path: str | None = None
+    name: str | None = None  # the field the note is about, when it is about one
 
 
 @dataclass
@@ -212,11 +214,14 @@ def _implied_anchors(tokens: list[Token], previous_kinds: tuple[str, ...]) -> li
             return out
     kinds = set(previous_kinds)
     if len(kinds) == 1 and not any(t.type in NOUNS for t in tokens):
-        grades = [i for i, t in enumerate(tokens) if t.type == "grade"]
-        if grades:
-            last = tokens[grades[-1]]
+        # "moderate at L4-5", "mild right", "left is patent": the place of the neighbouring clause
+        first_cue = next((k for k, t in enumerate(tokens) if t.type in _CUES), len(tokens))
+        qualifiers = [k for k, t in enumerate(tokens[:first_cue]) if t.type in ("grade", "side")]
+        graded = any(t.type == "grade" for t in tokens)
+        if qualifiers and (graded or first_cue < len(tokens)):
+            last = tokens[qualifiers[-1]]
             rule = TokenRule("loc.ellipsis", "loc", "", kinds.pop())
-            out.insert(grades[-1] + 1, Token(rule, last.end, last.end, ""))
+            out.insert(qualifiers[-1] + 1, Token(rule, last.end, last.end, ""))
     return out
 
 
@@ -320,14 +325,22 @@ def _read_tokens(
     ) -> None:
         path = fact_path(levels[0], side, path_name) if path_name and len(levels) == 1 else None
         reading.notes.append(
-            ChunkNote(kind, message, chunk, token.start, token.end, token.rule.id, levels, side, path)
+            ChunkNote(
+                kind, message, chunk, token.start, token.end, token.rule.id, levels, side, path, path_name
+            )
         )
 
     for i in anchors:
         anchor = tokens[i]
         mods = sorted((t for t in tokens if t.bound_to == i), key=lambda t: t.start)
         if i in hedged:
-            note(NoteKind.UNCERTAIN, f"hedged ('{hedged[i].text}'): left unknown", anchor, None, None)
+            note(
+                NoteKind.UNCERTAIN,
+                f"hedged ('{hedged[i].text}'): left unknown",
+                anchor,
+                None,
+                _field_of(anchor),
+            )
             continue
         if anchor.type == "loc":
             _stenosis(anchor, mods, negated.get(i), tokens, fact, note)
@@ -374,6 +387,14 @@ def _read_tokens(
             fact(None, "meyerding_grade", 0, token, [], "alignment stated normal")
     if not anchors:
         _level_normal(text, chunk, tokens, fact)
+
+
+def _field_of(anchor: Token) -> str | None:
+    if anchor.type == "loc":
+        return str(anchor.rule.value)
+    return {"lf": "lf_hypertrophy", "listhesis": "meyerding_grade", "instability": "instability"}.get(
+        anchor.type
+    )
 
 
 def _share_coordinated_grades(tokens: list[Token], anchors: list[int]) -> None:
@@ -435,7 +456,7 @@ def _stenosis(
             fact(side, name, Grade.NONE.value, anchor, [neg, *[m for m in mods if m.type == "side"]])
         return
     elif any(t.type == "proc" for t in tokens):
-        note(NoteKind.UNGRADED, "stenosis without a grade: left unknown", anchor, None, None)
+        note(NoteKind.UNGRADED, "stenosis without a grade: left unknown", anchor, None, name)
     for side in lesser:
         if side not in by_side:
             note(

@@ -194,7 +194,8 @@ def chunks(text: str) -> list[Chunk]:
         context_ignored: str | None = None
         for unit_start, unit_end, new_paragraph in _units(text, section):
             unit = text[unit_start:unit_end]
-            if new_paragraph or _other_label(unit, rules):
+            other_label = _other_label(unit, rules)
+            if new_paragraph or other_label:
                 context, context_ignored = (), None
             for sentence in _sentences(text, unit_start, unit_end, section):
                 if not section.reads:
@@ -202,7 +203,9 @@ def chunks(text: str) -> list[Chunk]:
                     continue
                 produced, new_context = _chunk_sentence(text, sentence, context, context_ignored, rules)
                 out.extend(produced)
-                if new_context is not None:
+                if (
+                    new_context is not None and not other_label
+                ):  # "Alignment: ... L4 on L5. Otherwise normal."
                     context, context_ignored = new_context
     return out
 
