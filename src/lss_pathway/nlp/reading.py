@@ -383,7 +383,11 @@ def _read_tokens(
     _measurements(text, tokens, fact)
     _dominant_cause(tokens, negated, fact)
     for token in tokens:
-        if token.type == "alignment_normal":
+        if token.type == "alignment_normal" and chunk.from_context:  # "The remaining alignment is normal."
+            _whole_spine_no_slip(
+                chunk, token, reading, "alignment stated normal in a sentence naming no level"
+            )
+        elif token.type == "alignment_normal":
             fact(None, "meyerding_grade", 0, token, [], "alignment stated normal")
     if not anchors:
         _level_normal(text, chunk, tokens, fact)

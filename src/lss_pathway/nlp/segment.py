@@ -151,6 +151,8 @@ def _mentions(text: str, start: int, end: int, rules: Structure) -> list[LevelMe
 def _resolve(r1: str, n1: int, r2: str, n2: int) -> tuple[tuple[Level, ...], str]:
     if "L6" in (f"{r1}{n1}", f"{r2}{n2}"):
         return (), "transitional"
+    if (r1, n1, r2, n2) == ("T", 12, "L", 1):
+        return (), "thoracolumbar"
     if r1 == "L" and r2 == "L" and 1 <= n1 < n2 <= 5 and n2 - n1 > 1:
         return tuple(LEVELS[n1 - 1 : n2 - 1]), "lumbar"  # "L3-L5 laminectomy" spans two levels
     try:
@@ -168,6 +170,15 @@ def _groups(text: str, mentions: list[LevelMention], rules: Structure) -> list[l
         if groups:
             last = groups[-1][-1]
             between = text[last.end : mention.start]
+            if (
+                rules.level_range.fullmatch(between)
+                and last.kind == "thoracolumbar"
+                and mention.kind == "lumbar"
+            ):
+                # "T12/L1 to L2/3: normal": the lumbar part of the range
+                span = tuple(LEVELS[: LEVELS.index(mention.levels[-1]) + 1])
+                groups[-1][-1] = LevelMention(last.start, mention.end, "level.range", span, "lumbar")
+                continue
             if (
                 rules.level_range.fullmatch(between)
                 and last.kind == mention.kind == "lumbar"
