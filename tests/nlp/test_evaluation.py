@@ -24,17 +24,10 @@ from tests.nlp.corpus.gold import (
 from lss_pathway.nlp import extract
 
 # Finding types the issue names; a type needs this many gold positives to be scored on its own.
-SCORED = (
-    "central_stenosis",
-    "canal_area_mm2",
-    "ap_diameter_mm",
-    "dominant_cause",
-    "meyerding_grade",
-    "slip_mm",
-    "foraminal_stenosis",
-    "lateral_recess_stenosis",
-    "lf_hypertrophy",
-    "lf_thickness_mm",
+SCORED = tuple(
+    name
+    for name in (*LEVEL_FIELDS, *SIDE_FIELDS)
+    if name not in ("slip_percent", "instability", "translation_mm", "schizas")  # too rare in the corpus
 )
 MIN_POSITIVES = 5
 

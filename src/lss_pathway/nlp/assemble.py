@@ -77,36 +77,36 @@ def _choose(text: str, facts: list[Fact], notes: list[Note]) -> Fact | None:
         if len(values) == 1:
             chosen[name] = group[0]
         else:
-            first = group[0]
             listed = ", ".join(sorted(str(v) for v in values))
             notes.append(
-                Note(
-                    kind=NoteKind.AMBIGUOUS,
-                    message=f"{name} states different values ({listed}): left unknown",
-                    level=first.level.value,
-                    side=first.side.value if first.side else None,
-                    path=first.path,
-                    span=_span(first.chunk, first.start, first.end),
-                    rule_id=first.rule_id,
+                _fact_note(
+                    NoteKind.AMBIGUOUS,
+                    f"{name} states different values ({listed}): left unknown",
+                    group[0],
+                    group[0],
                 )
             )
             chosen[name] = None
     findings, impression = chosen.get("findings"), chosen.get("impression")
     if findings is not None and impression is not None and _key(findings.value) != _key(impression.value):
-        notes.append(
-            Note(
-                kind=NoteKind.SECTION_DISAGREEMENT,
-                message=f"FINDINGS say {findings.value}, IMPRESSION says {impression.value}: FINDINGS used",
-                level=findings.level.value,
-                side=findings.side.value if findings.side else None,
-                path=findings.path,
-                span=_span(impression.chunk, impression.start, impression.end),
-                rule_id=impression.rule_id,
-            )
-        )
+        message = f"FINDINGS say {findings.value}, IMPRESSION says {impression.value}: FINDINGS used"
+        notes.append(_fact_note(NoteKind.SECTION_DISAGREEMENT, message, findings, impression))
     if "findings" in chosen:
         return findings
     return impression
+
+
+def _fact_note(kind: NoteKind, message: str, about: Fact, where: Fact) -> Note:
+    """A note on the path of ``about``, pointing at the words of ``where``."""
+    return Note(
+        kind=kind,
+        message=message,
+        level=about.level.value,
+        side=about.side.value if about.side else None,
+        path=about.path,
+        span=_span(where.chunk, where.start, where.end),
+        rule_id=where.rule_id,
+    )
 
 
 def _key(value: FactValue) -> str:

@@ -306,29 +306,26 @@ def _level_sentences(rng: random.Random, lv: LevelTruth, ct_myelo: bool, level: 
                     )
                 ]
             )
-    if lv.area:
-        parts.append(
-            [
-                rng.choice(
-                    [
-                        f"Dural sac cross-sectional area {lv.area:g} mm2.",
-                        f"The thecal sac has a cross-sectional area of {lv.area:g} mm².",
-                        f"Dural sac area {lv.area / 100:g} cm2.",
-                    ]
-                )
-            ]
-        )
-    if lv.ap:
-        parts.append(
-            [
-                rng.choice(
-                    [
-                        f"AP dimension of the thecal sac {lv.ap:g} mm.",
-                        f"The canal measures {lv.ap:g} mm in AP diameter.",
-                    ]
-                )
-            ]
-        )
+    measured = [
+        (
+            lv.area,
+            lambda v: [
+                f"Dural sac cross-sectional area {v:g} mm2.",
+                f"The thecal sac has a cross-sectional area of {v:g} mm².",
+                f"Dural sac area {v / 100:g} cm2.",
+            ],
+        ),
+        (
+            lv.ap,
+            lambda v: [
+                f"AP dimension of the thecal sac {v:g} mm.",
+                f"The canal measures {v:g} mm in AP diameter.",
+            ],
+        ),
+    ]
+    for value, phrasings in measured:
+        if value:
+            parts.append([rng.choice(phrasings(value))])
     if lv.lf_mm:
         a, b = lv.lf_mm
         parts.append(
