@@ -349,3 +349,43 @@ def test_modality_and_date() -> None:
     extraction = extract("CT MYELOGRAM LUMBAR SPINE\nDATE: 2024-05-06\nFINDINGS:\nL4-5: Mild canal stenosis.")
     assert extraction.imaging.modality == "CT_myelogram"
     assert str(extraction.imaging.date) == "2024-05-06"
+
+
+def test_thecal_sac_effacement_is_not_graded_stenosis() -> None:
+    got = facts(
+        "L2-3: Disc bulge with mild effacement of the ventral thecal sac. No significant canal stenosis."
+    )
+    assert got == {"L2-L3.central_stenosis": "none"}
+
+
+def test_not_compromising_negates_the_places_after_it() -> None:
+    got = facts("L5-S1: Small protrusion, not compromising the canal or lateral recesses.")
+    assert got["L5-S1.central_stenosis"] == "none"
+    assert got["L5-S1.left.lateral_recess_stenosis"] == "none"
+
+
+def test_an_alignment_label_does_not_carry_its_level_to_otherwise_normal() -> None:
+    got = facts("FINDINGS:\nAlignment: Trace anterolisthesis of L4 on L5. Otherwise normal.\n")
+    assert not any(k.startswith("L4-L5") and "stenosis" in k for k in got)
+
+
+def test_thoracolumbar_range_keeps_its_lumbar_part() -> None:
+    got = facts("T12/L1 to L2/3: No canal or foraminal stenosis.")
+    assert got["L1-L2.central_stenosis"] == "none" and got["L2-L3.central_stenosis"] == "none"
+
+
+def test_a_side_fragment_after_a_semicolon_continues_the_place() -> None:
+    got = facts("L3-4: Mild right neural foraminal narrowing; left is patent.")
+    assert got == {"L3-L4.right.foraminal_stenosis": "mild", "L3-L4.left.foraminal_stenosis": "none"}
+
+
+def test_places_joined_by_and_share_the_grade() -> None:
+    got = facts("L3-4: Severe stenosis of the spinal canal and bilateral lateral recesses.")
+    assert got["L3-L4.central_stenosis"] == "severe"
+    assert got["L3-L4.left.lateral_recess_stenosis"] == got["L3-L4.right.lateral_recess_stenosis"] == "severe"
+
+
+def test_an_ungraded_finding_is_not_overwritten_by_otherwise_normal() -> None:
+    got = facts("L4-5: Bilateral subarticular narrowing. Otherwise normal.")
+    assert "L4-L5.left.lateral_recess_stenosis" not in got
+    assert got["L4-L5.central_stenosis"] == "none"

@@ -122,7 +122,7 @@ def _other_label(unit: str, rules: Structure) -> bool:
     """A label line about something other than a level ('Conus:', 'Alignment:') ends the level context;
     a finding label inside a level block ('Foramina: moderate') does not."""
     label = _LABEL.match(unit)
-    if label is None or rules.level_scanner.search(unit):
+    if label is None or rules.level_scanner.search(label.group(0)):
         return False
     return not _FINDING_LABEL.search(label.group(0))
 
