@@ -438,7 +438,7 @@ def _stenosis(
                 for side in (Side.LEFT, Side.RIGHT):
                     fact(side, "foraminal_stenosis", Grade.NONE.value, anchor, [neg], why)
                     fact(side, "lateral_recess_stenosis", Grade.NONE.value, anchor, [neg], why)
-        elif any(t.type == "proc" for t in tokens) or anchor.rule.id == "loc.central.implied":
+        elif _narrowed(anchor, tokens) or anchor.rule.id == "loc.central.implied":
             note(NoteKind.UNGRADED, "stenosis without a grade: left unknown", anchor, None, name)
         return
     by_side, lesser, ungraded_sides = _pair_sides(mods)
@@ -459,7 +459,7 @@ def _stenosis(
         for side in sorted(sides):
             fact(side, name, Grade.NONE.value, anchor, [neg, *[m for m in mods if m.type == "side"]])
         return
-    elif any(t.type == "proc" for t in tokens):
+    elif _narrowed(anchor, tokens):
         note(NoteKind.UNGRADED, "stenosis without a grade: left unknown", anchor, None, name)
     for side in lesser:
         if side not in by_side:
@@ -470,6 +470,13 @@ def _stenosis(
                 side,
                 name,
             )
+
+
+def _narrowed(anchor: Token, tokens: list[Token]) -> bool:
+    """A narrowing word next to the place ('foraminal narrowing', 'narrowing of the left foramen')."""
+    i = next(k for k, t in enumerate(tokens) if t is anchor)
+    near = [tokens[k] for k in (i - 2, i - 1, i + 1, i + 2) if 0 <= k < len(tokens)]
+    return any(t.type == "proc" for t in near)
 
 
 def _pair_sides(mods: list[Token]) -> tuple[dict[Side, tuple[Grade, list[Token]]], set[Side], set[Side]]:
