@@ -18,6 +18,23 @@ class ExtractFormat(StrEnum):
     yaml = "yaml"
 
 
+def _fhir_document(text: str, report: Path) -> dict[str, Any] | None:
+    from lss_pathway.nlp.fhir_text import extract_fhir
+
+    try:
+        resource = json.loads(text)
+        extraction, reading = extract_fhir(resource)
+    except (ValueError, AttributeError) as exc:
+        typer.echo(f"error: {report}: not a FHIR DiagnosticReport or DocumentReference ({exc})", err=True)
+        raise typer.Exit(2) from None
+    for reason in reading.skipped:
+        typer.echo(f"skipped {reason}", err=True)
+    if extraction is None:
+        typer.echo(f"error: {report}: the resource holds no plain-text report", err=True)
+        raise typer.Exit(2)
+    return extraction.model_dump(mode="json", exclude_none=True)
+
+
 def extraction_document(text: str, report_id: str | None) -> dict[str, Any]:
     from lss_pathway.nlp import extract
 
@@ -29,13 +46,16 @@ def extract_command(
     report: Annotated[Path, typer.Argument(help="Report text file (UTF-8)")],
     fmt: Annotated[ExtractFormat, typer.Option("--format", "-f", help="Output format.")] = ExtractFormat.json,
 ) -> None:
-    """Print the imaging section read from REPORT, every fact with its sentence, span and rule id."""
+    """Print the imaging section read from REPORT, every fact with its sentence, span and rule id.
+
+    REPORT is plain text, or a FHIR DiagnosticReport / DocumentReference (.json) with a text attachment."""
     try:
         text = report.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         typer.echo(f"error: {report}: cannot be read as UTF-8 text ({type(exc).__name__})", err=True)
         raise typer.Exit(2) from None
-    document = extraction_document(text, report.name)
+    document = _fhir_document(text, report) if report.suffix.lower() == ".json" else None
+    document = document or extraction_document(text, report.name)
     if fmt is ExtractFormat.yaml:
         import yaml
 
