@@ -1,6 +1,6 @@
 """The corpus evaluation, in the shape of the lumbar-report NLP studies, with the issue's thresholds.
 
-The corpus is 40 hand-written reports (tests/nlp/corpus/hand_*.yaml) and 160 reports from the seeded
+The corpus is 47 hand-written reports (tests/nlp/corpus/hand_*.yaml) and 160 reports from the seeded
 variation generator (tests/nlp/corpus/generate.py); see docs/report-reading.md for how both were written.
 Thresholds: F1 >= 0.95 for every finding type, sensitivity >= 0.90, specificity >= 0.97 (issue 15).
 """
