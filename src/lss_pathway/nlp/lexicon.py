@@ -85,7 +85,8 @@ def _alternation(patterns: list[str]) -> re.Pattern[str]:
     The word-start check is made once, before the alternatives, so that the scanner skips the inside of
     words without trying every rule there (a threefold speed-up over checking it per rule)."""
     parts = [f"(?P<r{i}>(?:{p})(?![A-Za-z0-9]))" for i, p in enumerate(patterns)]
-    return re.compile("(?<![A-Za-z0-9])(?:" + "|".join(parts) + ")", re.IGNORECASE)
+    # a rule may start at a word start, or anywhere on punctuation (the comma after "narrowing,")
+    return re.compile("(?:(?<![A-Za-z0-9])|(?=[^A-Za-z0-9]))(?:" + "|".join(parts) + ")", re.IGNORECASE)
 
 
 def matched_index(match: re.Match[str]) -> int:
