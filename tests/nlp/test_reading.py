@@ -392,7 +392,9 @@ def test_an_ungraded_finding_is_not_overwritten_by_otherwise_normal() -> None:
 
 
 def test_remaining_levels_clause_after_a_comma_keeps_the_level_clause() -> None:
-    got = facts("Severe canal stenosis at L4-5 and mild foraminal narrowing, the remaining levels are unremarkable.")
+    got = facts(
+        "Severe canal stenosis at L4-5 and mild foraminal narrowing, the remaining levels are unremarkable."
+    )
     assert got["L4-L5.central_stenosis"] == "severe"
     assert got["L4-L5.left.foraminal_stenosis"] == "mild"
     assert got["L3-L4.central_stenosis"] == "none"
