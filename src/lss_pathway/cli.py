@@ -21,6 +21,7 @@ from lss_pathway import __version__
 from lss_pathway.assess import Assessment, assess
 from lss_pathway.domain.parsing import InputError, format_for, parse_record
 from lss_pathway.domain.record import PatientRecord
+from lss_pathway.nlp.cli import app as extract_app
 from lss_pathway.report.paper import Paper
 from lss_pathway.rulesets.catalog import (
     DEFAULT_RULESET,
@@ -40,6 +41,7 @@ rulesets_app = typer.Typer(help="List, show, compare and lint rule sets.", no_ar
 app.add_typer(rulesets_app, name="rulesets")
 instruments_app = typer.Typer(help="Clinical instruments and what is shipped.", no_args_is_help=True)
 app.add_typer(instruments_app, name="instruments")
+app.add_typer(extract_app)  # adds `lss extract`
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -126,11 +128,22 @@ def assess_command(
             max=0.999,
         ),
     ] = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Radiology report text: fills unknown imaging facts.")
+    ] = None,
 ) -> None:
     """Assess one patient: red flags, claudication, stenosis, candidacy per level and side, next steps."""
-    result = _assess(_load_record(file), ruleset, pretest)
+    record, from_report = _load_record(file), None
+    if report is not None:
+        from lss_pathway.nlp.cli import merge_report
+
+        record, from_report, lines = merge_report(record, _read(report), report.name)
+        for line in lines:
+            err.print(line, markup=False)
+    result = _assess(record, ruleset, pretest)
     if fmt is OutputFormat.json:
-        sys.stdout.write(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        document = result.to_dict() | ({"report_reading": from_report} if from_report else {})
+        sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
     elif fmt is OutputFormat.markdown:
         from lss_pathway.report.markdown import render_markdown
 
