@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from lss_pathway.fhir.views.fhirpath import FhirPathSyntaxError, Expression, parse_expression
+from lss_pathway.fhir.views.fhirpath import Expression, FhirPathSyntaxError, parse_expression
 
 NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 # Variables every expression may use besides the view's constants.
@@ -158,8 +158,12 @@ def _select(raw: object, where: str, known: frozenset[str] | set[str]) -> Select
     repeat = tuple(_expression(p, f"{where}.repeat[{i}]", known) for i, p in enumerate(repeat_raw))
     if repeat and for_each is not None:
         raise ViewDefinitionError(f"{where}: repeat cannot be combined with forEach/forEachOrNull")
-    columns = tuple(_column(c, f"{where}.column[{i}]", known) for i, c in enumerate(_list(raw, "column", where)))
-    selects = tuple(_select(s, f"{where}.select[{i}]", known) for i, s in enumerate(_list(raw, "select", where)))
+    columns = tuple(
+        _column(c, f"{where}.column[{i}]", known) for i, c in enumerate(_list(raw, "column", where))
+    )
+    selects = tuple(
+        _select(s, f"{where}.select[{i}]", known) for i, s in enumerate(_list(raw, "select", where))
+    )
     union = tuple(
         _select(s, f"{where}.unionAll[{i}]", known) for i, s in enumerate(_list(raw, "unionAll", where))
     )

@@ -84,7 +84,9 @@ def _inner(select: Select, node: Any, variables: dict[str, Any], row_index: int)
     parts: list[list[Row]] = [[base]]
     parts += [_rows(child, node, variables, row_index) for child in select.selects]
     if select.union_all:
-        parts.append([row for branch in select.union_all for row in _rows(branch, node, variables, row_index)])
+        parts.append(
+            [row for branch in select.union_all for row in _rows(branch, node, variables, row_index)]
+        )
     return [_merge(combo) for combo in product(*parts)]
 
 
