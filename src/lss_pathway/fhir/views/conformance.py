@@ -99,7 +99,7 @@ def _canonical(value: Any) -> Any:
     return str(value)
 
 
-def test_report(results: Sequence[CaseResult]) -> dict[str, Any]:
+def suite_report(results: Sequence[CaseResult]) -> dict[str, Any]:
     """The suite's test-report JSON: {file: {"tests": [{"name", "result": {passed, error?, details?}}]}}."""
     report: dict[str, Any] = {}
     for result in results:

@@ -103,8 +103,8 @@ def _value(column: Column, node: Any, scope: dict[str, Any]) -> Any:
         return values
     if len(values) > 1:
         raise FhirPathEvaluationError(
-            f"column {column.name!r} ({column.path.text!r}) gave {len(values)} values; "
-            "set collection: true or narrow the path"
+            f"column {column.name!r} ({column.path.text!r}) gave {len(values)} values where one is allowed"
+            " (set collection: true, or narrow the path)"
         )
     return values[0] if values else None
 
