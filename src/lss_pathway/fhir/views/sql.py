@@ -331,7 +331,9 @@ def _type_name(param: Node, text: str) -> str:
 
 def _of_type(base: Sql | None, type_name: str, scope: Scope, text: str) -> Sql:
     """`x.ofType(T)` on a choice element `x` is the JSON key `xT` (valueQuantity, deceasedBoolean)."""
-    if base is None or base.member_of is None or base.member_of[1] not in _CHOICE_NAMES:
+    known_choice = base is not None and base.fhir_path in R4_MODEL["choiceTypePaths"]
+    maybe_choice = base is not None and base.fhir_path is None and base.member_of is not None
+    if base is None or base.member_of is None or not (known_choice or (maybe_choice and base.member_of[1] in _CHOICE_NAMES)):
         raise Unsupported(f"ofType() is compiled only on a choice element such as value[x] ({text!r})")
     parent, key = base.member_of
     member = _member(parent, key + type_name[:1].upper() + type_name[1:], scope)
