@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from lss_pathway.fhir.views.model import CompiledView
 from lss_pathway.fhir.views.ndjson import LineError, read_resources, scan_errors
 from lss_pathway.fhir.views.python_runner import Row, run_python
-from lss_pathway.fhir.views.sql import MACROS, Unsupported, compile_view_sql, quote
+from lss_pathway.fhir.views.sql import MACROS, NOT_A_RESOURCE, Unsupported, compile_view_sql, quote
 
 if TYPE_CHECKING:
     import duckdb
@@ -74,9 +74,9 @@ def run_view(
     if out is not None and out.suffix.lower() not in (".parquet", ".csv"):
         raise ValueError(f"{out}: the output must end in .parquet or .csv")
     if engine == "duckdb":
-        sql, reason = sql_or_reason(view, "__source__")
+        sql, reason = sql_or_reason(view)
         if sql is not None:
-            return _run_duckdb(view, sql, files, out, con)
+            return _run_duckdb(view, files, out, con)
         log.warning("view %s: DuckDB falls back to the Python execution: %s", view.name, reason)
         run = _run_python(view, files, out, progress)
         run.requested, run.fallback = "duckdb", reason
@@ -98,24 +98,20 @@ def _run_python(
 
 
 def _run_duckdb(
-    view: CompiledView,
-    sql: str,
-    files: Sequence[Path],
-    out: Path | None,
-    con: duckdb.DuckDBPyConnection | None,
+    view: CompiledView, files: Sequence[Path], out: Path | None, con: duckdb.DuckDBPyConnection | None
 ) -> ViewRun:
     import duckdb
 
     connection = con or connect()
     run = ViewRun(view.name, "duckdb", "duckdb", view.column_names)
     try:
-        run.row_count, run.rows = _execute(connection, sql.replace("__source__", ndjson_source(files)), out)
+        run.row_count, run.rows = _execute(connection, compile_view_sql(view, ndjson_source(files)), out)
     except duckdb.InvalidInputException as exc:
-        if "Malformed JSON" not in str(exc):
+        if "Malformed JSON" not in str(exc) and NOT_A_RESOURCE not in str(exc):
             raise
-        # Find and report every bad line, then read past them (DuckDB gives them as NULL rows).
+        # List every bad line, then read past them (DuckDB gives unreadable lines as NULL rows).
         run.errors = scan_errors(files)
-        tolerant = sql.replace("__source__", ndjson_source(files, ignore_errors=True))
+        tolerant = compile_view_sql(view, ndjson_source(files, ignore_errors=True), strict=False)
         run.row_count, run.rows = _execute(connection, tolerant, out)
     return run
 

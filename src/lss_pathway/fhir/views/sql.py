@@ -441,10 +441,24 @@ def _select(select: Select, scope: Scope) -> tuple[list[str], dict[str, str]]:
     return froms, columns
 
 
-def compile_view_sql(view: CompiledView, source: str) -> str:
-    """The SELECT for a view over `source`, a relation with one JSON column `json` per resource."""
+NOT_A_RESOURCE = "a line is not a FHIR resource (no resourceType)"
+
+
+def compile_view_sql(view: CompiledView, source: str, strict: bool = True) -> str:
+    """The SELECT for a view over `source`, a relation with one JSON column `json` per resource.
+
+    Strict, a line that is JSON but not a resource raises (so it is reported, never skipped); not
+    strict, such lines and the NULLs DuckDB gives for unreadable lines are passed over, for the re-run
+    after those lines were listed.
+    """
     scope = Scope("src.r", "0", view.resource, view.constants, itertools.count())
-    conditions = [f"json_extract_string(json, '$.resourceType') = {quote(view.resource)}"]
+    resource_type = "json_extract_string(json, '$.resourceType')"
+    if strict:
+        is_resource = f"json_type(json) = 'OBJECT' AND {resource_type} IS NOT NULL"
+        check = f"CASE WHEN {is_resource} THEN {resource_type} ELSE error({quote(NOT_A_RESOURCE)}) END"
+    else:
+        check = f"CASE WHEN json_type(json) = 'OBJECT' THEN {resource_type} END"
+    conditions = [f"{check} = {quote(view.resource)}"]
     where_scope = replace(scope, item="json")
     conditions += [where_sql(w, where_scope) for w in view.where]
     froms, columns = _select(view.root, scope)
