@@ -18,8 +18,8 @@ from rich.console import Console
 views_app = typer.Typer(
     help="SQL-on-FHIR v2 ViewDefinitions: list, show, and run them over FHIR Bulk NDJSON.", no_args_is_help=True
 )
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 class EngineOption(StrEnum):
