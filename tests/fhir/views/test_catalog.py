@@ -42,7 +42,9 @@ def test_packaged_view_keeps_code_system_and_code_for_the_join(name: str) -> Non
     columns = load_view(name).column_names
     assert "resource_key" in columns
     systems = [c for c in columns if c.endswith("_system")]
-    unpaired = [c for c in systems if c.removesuffix("_system") + "_code" not in columns and c != "code_system"]
+    unpaired = [
+        c for c in systems if c.removesuffix("_system") + "_code" not in columns and c != "code_system"
+    ]
     assert not unpaired, f"a <x>_system column needs its <x>_code column: {unpaired}"
     assert systems or name == "lss_patient", f"{name} has no (system, code) column pair"
     assert "code_system" not in columns or "code" in columns
@@ -55,41 +57,76 @@ def test_unknown_view_names_what_exists() -> None:
 
 SAMPLES: dict[str, dict[str, Any]] = {
     "Observation": {
-        "resourceType": "Observation", "id": "o1", "status": "final", "subject": {"reference": "Patient/p1"},
+        "resourceType": "Observation",
+        "id": "o1",
+        "status": "final",
+        "subject": {"reference": "Patient/p1"},
         "code": {"coding": [{"system": "urn:lss-pathway:fhir:CodeSystem:findings", "code": "canal-area"}]},
         "bodySite": {"coding": [{"system": "urn:lss-pathway:fhir:CodeSystem:spinal-level", "code": "L4-L5"}]},
         "valueQuantity": {"value": 72.5, "unit": "mm2", "system": "http://unitsofmeasure.org", "code": "mm2"},
         "effectiveDateTime": "2024-03-01",
     },
     "MedicationStatement": {
-        "resourceType": "MedicationStatement", "id": "m1", "status": "active", "subject": {"reference": "Patient/p1"},
-        "medicationCodeableConcept": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "1364430"}]},
+        "resourceType": "MedicationStatement",
+        "id": "m1",
+        "status": "active",
+        "subject": {"reference": "Patient/p1"},
+        "medicationCodeableConcept": {
+            "coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "1364430"}]
+        },
         "effectivePeriod": {"start": "2024-01-01"},
     },
     "ImagingStudy": {
-        "resourceType": "ImagingStudy", "id": "i1", "status": "available", "subject": {"reference": "Patient/p1"},
+        "resourceType": "ImagingStudy",
+        "id": "i1",
+        "status": "available",
+        "subject": {"reference": "Patient/p1"},
         "started": "2024-02-01",
         "series": [
-            {"uid": "1.2.3", "modality": {"system": "http://dicom.nema.org/resources/ontology/DCM", "code": "MR"},
-             "bodySite": {"system": "http://snomed.info/sct", "code": "122496007", "display": "Lumbar spine"}},
-            {"uid": "1.2.4", "modality": {"system": "http://dicom.nema.org/resources/ontology/DCM", "code": "MR"}},
+            {
+                "uid": "1.2.3",
+                "modality": {"system": "http://dicom.nema.org/resources/ontology/DCM", "code": "MR"},
+                "bodySite": {
+                    "system": "http://snomed.info/sct",
+                    "code": "122496007",
+                    "display": "Lumbar spine",
+                },
+            },
+            {
+                "uid": "1.2.4",
+                "modality": {"system": "http://dicom.nema.org/resources/ontology/DCM", "code": "MR"},
+            },
         ],
     },
     "DiagnosticReport": {
-        "resourceType": "DiagnosticReport", "id": "d1", "status": "final", "subject": {"reference": "Patient/p1"},
-        "code": {"coding": [{"system": "http://loinc.org", "code": "24558-9"}]}, "conclusion": "stenosis at L4-5",
+        "resourceType": "DiagnosticReport",
+        "id": "d1",
+        "status": "final",
+        "subject": {"reference": "Patient/p1"},
+        "code": {"coding": [{"system": "http://loinc.org", "code": "24558-9"}]},
+        "conclusion": "stenosis at L4-5",
     },
     "ServiceRequest": {
-        "resourceType": "ServiceRequest", "id": "s1", "status": "active", "intent": "order",
+        "resourceType": "ServiceRequest",
+        "id": "s1",
+        "status": "active",
+        "intent": "order",
         "subject": {"reference": "Patient/p1"},
         "code": {"coding": [{"system": "http://www.ama-assn.org/go/cpt", "code": "0275T"}]},
-        "bodySite": [{"coding": [{"system": "http://snomed.info/sct", "code": "7771000", "display": "Left"}]}],
+        "bodySite": [
+            {"coding": [{"system": "http://snomed.info/sct", "code": "7771000", "display": "Left"}]}
+        ],
     },
-}  # fmt: skip
+}
 SAMPLE_ROWS = {
-    "lss_observation": 1, "lss_observation_body_site": 1, "lss_medication_statement": 1,
-    "lss_imaging_study": 2, "lss_diagnostic_report": 1, "lss_service_request": 1, "lss_service_request_body_site": 1,
-}  # fmt: skip
+    "lss_observation": 1,
+    "lss_observation_body_site": 1,
+    "lss_medication_statement": 1,
+    "lss_imaging_study": 2,
+    "lss_diagnostic_report": 1,
+    "lss_service_request": 1,
+    "lss_service_request_body_site": 1,
+}
 
 
 @pytest.mark.parametrize("name", sorted(SAMPLE_ROWS))
@@ -162,4 +199,6 @@ def test_synthea_condition_codes_are_snomed() -> None:
     run = run_view(load_view("lss_condition"), ndjson_files(folder, "Condition"), "duckdb")
     systems = {row["code_system"] for row in run.rows or []}
     assert systems == {"http://snomed.info/sct"}
-    assert any(row["code"] == "278860009" for row in run.rows or [])  # chronic low back pain, per the data README
+    assert any(
+        row["code"] == "278860009" for row in run.rows or []
+    )  # chronic low back pain, per the data README

@@ -35,7 +35,14 @@ def test_show_prints_the_view_and_its_sql() -> None:
 
 def test_show_of_a_view_duckdb_cannot_compile_says_why(tmp_path: Path) -> None:
     view = tmp_path / "v.json"
-    view.write_text(json.dumps({"resource": "Patient", "select": [{"column": [{"name": "b", "path": "birthDate.lowBoundary()"}]}]}))
+    view.write_text(
+        json.dumps(
+            {
+                "resource": "Patient",
+                "select": [{"column": [{"name": "b", "path": "birthDate.lowBoundary()"}]}],
+            }
+        )
+    )
     code, out, _ = run("show", str(view), "--sql")
     assert code == 0 and "runs in Python" in out and "lowBoundary" in out
 

@@ -8,8 +8,8 @@ are data (`known_failures.yaml`) and strict: one that passes fails the run.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -125,7 +125,9 @@ def test_expected_errors_are_the_views_own() -> None:
 
 
 def test_report_follows_the_suites_schema(tmp_path: Path) -> None:
-    schema_rs = pytest.importorskip("jsonschema_rs", reason="jsonschema_rs (a dev dependency) validates the report")
+    schema_rs = pytest.importorskip(
+        "jsonschema_rs", reason="jsonschema_rs (a dev dependency) validates the report"
+    )
     require(SUITE_DIR)
     schema = json.loads((SUITE_DIR / "test-report.schema.json").read_text())
     results = [run_case(case, Execution("python", tmp_path)) for case in CASES[:12]]

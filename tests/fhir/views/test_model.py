@@ -21,7 +21,10 @@ def test_columns_come_in_spec_order_own_nested_then_union() -> None:
                 {
                     "column": [{"name": "a", "path": "'A'"}],
                     "select": [{"forEach": "name", "column": [{"name": "b", "path": "family"}]}],
-                    "unionAll": [{"column": [{"name": "c", "path": "'1'"}]}, {"column": [{"name": "c", "path": "'2'"}]}],
+                    "unionAll": [
+                        {"column": [{"name": "c", "path": "'1'"}]},
+                        {"column": [{"name": "c", "path": "'2'"}]},
+                    ],
                 },
                 {"column": [{"name": "d", "path": "id"}]},
             ],
@@ -40,9 +43,15 @@ def test_columns_come_in_spec_order_own_nested_then_union() -> None:
         (_view(where=[{"path": "%nope = 1"}]), "undefined constant(s) %nope"),
         ({"resource": "Patient", "select": [{"forEach": "@@"}]}, "select[0].forEach"),
         ({"resource": "Patient", "select": [{"forEach": 1}]}, "expected a FHIRPath expression"),
-        ({"resource": "Patient", "select": [{"column": [{"name": "1x", "path": "id"}]}]}, "must start with a letter"),
         (
-            {"resource": "Patient", "select": [{"column": [{"name": "a", "path": "id"}, {"name": "a", "path": "id"}]}]},
+            {"resource": "Patient", "select": [{"column": [{"name": "1x", "path": "id"}]}]},
+            "must start with a letter",
+        ),
+        (
+            {
+                "resource": "Patient",
+                "select": [{"column": [{"name": "a", "path": "id"}, {"name": "a", "path": "id"}]}],
+            },
             "repeated: a",
         ),
         ({"resource": "Patient", "select": [{"colum": []}]}, "unknown key(s) colum"),
@@ -50,7 +59,12 @@ def test_columns_come_in_spec_order_own_nested_then_union() -> None:
             {
                 "resource": "Patient",
                 "select": [
-                    {"unionAll": [{"column": [{"name": "a", "path": "id"}]}, {"column": [{"name": "b", "path": "id"}]}]}
+                    {
+                        "unionAll": [
+                            {"column": [{"name": "a", "path": "id"}]},
+                            {"column": [{"name": "b", "path": "id"}]},
+                        ]
+                    }
                 ],
             },
             "select[0].unionAll[1]: columns ['b'] differ",
@@ -66,7 +80,13 @@ def test_invalid_views_raise_a_clear_error(view: dict[str, Any], message: str) -
 
 def test_constants_are_typed_from_their_value_key() -> None:
     view = compile_view(
-        _view(constant=[{"name": "n", "valueInteger": 3}, {"name": "d", "valueDecimal": 1.5}, {"name": "s", "valueCode": "x"}])
+        _view(
+            constant=[
+                {"name": "n", "valueInteger": 3},
+                {"name": "d", "valueDecimal": 1.5},
+                {"name": "s", "valueCode": "x"},
+            ]
+        )
     )
     assert view.constants["n"] == 3 and isinstance(view.constants["n"], int)
     assert str(view.constants["d"]) == "1.5"

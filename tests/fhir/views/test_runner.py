@@ -18,7 +18,7 @@ from .conftest import SYNTHEA_DIR, require
 
 @pytest.fixture
 def damaged_conditions(tmp_path: Path) -> tuple[Path, int]:
-    """A copy of the Synthea Condition file with a truncated line inserted as line 10 and a non-resource as 20."""
+    """A copy of the Synthea Condition file with a truncated line 10 and a non-resource line 20 inserted."""
     source = require(SYNTHEA_DIR) / "Condition.000.ndjson"
     lines = source.read_text(encoding="utf-8").splitlines()
     lines.insert(9, '{"resourceType": "Condition", "id": "broken", "code": {')
@@ -44,7 +44,9 @@ def test_bad_lines_are_reported_and_the_rest_is_flattened(
 @pytest.mark.parametrize("engine", ["python", "duckdb"])
 def test_a_json_line_that_is_no_resource_is_reported_too(engine: str, tmp_path: Path) -> None:
     path = tmp_path / "Patient.ndjson"
-    path.write_text('{"resourceType": "Patient", "id": "a"}\n{"id": "b"}\n\n{"resourceType": "Patient", "id": "c"}\n')
+    path.write_text(
+        '{"resourceType": "Patient", "id": "a"}\n{"id": "b"}\n\n{"resourceType": "Patient", "id": "c"}\n'
+    )
     run = run_view(load_view("lss_patient"), [path], engine)  # type: ignore[arg-type]
     assert [(e.line, e.message) for e in run.errors] == [(2, "not a FHIR resource (no resourceType)")]
     assert sorted(row["resource_key"] for row in run.rows or []) == ["Patient/a", "Patient/c"]
@@ -57,8 +59,13 @@ def test_line_error_reads_as_file_line_message() -> None:
 def test_folder_lookup_uses_bulk_file_names(tmp_path: Path) -> None:
     for name in ("Condition.000.ndjson", "Condition.001.ndjson", "Patient.000.ndjson", "notes.txt"):
         (tmp_path / name).write_text("")
-    assert [p.name for p in ndjson_files(tmp_path, "Condition")] == ["Condition.000.ndjson", "Condition.001.ndjson"]
-    assert len(ndjson_files(tmp_path, "Observation")) == 3  # none named for it: read all, filter on resourceType
+    assert [p.name for p in ndjson_files(tmp_path, "Condition")] == [
+        "Condition.000.ndjson",
+        "Condition.001.ndjson",
+    ]
+    assert (
+        len(ndjson_files(tmp_path, "Observation")) == 3
+    )  # none named for it: read all, filter on resourceType
     with pytest.raises(FileNotFoundError, match="no such file or folder"):
         ndjson_files(tmp_path / "missing")
 

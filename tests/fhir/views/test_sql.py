@@ -33,7 +33,10 @@ def test_unsupported_fhirpath_gives_the_reason(path: str, reason: str) -> None:
 
 
 def test_repeat_is_refused_with_a_reason() -> None:
-    view = {"resource": "QuestionnaireResponse", "select": [{"repeat": ["item"], "column": [{"name": "l", "path": "linkId"}]}]}
+    view = {
+        "resource": "QuestionnaireResponse",
+        "select": [{"repeat": ["item"], "column": [{"name": "l", "path": "linkId"}]}],
+    }
     assert sql_or_reason(compile_view(view))[1] == "repeat (recursive descent) is not compiled to SQL"
 
 
@@ -74,11 +77,18 @@ def test_duckdb_agrees_with_python_on_collection_semantics(
     path: str, column: dict[str, Any], expected: list[Any], tmp_path: Path
 ) -> None:
     resources = [
-        {"resourceType": "Patient", "id": "1", "name": [{"family": "a", "given": ["x", "y"]}, {"family": "b"}]},
+        {
+            "resourceType": "Patient",
+            "id": "1",
+            "name": [{"family": "a", "given": ["x", "y"]}, {"family": "b"}],
+        },
         {"resourceType": "Patient", "id": "2", "name": [{"family": "a", "given": ["z"]}]},
         {"resourceType": "Patient", "id": "3"},
     ]
-    view = {"resource": "Patient", "select": [{"column": [{"name": "id", "path": "id"}, {"name": "v", "path": path, **column}]}]}
+    view = {
+        "resource": "Patient",
+        "select": [{"column": [{"name": "id", "path": "id"}, {"name": "v", "path": path, **column}]}],
+    }
     got = _both(view, resources, tmp_path)
     assert got["python"] == expected
     assert sorted(map(json.dumps, got["duckdb"])) == sorted(map(json.dumps, expected))

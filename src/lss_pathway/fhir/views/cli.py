@@ -16,7 +16,8 @@ import typer
 from rich.console import Console
 
 views_app = typer.Typer(
-    help="SQL-on-FHIR v2 ViewDefinitions: list, show, and run them over FHIR Bulk NDJSON.", no_args_is_help=True
+    help="SQL-on-FHIR v2 ViewDefinitions: list, show, and run them over FHIR Bulk NDJSON.",
+    no_args_is_help=True,
 )
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -111,7 +112,12 @@ def run_command(
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
     with Progress(
-        "{task.description}", BarColumn(), DownloadColumn(), TimeRemainingColumn(), console=err, transient=True
+        "{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
     ) as progress:
         task = progress.add_task(f"{compiled.name} ({engine.value})", total=total_bytes(files))
         try:
@@ -126,12 +132,17 @@ def run_command(
         except (ViewRunError, duckdb.Error, OSError) as exc:
             _fail(f"{compiled.name} failed: {exc}")
     if run.fallback:
-        err.print(f"note: DuckDB cannot run this view; it ran in Python because {run.fallback}", highlight=False)
+        err.print(
+            f"note: DuckDB cannot run this view; it ran in Python because {run.fallback}", highlight=False
+        )
     out.print(
-        f"{run.row_count} rows of {compiled.name} from {len(files)} file(s) written to {out_path} ({run.engine})",
+        f"{run.row_count} rows of {compiled.name} from {len(files)} file(s) "
+        f"written to {out_path} ({run.engine})",
         highlight=False,
     )
     if run.errors:
         for error in run.errors:
             err.print(f"  bad line {error}", highlight=False, markup=False)
-        _fail(f"{len(run.errors)} line(s) could not be read (listed above); the other lines were flattened", 1)
+        _fail(
+            f"{len(run.errors)} line(s) could not be read (listed above); the other lines were flattened", 1
+        )

@@ -67,7 +67,7 @@ def parse_expression(text: str) -> Expression:
     parser = FHIRPathParser(CommonTokenStream(lexer))
     parser.removeErrorListeners()
     parser.addErrorListener(listener)
-    tree_listener = ASTPathListener()
+    tree_listener = ASTPathListener()  # type: ignore[no-untyped-call]
     try:
         tree = parser.expression()
         if parser.getCurrentToken().type != Token.EOF:
@@ -96,8 +96,8 @@ def _variables(node: Node) -> set[str]:
 
 def evaluate(expression: Expression, data: Any, variables: Mapping[str, Any]) -> list[Any]:
     """Evaluate on a resource (dict) or a node from an earlier evaluation; returns fhirpathpy nodes."""
-    fhirpath_constants.reset()
-    root = [] if data is None else arraify(data)
+    fhirpath_constants.reset()  # type: ignore[no-untyped-call]
+    root = [] if data is None else arraify(data)  # type: ignore[no-untyped-call]
     ctx = {
         "$this": root,
         "dataRoot": root,
@@ -106,7 +106,7 @@ def evaluate(expression: Expression, data: Any, variables: Mapping[str, Any]) ->
         "userInvocationTable": USER_FUNCTIONS,
     }
     try:
-        result: list[Any] = do_eval(ctx, root, expression.root)
+        result: list[Any] = do_eval(ctx, root, expression.root)  # type: ignore[no-untyped-call]
     except FhirPathEvaluationError:
         raise
     except Exception as exc:  # fhirpathpy raises bare Exceptions

@@ -47,7 +47,9 @@ def ndjson_files(source: Path, resource_type: str | None = None) -> list[Path]:
 
 
 def _open(path: Path) -> IO[bytes]:
-    return gzip.open(path, "rb") if path.name.endswith(".gz") else path.open("rb")
+    if path.name.endswith(".gz"):
+        return gzip.GzipFile(path, "rb")  # type: ignore[return-value]  # a GzipFile reads bytes like IO[bytes]
+    return path.open("rb")
 
 
 def read_resources(

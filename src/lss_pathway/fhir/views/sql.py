@@ -34,7 +34,8 @@ MACROS = f"""
 CREATE OR REPLACE TEMP MACRO fp_items(j) AS
   CASE WHEN j IS NULL THEN []::JSON[] WHEN json_type(j) = 'ARRAY' THEN from_json(j, '["json"]')
   ELSE [j] END;
-CREATE OR REPLACE TEMP MACRO fp_child(c, k) AS flatten(list_transform(c, lambda x: fp_items(json_extract(x, k))));
+CREATE OR REPLACE TEMP MACRO fp_child(c, k) AS
+  flatten(list_transform(c, lambda x: fp_items(json_extract(x, k))));
 CREATE OR REPLACE TEMP MACRO fp_one(j) AS CASE WHEN j IS NULL THEN []::JSON[] ELSE [j] END;
 CREATE OR REPLACE TEMP MACRO fp_single(c, msg) AS
   CASE WHEN len(c) > 1 THEN error(msg || ' gave ' || len(c) || ' values where one is allowed') ELSE c[1] END;
@@ -221,11 +222,11 @@ def _next_fhir_path(path: str | None, key: str) -> str | None:
     if path is None:
         return None
     candidate = f"{path}.{key}"
-    candidate = R4_MODEL["pathsDefinedElsewhere"].get(candidate, candidate)
+    candidate = str(R4_MODEL["pathsDefinedElsewhere"].get(candidate, candidate))
     if candidate in R4_MODEL["choiceTypePaths"]:
         return candidate
     fhir_type = R4_MODEL["path2Type"].get(candidate)
-    if fhir_type is None:
+    if not isinstance(fhir_type, str):
         return None
     return candidate if fhir_type in ("BackboneElement", "Element") else fhir_type
 
@@ -311,7 +312,8 @@ def _function(name: str, params: list[Node], base: Sql | None, scope: Scope, tex
         raise Unsupported(f"getResourceKey() on anything but the current resource ({text!r})")
     if name == "getReferenceKey" and arity <= 1:
         wanted = quote(_type_name(params[0], text)) if params else "NULL"
-        keys = f"list_transform({coll.sql}, lambda x: fp_refkey(json_extract_string(x, '$.reference'), {wanted}))"
+        key = f"fp_refkey(json_extract_string(x, '$.reference'), {wanted})"
+        keys = f"list_transform({coll.sql}, lambda x: {key})"
         return Sql(f"list_transform(list_filter({keys}, lambda k: k IS NOT NULL), lambda k: to_json(k))")
     raise Unsupported(f"function {name}() with {arity} argument(s) is not compiled to SQL ({text!r})")
 
@@ -333,7 +335,11 @@ def _of_type(base: Sql | None, type_name: str, scope: Scope, text: str) -> Sql:
     """`x.ofType(T)` on a choice element `x` is the JSON key `xT` (valueQuantity, deceasedBoolean)."""
     known_choice = base is not None and base.fhir_path in R4_MODEL["choiceTypePaths"]
     maybe_choice = base is not None and base.fhir_path is None and base.member_of is not None
-    if base is None or base.member_of is None or not (known_choice or (maybe_choice and base.member_of[1] in _CHOICE_NAMES)):
+    if (
+        base is None
+        or base.member_of is None
+        or not (known_choice or (maybe_choice and base.member_of[1] in _CHOICE_NAMES))
+    ):
         raise Unsupported(f"ofType() is compiled only on a choice element such as value[x] ({text!r})")
     parent, key = base.member_of
     member = _member(parent, key + type_name[:1].upper() + type_name[1:], scope)
