@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
+from lss_pathway.fhir.views.cardinality import element
 from lss_pathway.fhir.views.fhirpath import R4_MODEL, Expression, Node
 from lss_pathway.fhir.views.model import Column, CompiledView, Select
 
@@ -50,11 +51,9 @@ CREATE OR REPLACE TEMP MACRO fp_bool(c, msg) AS
   WHEN len(c) = 1 AND json_type(c[1]) = 'BOOLEAN' THEN c[1]::BOOLEAN
   WHEN len(c) = 1 THEN TRUE
   ELSE error(msg || ' gave ' || len(c) || ' values where one boolean is allowed') END;
-CREATE OR REPLACE TEMP MACRO fp_refkey(ref, t) AS
-  CASE WHEN regexp_matches(ref, '{REFERENCE_PATTERN}')
-    AND (t IS NULL OR regexp_extract(ref, '{REFERENCE_PATTERN}', 1) = t)
-  THEN regexp_extract(ref, '{REFERENCE_PATTERN}', 1) || '/' || regexp_extract(ref, '{REFERENCE_PATTERN}', 2)
-  END;
+CREATE OR REPLACE TEMP MACRO fp_refkey(ref, t) AS list_transform(
+  [regexp_extract(ref, '{REFERENCE_PATTERN}', ['rtype', 'rid'])],
+  lambda m: CASE WHEN m.rtype <> '' AND (t IS NULL OR m.rtype = t) THEN m.rtype || '/' || m.rid END)[1];
 """
 
 
@@ -70,10 +69,18 @@ class Sql:
     type: str | None = None
     fhir_path: str | None = None  # the element's FHIR path when known, to recognise choice elements
     member_of: tuple[Sql | None, str] | None = None  # (base, key) when this is a member access, for ofType
+    model_type: str | None = None  # the element's FHIR type (fhir.resources name) when known
+    # A member chain as one JSON path from an item: (item SQL, path). Without `[*]` in the path, `sql` is
+    # a single JSON value (NULL for empty) rather than a JSON[] list.
+    json_path: tuple[str, str] | None = None
 
     @property
     def is_scalar(self) -> bool:
         return self.type is not None
+
+    @property
+    def single(self) -> bool:
+        return bool(self.sql) and self.json_path is not None and "[*]" not in self.json_path[1]
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,7 @@ class Scope:
     fhir_path: str | None
     constants: Mapping[str, Any]
     names: itertools.count[int]
+    model_type: str | None = None
 
 
 def quote(text: str) -> str:
@@ -101,6 +109,8 @@ def _json_key(key: str) -> str:
 
 
 def as_coll(value: Sql) -> Sql:
+    if value.single:
+        return Sql(f"fp_one({value.sql})", fhir_path=value.fhir_path, model_type=value.model_type)
     if not value.is_scalar:
         return value
     return Sql(f"(CASE WHEN ({value.sql}) IS NULL THEN []::JSON[] ELSE [to_json({value.sql})] END)")
@@ -119,6 +129,11 @@ def as_scalar(value: Sql, sql_type: str, what: str) -> str:
         return (
             value.sql if value.type == sql_type or sql_type == "JSON" else f"CAST({value.sql} AS {sql_type})"
         )
+    if value.single and value.json_path is not None:
+        if sql_type != "VARCHAR":
+            return from_json(value.sql, sql_type)
+        item, path = value.json_path
+        return f"json_extract_string({item}, {quote(path)})"
     return from_json(f"fp_single({value.sql}, {quote(what)})", sql_type)
 
 
@@ -127,7 +142,7 @@ def as_bool(value: Sql, what: str) -> str:
         return value.sql
     if value.is_scalar:
         return f"(({value.sql}) IS NOT NULL)"
-    return f"fp_bool({value.sql}, {quote(what)})"
+    return f"fp_bool({as_coll(value).sql}, {quote(what)})"
 
 
 # --- expressions ------------------------------------------------------------------------------------
@@ -234,11 +249,35 @@ def _next_fhir_path(path: str | None, key: str) -> str | None:
 def _member(base: Sql | None, key: str, scope: Scope) -> Sql:
     start = scope.fhir_path if base is None else base.fhir_path
     path = _next_fhir_path(start, key)
+    shape = element(scope.model_type if base is None else base.model_type, key)
+    model_type = shape[1] if shape else None
+    chain = (scope.item, "$") if base is None else base.json_path
+    if shape is not None and chain is not None:
+        # A known element on a member chain: extend the chain's one JSON path (see cardinality.py).
+        item, json_path = chain
+        json_path += '."' + key + '"' + ("[*]" if shape[0] else "")
+        return Sql(
+            f"json_extract({item}, {quote(json_path)})",
+            fhir_path=path,
+            member_of=(base, key),
+            model_type=model_type,
+            json_path=(item, json_path),
+        )
     if base is None:
         sql = f"fp_items(json_extract({scope.item}, {_json_key(key)}))"
+    elif shape is not None:  # a known element of each item of a list: no shape test per item
+        var = f"m{next(scope.names)}"
+        coll = as_coll(base).sql
+        if shape[0]:
+            sql = (
+                f"flatten(list_transform({coll}, lambda {var}: json_extract({var}, {quote(f'$.{key}[*]')})))"
+            )
+        else:
+            values = f"list_transform({coll}, lambda {var}: json_extract({var}, {_json_key(key)}))"
+            sql = f"list_filter({values}, lambda {var}: {var} IS NOT NULL)"
     else:
         sql = f"fp_child({as_coll(base).sql}, {_json_key(key)})"
-    return Sql(sql, fhir_path=path, member_of=(base, key))
+    return Sql(sql, fhir_path=path, member_of=(base, key), model_type=model_type)
 
 
 def _invoke(node: Node, base: Sql | None, scope: Scope, text: str) -> Sql:
@@ -250,10 +289,10 @@ def _invoke(node: Node, base: Sql | None, scope: Scope, text: str) -> Sql:
         value = _member(base, key, scope)
         if value.fhir_path in R4_MODEL["choiceTypePaths"]:
             # Kept for ofType(); any other use of a bare choice element is refused in _checked().
-            return replace(value, sql="", fhir_path=value.fhir_path)
+            return replace(value, sql="", json_path=None)
         return value
     if kind == "ThisInvocation":
-        return Sql(f"fp_one({scope.item})", fhir_path=scope.fhir_path)
+        return Sql(f"fp_one({scope.item})", fhir_path=scope.fhir_path, model_type=scope.model_type)
     if kind == "FunctionInvocation":
         functn = _children(node)[0]
         parts = _children(functn)
@@ -270,11 +309,24 @@ def _checked(value: Sql | None, text: str) -> Sql | None:
 
 
 def _function(name: str, params: list[Node], base: Sql | None, scope: Scope, text: str) -> Sql:
-    coll = as_coll(base) if base is not None else Sql(f"fp_one({scope.item})", fhir_path=scope.fhir_path)
+    here = Sql(f"fp_one({scope.item})", fhir_path=scope.fhir_path, model_type=scope.model_type)
+    coll = as_coll(base) if base is not None else here
     arity = len(params)
+    if base is not None and base.single and base.json_path is not None:
+        if name == "first" and arity == 0:
+            return base
+        if name in ("exists", "empty") and arity == 0:
+            return Sql(f"(({base.sql}) IS {'NOT ' if name == 'exists' else ''}NULL)", "BOOLEAN")
+        if name == "getReferenceKey" and arity <= 1:
+            wanted = quote(_type_name(params[0], text)) if params else "NULL"
+            item, path = base.json_path
+            reference = f"json_extract_string({item}, {quote(path + '.reference')})"
+            return Sql(f"fp_refkey({reference}, {wanted})", "VARCHAR")
     if name == "where" and arity == 1:
         return Sql(
-            f"list_filter({coll.sql}, {_lambda(params[0], coll, scope, text)})", fhir_path=coll.fhir_path
+            f"list_filter({coll.sql}, {_lambda(params[0], coll, scope, text)})",
+            fhir_path=coll.fhir_path,
+            model_type=coll.model_type,
         )
     if name == "exists" and arity <= 1:
         inner = f"list_filter({coll.sql}, {_lambda(params[0], coll, scope, text)})" if params else coll.sql
@@ -282,7 +334,7 @@ def _function(name: str, params: list[Node], base: Sql | None, scope: Scope, tex
     if name == "empty" and arity == 0:
         return Sql(f"(len({coll.sql}) = 0)", "BOOLEAN")
     if name == "first" and arity == 0:
-        return Sql(f"list_slice({coll.sql}, 1, 1)", fhir_path=coll.fhir_path)
+        return Sql(f"list_slice({coll.sql}, 1, 1)", fhir_path=coll.fhir_path, model_type=coll.model_type)
     if name == "last" and arity == 0:
         return Sql(f"list_slice({coll.sql}, -1, -1)", fhir_path=coll.fhir_path)
     if name == "count" and arity == 0:
@@ -320,7 +372,7 @@ def _function(name: str, params: list[Node], base: Sql | None, scope: Scope, tex
 
 def _lambda(param: Node, coll: Sql, scope: Scope, text: str) -> str:
     var = f"x{next(scope.names)}"
-    inner = replace(scope, item=var, fhir_path=coll.fhir_path)
+    inner = replace(scope, item=var, fhir_path=coll.fhir_path, model_type=coll.model_type)
     return f"lambda {var}: coalesce({as_bool(_expr(param, inner, text), text)}, FALSE)"
 
 
@@ -358,18 +410,20 @@ def _equality(op: str, kids: list[Node], scope: Scope, text: str) -> Sql:
     left, right = _operands(kids, scope, text)
     typed = left.type or right.type
     if typed is None:
-        equal = f"fp_eq({left.sql}, {right.sql})"
+        equal = f"fp_eq({as_coll(left).sql}, {as_coll(right).sql})"
     else:
         equal = f"({_side(left, typed)} = {_side(right, typed)})"
         for side in (left, right):
-            if not side.is_scalar:  # collections of other sizes are unequal (FHIRPath), never an error
+            if (
+                not side.is_scalar and not side.single
+            ):  # collections of other sizes are unequal (FHIRPath), never an error
                 equal = f"(CASE WHEN len({side.sql}) > 1 THEN FALSE ELSE {equal} END)"
     return Sql(equal if op == "=" else f"(NOT {equal})", "BOOLEAN")
 
 
 def _side(value: Sql, sql_type: str) -> str:
-    if value.is_scalar:
-        return value.sql if value.type == sql_type else f"CAST({value.sql} AS {sql_type})"
+    if value.is_scalar or value.single:
+        return as_scalar(value, sql_type, "")
     return from_json(f"{value.sql}[1]", sql_type)
 
 
@@ -410,6 +464,7 @@ def where_sql(expression: Expression, scope: Scope) -> str:
         return f"coalesce({value.sql}, FALSE)"
     if value.is_scalar:
         raise Unsupported(f"where {expression.text!r} is not boolean")
+    value = as_coll(value)
     message = quote(f"where {expression.text!r} must give a single boolean")
     check = (
         f"CASE WHEN len({value.sql}) = 0 THEN FALSE "
@@ -428,7 +483,13 @@ def _select(select: Select, scope: Scope) -> tuple[list[str], dict[str, str]]:
         source = f"fp_or_null({items.sql})" if select.for_each_or_null else items.sql
         alias = f"e{next(scope.names)}"
         froms.append(f"unnest({source}) WITH ORDINALITY AS {alias}(n, i)")
-        scope = replace(scope, item=f"{alias}.n", row_index=f"({alias}.i - 1)", fhir_path=items.fhir_path)
+        scope = replace(
+            scope,
+            item=f"{alias}.n",
+            row_index=f"({alias}.i - 1)",
+            fhir_path=items.fhir_path,
+            model_type=items.model_type,
+        )
     columns = {c.name: column_sql(c, scope) for c in select.columns}
     for child in select.selects:
         child_froms, child_columns = _select(child, scope)
@@ -457,7 +518,7 @@ def compile_view_sql(view: CompiledView, source: str, strict: bool = True) -> st
     strict, such lines and the NULLs DuckDB gives for unreadable lines are passed over, for the re-run
     after those lines were listed.
     """
-    scope = Scope("src.r", "0", view.resource, view.constants, itertools.count())
+    scope = Scope("src.r", "0", view.resource, view.constants, itertools.count(), view.resource)
     resource_type = "json_extract_string(json, '$.resourceType')"
     if strict:
         is_resource = f"json_type(json) = 'OBJECT' AND {resource_type} IS NOT NULL"
