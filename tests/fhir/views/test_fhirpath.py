@@ -67,3 +67,8 @@ def test_a_syntax_error_is_not_ignored() -> None:
         parse_expression("name.where(")
     with pytest.raises(FhirPathSyntaxError):
         parse_expression("name family")
+
+
+def test_variables_are_found_in_every_spelling() -> None:
+    assert parse_expression("%a = 1 and %`b c` = %'d'").variables == {"a", "b c", "d"}
+    assert parse_expression("name.where(use = %u).family").variables == {"u"}

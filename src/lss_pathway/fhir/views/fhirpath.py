@@ -84,7 +84,8 @@ def parse_expression(text: str) -> Expression:
 def _variables(node: Node) -> set[str]:
     found: set[str] = set()
     if node.get("type") == "ExternalConstant":
-        name = node["children"][0]["text"] if node.get("children") else ""
+        # %name has an Identifier child; %'name' only the string among its terminal tokens
+        name = node["children"][0]["text"] if node.get("children") else node["terminalNodeText"][-1]
         found.add(name.strip("`'"))
     for child in node.get("children", []) or []:
         found |= _variables(child)
