@@ -95,7 +95,7 @@ def run_command(
     from lss_pathway.fhir.views.model import ViewDefinitionError
     from lss_pathway.fhir.views.ndjson import ndjson_files, total_bytes
     from lss_pathway.fhir.views.python_runner import ViewRunError
-    from lss_pathway.fhir.views.runner import connect, run_view
+    from lss_pathway.fhir.views.runner import connect, run_view, sql_or_reason
 
     if out_path.suffix.lower() not in (".parquet", ".csv"):
         _fail(f"{out_path}: the output must end in .parquet or .csv")
@@ -107,18 +107,14 @@ def run_command(
     except (ViewDefinitionError, FileNotFoundError) as exc:
         _fail(str(exc))
     con = connect()
-    if sys.stderr.isatty():
-        con.execute("SET enable_progress_bar = true")
+    in_duckdb = engine is EngineOption.duckdb and sql_or_reason(compiled)[0] is not None
+    if in_duckdb and sys.stderr.isatty():
+        con.execute("SET enable_progress_bar = true")  # DuckDB draws its own bar while it reads
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
-    with Progress(
-        "{task.description}",
-        BarColumn(),
-        DownloadColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-    ) as progress:
+    columns = ("{task.description}", BarColumn(), DownloadColumn(), TimeRemainingColumn())
+    # Python reads line by line and reports the bytes done; DuckDB's bar (above) replaces this one.
+    with Progress(*columns, console=err, transient=True, disable=in_duckdb) as progress:
         task = progress.add_task(f"{compiled.name} ({engine.value})", total=total_bytes(files))
         try:
             run = run_view(
