@@ -21,7 +21,11 @@ def _view(path: str, resource: str = "Observation", **column: Any) -> dict[str, 
     [
         ("value", "choice element Observation.value used without ofType()"),
         ("code.ofType(CodeableConcept)", "ofType() is compiled only on a choice element"),
-        ("status.lowBoundary()", "function lowBoundary()"),
+        (
+            "status.lowBoundary()",
+            "lowBoundary() is compiled for date, dateTime, instant and time elements only",
+        ),
+        ("value.ofType(Quantity).value.highBoundary()", "not for decimal"),
         ("code.coding.code | code.coding.display", "union expressions are not compiled"),
         ("status ~ 'final'", "operator ~ is not compiled"),
     ],
@@ -55,10 +59,11 @@ def _both(view: dict[str, Any], resources: list[dict[str, Any]], tmp_path: Path)
 def test_fallback_is_returned_and_rows_still_come(tmp_path: Path) -> None:
     path = tmp_path / "r.ndjson"
     path.write_text(json.dumps({"resourceType": "Patient", "birthDate": "2001"}) + "\n")
-    run = run_view(compile_view(_view("birthDate.lowBoundary()", "Patient", type="date")), [path], "duckdb")
+    view = {"resource": "Patient", "select": [{"repeat": ["link"], "column": [{"name": "v", "path": "'x'"}]}]}
+    run = run_view(compile_view(view), [path], "duckdb")
     assert run.requested == "duckdb" and run.engine == "python"
-    assert run.fallback is not None and "lowBoundary" in run.fallback
-    assert run.rows == [{"v": "2001-01-01"}]
+    assert run.fallback is not None and "repeat" in run.fallback
+    assert run.rows == []
 
 
 @pytest.mark.parametrize(
@@ -101,3 +106,32 @@ def test_a_singleton_column_with_many_values_fails_on_both(tmp_path: Path) -> No
         path.write_text(json.dumps(resources[0]) + "\n")
         with pytest.raises(Exception, match="2 values where one is allowed"):
             run_view(compile_view(_view("name.family", "Patient")), [path], engine)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("resource", "path"),
+    [
+        ({"resourceType": "Patient", "birthDate": "1970"}, "birthDate"),
+        ({"resourceType": "Patient", "birthDate": "2024-02"}, "birthDate"),
+        ({"resourceType": "Patient", "birthDate": "2024-02-10"}, "birthDate"),
+        ({"resourceType": "Observation", "valueDateTime": "2010-10"}, "value.ofType(dateTime)"),
+        ({"resourceType": "Observation", "valueDateTime": "2010-10-10T10:30Z"}, "value.ofType(dateTime)"),
+        (
+            {"resourceType": "Observation", "valueDateTime": "2010-10-10T10:30:05.5+02:00"},
+            "value.ofType(dateTime)",
+        ),
+        ({"resourceType": "Observation", "issued": "2015-02-07T13:28:17.239+02:00"}, "issued"),
+        ({"resourceType": "Observation", "valueTime": "12:34"}, "value.ofType(time)"),
+        ({"resourceType": "Observation", "valueTime": "12:34:56.1"}, "value.ofType(time)"),
+        ({"resourceType": "Observation"}, "value.ofType(time)"),
+    ],
+)
+def test_boundaries_in_sql_equal_the_python_ones(resource: dict[str, Any], path: str, tmp_path: Path) -> None:
+    for function in ("lowBoundary", "highBoundary"):
+        view = {
+            "resource": resource["resourceType"],
+            "select": [{"column": [{"name": "v", "path": f"{path}.{function}()", "type": "string"}]}],
+        }
+        assert sql_or_reason(compile_view(view))[0] is not None
+        got = _both(view, [resource], tmp_path)
+        assert got["duckdb"] == got["python"], function

@@ -27,6 +27,11 @@ SQL_TYPES = {
     "integer64": "BIGINT",
     "decimal": "DOUBLE",
 }
+DATE_PATTERN = r"^\d{4}(-\d{2}){0,2}$"
+DATETIME_PATTERN = (
+    r"^(\d{4}(?:-\d{2}){0,2})(?:T(\d{2})(?::(\d{2}))?(?::(\d{2})(?:\.(\d+))?)?)?(Z|[+-]\d{2}:\d{2})?$"
+)
+TIME_PATTERN = r"^(\d{2})(?::(\d{2}))?(?::(\d{2})(?:\.(\d+))?)?$"
 REFERENCE_PATTERN = r"([A-Za-z][A-Za-z0-9]*)/([A-Za-z0-9.\-]{1,64})(/_history/[^/]*)?$"
 _CHOICE_NAMES = frozenset(path.rsplit(".", 1)[1] for path in R4_MODEL["choiceTypePaths"])
 
@@ -54,6 +59,27 @@ CREATE OR REPLACE TEMP MACRO fp_bool(c, msg) AS
 CREATE OR REPLACE TEMP MACRO fp_refkey(ref, t) AS list_transform(
   [regexp_extract(ref, '{REFERENCE_PATTERN}', ['rtype', 'rid'])],
   lambda m: CASE WHEN m.rtype <> '' AND (t IS NULL OR m.rtype = t) THEN m.rtype || '/' || m.rid END)[1];
+-- lowBoundary/highBoundary of date, dateTime/instant and time strings (FHIRPath 2.0; fhirpath.py's twins)
+CREATE OR REPLACE TEMP MACRO fp_pick(high, low_value, high_value) AS
+  CASE WHEN high THEN high_value ELSE low_value END;
+CREATE OR REPLACE TEMP MACRO fp_date_bound(s, high) AS CASE
+  WHEN NOT regexp_matches(s, '{DATE_PATTERN}') THEN NULL
+  WHEN length(s) = 4 THEN s || fp_pick(high, '-01-01', '-12-31')
+  WHEN length(s) = 7 THEN fp_pick(high, s || '-01', strftime(last_day(CAST(s || '-01' AS DATE)), '%Y-%m-%d'))
+  ELSE s END;
+CREATE OR REPLACE TEMP MACRO fp_clock(h, mi, sec, f, high) AS
+  coalesce(nullif(h, ''), fp_pick(high, '00', '23'))
+  || ':' || coalesce(nullif(mi, ''), fp_pick(high, '00', '59'))
+  || ':' || coalesce(nullif(sec, ''), fp_pick(high, '00', '59'))
+  || '.' || rpad(f, 3, fp_pick(high, '0', '9'));
+CREATE OR REPLACE TEMP MACRO fp_datetime_bound(s, high) AS list_transform(
+  [regexp_extract(s, '{DATETIME_PATTERN}', ['d', 'h', 'mi', 'sec', 'f', 'z'])],
+  lambda m: CASE WHEN m.d = '' THEN NULL ELSE fp_date_bound(m.d, high) || 'T'
+    || fp_clock(m.h, m.mi, m.sec, m.f, high)
+    || coalesce(nullif(m.z, ''), fp_pick(high, '+14:00', '-12:00')) END)[1];
+CREATE OR REPLACE TEMP MACRO fp_time_bound(s, high) AS list_transform(
+  [regexp_extract(s, '{TIME_PATTERN}', ['h', 'mi', 'sec', 'f'])],
+  lambda m: CASE WHEN m.h = '' THEN NULL ELSE fp_clock(m.h, m.mi, m.sec, m.f, high) END)[1];
 """
 
 
@@ -341,6 +367,16 @@ def _function(name: str, params: list[Node], base: Sql | None, scope: Scope, tex
         return Sql(f"len({coll.sql})", "BIGINT")
     if name == "not" and arity == 0:
         return Sql(f"(NOT {as_bool(base or coll, text)})", "BOOLEAN")
+    if name in ("lowBoundary", "highBoundary") and arity == 0 and base is not None:
+        macro = _BOUNDARY_MACROS.get(base.fhir_path or "")
+        if macro is None:
+            raise Unsupported(
+                f"{name}() is compiled for date, dateTime, instant and time elements only (a decimal's "
+                "precision is not kept in SQL), "
+                f"not for {base.fhir_path or 'an element of unknown type'} ({text!r})"
+            )
+        high = "TRUE" if name == "highBoundary" else "FALSE"
+        return Sql(f"{macro}({as_scalar(base, 'VARCHAR', text)}, {high})", "VARCHAR")
     if name == "join" and arity <= 1:
         sep = as_scalar(_expr(params[0], scope, text), "VARCHAR", text) if params else "''"
         items = f"list_transform({coll.sql}, lambda x: json_extract_string(x, '$'))"
@@ -370,6 +406,14 @@ def _function(name: str, params: list[Node], base: Sql | None, scope: Scope, tex
     raise Unsupported(f"function {name}() with {arity} argument(s) is not compiled to SQL ({text!r})")
 
 
+_BOUNDARY_MACROS = {
+    "date": "fp_date_bound",
+    "dateTime": "fp_datetime_bound",
+    "instant": "fp_datetime_bound",
+    "time": "fp_time_bound",
+}
+
+
 def _lambda(param: Node, coll: Sql, scope: Scope, text: str) -> str:
     var = f"x{next(scope.names)}"
     inner = replace(scope, item=var, fhir_path=coll.fhir_path, model_type=coll.model_type)
@@ -395,7 +439,7 @@ def _of_type(base: Sql | None, type_name: str, scope: Scope, text: str) -> Sql:
         raise Unsupported(f"ofType() is compiled only on a choice element such as value[x] ({text!r})")
     parent, key = base.member_of
     member = _member(parent, key + type_name[:1].upper() + type_name[1:], scope)
-    return replace(member, fhir_path=None, member_of=None)
+    return replace(member, fhir_path=type_name, member_of=None)
 
 
 def _operands(kids: list[Node], scope: Scope, text: str) -> tuple[Sql, Sql]:
