@@ -21,6 +21,7 @@ from lss_pathway import __version__
 from lss_pathway.assess import Assessment, assess
 from lss_pathway.domain.parsing import InputError, format_for, parse_record
 from lss_pathway.domain.record import PatientRecord
+from lss_pathway.fhir.views.cli import views_app
 from lss_pathway.nlp.cli import app as extract_app
 from lss_pathway.report.paper import Paper
 from lss_pathway.rulesets.catalog import (
@@ -42,6 +43,7 @@ app.add_typer(rulesets_app, name="rulesets")
 instruments_app = typer.Typer(help="Clinical instruments and what is shipped.", no_args_is_help=True)
 app.add_typer(instruments_app, name="instruments")
 app.add_typer(extract_app)  # adds `lss extract`
+app.add_typer(views_app, name="views")
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
