@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run serve test lint bench bench-service bench-report clean
+.PHONY: run serve test lint bench bench-service bench-report bench-nlp clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,9 +36,15 @@ bench: $(STAMP)
 bench-service: $(STAMP)
 	$(BIN)/python benchmarks/bench_service.py
 
+# medspaCy (the benchmark's baseline) pins numpy < 2: it gets a venv of its own.
+bench-nlp:
+	$(PYTHON) -m venv .venv-bench-nlp
+	.venv-bench-nlp/bin/python -m pip install --quiet -e '.[nlp-bench]'
+	.venv-bench-nlp/bin/python benchmarks/bench_nlp.py
+
 bench-report: $(STAMP)
 	scripts/system-deps.sh runtime
 	$(BIN)/python benchmarks/bench_report.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .venv-bench-nlp build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
