@@ -189,10 +189,10 @@ USUAL_PENDING = frozenset(
 class Clinic:
     """A clinic-style record's expected textbook verdicts, and what the focus level's cells should carry.
 
-    ``not_met`` here is exact at the focus level. At candidate focus cells ``pending`` is exactly the
-    confirmations listed and every word of ``conditions`` appears in the cell's conditions (none means the
-    cell carries no condition). At undetermined focus cells every entry of ``missing`` appears among the
-    facts to document.
+    ``expected.not_met`` is checked exactly at every cell it names. At candidate focus cells ``pending`` is
+    exactly the confirmations listed and every word of ``conditions`` appears in the cell's conditions (none
+    means the cell carries no condition). At undetermined focus cells every entry of ``missing`` appears
+    among the facts to document.
     """
 
     expected: Expected
