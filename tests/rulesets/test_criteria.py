@@ -567,6 +567,14 @@ CASES_1_1: dict[str, Cases] = {
         sd(lf_hypertrophy=False, lf_thickness_mm=3.0),
         {},
     ),
+    "no_severe_foraminal_or_lateral_stenosis": Cases(
+        sd(foraminal_stenosis="moderate"), sd(foraminal_stenosis="severe"), sd(lateral_recess_stenosis="mild")
+    ),
+    "no_severe_lateral_recess_stenosis": Cases(
+        sd(lateral_recess_stenosis="moderate"),
+        sd(lateral_recess_stenosis="severe"),
+        sd(foraminal_stenosis="mild"),
+    ),
     "no_lumbar_surgery_in_prior_year": Cases(
         {"prior_procedures": [{"type": "discectomy", "levels": ["L4-L5"], "date": "2026-06-01"}]},
         {"prior_procedures": [{"type": "mild", "levels": ["L3-L4"], "date": "2026-03-01"}]},
@@ -761,6 +769,11 @@ BOUNDARIES_1_1: list[Any] = [
         "central_canal_stenosis", lvl(canal_area_mm2=70, central_stenosis="mild"), U, id="i10-area-grade"
     ),
     pytest.param("slip_readings_agree", lvl(meyerding_grade=1, slip_mm=0), U, id="i10-grade-1-no-slip"),
+    # Item 1 (found on clinic-style records): a report that grades the foramina but not the recesses decides.
+    pytest.param(
+        "no_severe_foraminal_or_lateral_stenosis", sd(foraminal_stenosis="mild"), M, id="i1-foramina-graded"
+    ),
+    pytest.param("no_severe_lateral_recess_stenosis", sd(), U, id="i1-recess-a-confirmation"),
     # Item 11: the claims study's 12-month exclusion.
     pytest.param(
         "no_lumbar_surgery_in_prior_year",

@@ -5,10 +5,11 @@ still pending; **not a candidate** when any blocking criterion is not met; other
 with the facts that would settle it.
 
 Confirmations are checks clinicians make before or during the procedure rather than record routinely (the
-epidurogram; in newer rule sets the laminar shelf, infection, ...). While nothing about one is recorded it
-is listed as pending and the cell may still be a candidate; recorded as failed, it blocks; partly
-recorded and still open, it holds the cell undetermined. So a candidate can only become "not a candidate"
-through one of its listed confirmations. Readings that contradict each other (a "reconcile" item) hold the
+epidurogram; in newer rule sets the laminar shelf, infection, ...). While nothing recorded speaks against
+one it is listed as pending and the cell may still be a candidate; recorded as failed, it blocks; while
+something recorded speaks against it (relief on standing still, an ABI of 0.82) and it is still open, it
+holds the cell undetermined. So a candidate can only become "not a candidate" through one of its listed
+confirmations. Readings that contradict each other (a "reconcile" item) hold the
 cell undetermined however the logic around them came out. A condition-only criterion never blocks: while
 not met it is carried as a condition of the candidacy ("after conservative care").
 Patient-scoped criteria are evaluated once and level-scoped ones once per level, then shared.
@@ -44,12 +45,12 @@ class CriterionResult:
 
     @property
     def open_confirmation(self) -> bool:
-        """A confirmation nothing has been recorded about yet: pending, not holding the cell back."""
+        """A confirmation nothing recorded speaks against yet: pending, not holding the cell back."""
         return (
             self.criterion.is_confirmation
             and self.node.value is Tri.UNKNOWN
             and not self.node.conflicts
-            and not self.node.recorded()
+            and not self.node.contested()
         )
 
     @property

@@ -51,10 +51,16 @@ class Node:
     conditions: tuple[Condition, ...] = field(default=())
     conflicts: tuple[str, ...] = ()
     """"Reconcile" items: readings of one finding that contradict each other, anywhere below this node."""
+    unsettled: bool = False
+    """A recorded item whose own answer is still open (an antithrombotic listed, its hold not yet agreed)."""
 
-    def recorded(self) -> bool:
-        """Whether any fact this node (or a node below it) read was known."""
-        return any(value is not None for _, value in self.facts) or any(c.recorded() for c in self.children)
+    def contested(self) -> bool:
+        """Whether something recorded speaks against this node: a part not met, or an item left open.
+
+        A confirmation that nothing speaks against is still pending (e.g. the left ABI normal, the right not
+        measured); one that something speaks against needs the rest recorded to be decided.
+        """
+        return self.unsettled or any(c.value is Tri.NOT_MET or c.contested() for c in self.children)
 
 
 def _dedupe(items: list[str]) -> tuple[str, ...]:
@@ -261,7 +267,11 @@ def _hold(ctx: Context, rules: RuleSet) -> Node:
         elif agent.can_be_held is False:
             children.append(Node(f"{name} cannot be held", Tri.NOT_MET, facts))
         else:
-            children.append(Node(f"{name}: can it be held?", Tri.UNKNOWN, facts, (f"{where}.can_be_held",)))
+            children.append(
+                Node(
+                    f"{name}: can it be held?", Tri.UNKNOWN, facts, (f"{where}.can_be_held",), unsettled=True
+                )
+            )
     value = all_of(c.value for c in children)
     missing = _dedupe([m for c in children for m in c.missing]) if value is Tri.UNKNOWN else ()
     conditions = tuple(k for c in children for k in c.conditions) if value is Tri.MET else ()

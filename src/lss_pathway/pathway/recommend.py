@@ -70,9 +70,12 @@ def recommend(
     found: dict[PathwayStep, Recommendation] = {}
     present = [f for f in red_flags if f.status is Tri.MET]
     urgent = [f for f in present if f.urgent]
+    reviewed = record.red_flags.specialist_review_cleared is True
     for flag in present:
-        step = PathwayStep.URGENT_SURGICAL_EVALUATION if flag.urgent else PathwayStep.SPECIALIST_REVIEW
-        _add(found, step, f"{flag.label}: {flag.action}")
+        if flag.urgent:
+            _add(found, PathwayStep.URGENT_SURGICAL_EVALUATION, f"{flag.label}: {flag.action}")
+        elif not reviewed:  # a recorded review that cleared the long-standing features is done
+            _add(found, PathwayStep.SPECIALIST_REVIEW, f"{flag.label}: {flag.action}")
     if differential.pattern in (Pattern.VASCULAR, Pattern.MIXED):
         _add(found, PathwayStep.VASCULAR_WORKUP, f"claudication pattern is {differential.pattern.value}")
 
