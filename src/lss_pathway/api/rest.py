@@ -12,6 +12,7 @@ from lss_pathway.assess import assess
 from lss_pathway.criteria.ruleset import RuleSet
 from lss_pathway.domain.parsing import FieldError, InputError, parse_data, record_from_data
 from lss_pathway.domain.record import PatientRecord
+from lss_pathway.domain.scope import check_scope
 from lss_pathway.rulesets.catalog import DEFAULT_RULESET, RuleSetError, available, load_ruleset
 from lss_pathway.rulesets.render import render_markdown
 
@@ -65,7 +66,7 @@ async def post_assessment(
 ) -> Response:
     """Assess one patient record (the same JSON as the CLI); the same JSON out as `lss assess -f json`."""
     rules = _rules(ruleset)
-    record = record_from_data(await _json_body(request))
+    record = check_scope(record_from_data(await _json_body(request)))
     result = assess(record, rules, pretest=pretest).to_dict()
     return _respond(request, result, rules.ref)
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from enum import Enum
 from typing import Any, NamedTuple, TypeVar
 
 from lss_pathway.domain.anatomy import Level, Side
 from lss_pathway.domain.drugs import agent_class, agent_label, antithrombotic_agents
 from lss_pathway.domain.parsing import FieldError, InputError, record_from_data
+from lss_pathway.domain.scope import check_scope
 from lss_pathway.domain.vocabulary import Modality, ProcedureType, Sex
 from lss_pathway.fhir import codes as c
 from lss_pathway.fhir.results import IgnoredInput, MappingResult
@@ -27,6 +28,9 @@ _RELATIVE = re.compile(r"(?:^|/)([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?:/_hist
 _LISTED = "listed"
 _ANTITHROMBOTICS = "safety.antithrombotics"
 _PRIOR = "prior_procedures"
+_ANTITHROMBOTIC_TOPIC = "antithrombotics"
+_PROCEDURE_NOT_DONE = {"not-done", "entered-in-error", "preparation"}
+_PRIOR_TOPIC = "prior spine procedures"
 
 Key = tuple[Any, ...]
 T = TypeVar("T")
@@ -50,7 +54,7 @@ def read_sources(
     if reader.errors:
         raise InputError(reader.errors)
     try:
-        record = record_from_data(data)
+        record = check_scope(record_from_data(data))
     except InputError as exc:
         raise InputError([_blamed(err, blame) for err in exc.errors]) from None
     return MappingResult(record, tuple(reader.ignored))
@@ -149,6 +153,7 @@ class _Reader:
         self.agents: dict[str, str] = {}  # agent -> label of the first resource naming it
         self.uncertain: list[str] = []  # labels of antithrombotics whose agent is not identified
         self.procedures: list[tuple[dict[str, Any], str]] = []
+        self.uncertain_procedures: list[str] = []  # labels naming a spine operation the table cannot map
         self.med_agents: dict[str, str] = {}  # prefix of a medication resource -> its agent
         self.refs: dict[str, Source] = {}
         self.subjects: dict[str, str] = {}  # unresolved subject reference -> first label
@@ -157,7 +162,15 @@ class _Reader:
 
     # -- bookkeeping --
 
-    def ignore(self, src: Source, path: str, reason: str, code: Any = None, system: Any = None) -> None:
+    def ignore(
+        self,
+        src: Source,
+        path: str,
+        reason: str,
+        code: Any = None,
+        system: Any = None,
+        bears_on: str | None = None,
+    ) -> None:
         self.ignored.append(
             IgnoredInput(
                 src.type,
@@ -166,6 +179,7 @@ class _Reader:
                 reason,
                 code if isinstance(code, str) else None,
                 system if isinstance(system, str) else None,
+                bears_on,
             )
         )
 
@@ -272,6 +286,14 @@ class _Reader:
                 )
             else:
                 self.set(("patient", "birth_date"), birth, src.label)
+        deceased = d.get("deceasedDateTime") or d.get("deceasedBoolean")
+        if deceased:
+            self.errors.append(
+                FieldError(
+                    f"{src.label}.deceased[x]",
+                    "the patient is recorded as deceased; the tool assesses living patients only",
+                )
+            )
         gender = d.get("gender")
         if gender in ("male", "female", "other"):
             self.set(("patient", "sex"), Sex(gender), src.label)
@@ -315,6 +337,10 @@ class _Reader:
     def finding(self, src: Source) -> c.Finding | None:
         concept = src.data.get("code")
         found = _values(c.FINDINGS_BY_CODE, concept, c.FINDINGS)
+        for coding in _codings(concept):
+            loinc = _lookup(c.LOINC_FINDINGS, coding, c.LOINC)
+            if loinc is not None:
+                found[c.FINDINGS_BY_CODE[loinc]] = None
         if len(found) > 1:
             self.ignore(src, "code", f"more than one project code ({', '.join(f.code for f in found)})")
             return None
@@ -515,12 +541,15 @@ class _Reader:
                     break
         if not fields:
             if info is not None:
+                if (info.system, info.code) in c.PRIOR_SURGERY_CONDITIONS and self.current_condition(src):
+                    self.uncertain_procedures.append(src.label)
                 self.ignore(
                     src,
                     "code",
                     f"recognised: {info.display} ({info.code}); {info.note}",
                     info.code,
                     info.system,
+                    info.bears_on,
                 )
             else:
                 self.ignore_code(src, "code", concept, "Condition")
@@ -554,6 +583,15 @@ class _Reader:
             return
         for field, _ in dict.fromkeys(fields):
             self.set(tuple(field.split(".")), True, src.label)
+
+    def current_condition(self, src: Source) -> bool:
+        """Neither refuted, unconfirmed, entered in error nor resolved (what a present Condition needs)."""
+        verification = _status(src.data.get("verificationStatus"), c.CONDITION_VERIFICATION)
+        clinical = _status(src.data.get("clinicalStatus"), c.CONDITION_CLINICAL)
+        return (
+            verification not in (*_NOT_CONFIRMED, "refuted", "entered-in-error")
+            and clinical not in _NOT_CURRENT
+        )
 
     def medication(self, src: Source) -> None:
         d = src.data
@@ -589,62 +627,73 @@ class _Reader:
 
     def identify(self, src: Source, concept: Any, path: str) -> None:
         agents_known = antithrombotic_agents()
-        named: list[tuple[set[str], str]] = []  # (possible agents, what named them)
+        named: list[tuple[set[str], str | None, str]] = []  # (possible agents, default, what named them)
         classes: list[tuple[str, c.AtcClass]] = []
         for coding in _codings(concept):
             system, code = coding.system, coding.code
             if not isinstance(code, str):
                 continue
             if system == c.ANTITHROMBOTIC_AGENT and code in agents_known:
-                named.append(({code}, f"project code '{code}'"))
-            elif system == c.RXNORM and code in c.RXNORM_INGREDIENTS:
-                entry = c.RXNORM_INGREDIENTS[code]
-                named.append((set(entry.agents), f"RxNorm {code} ({entry.display})"))
+                named.append(({code}, code, f"project code '{code}'"))
+            elif system == c.RXNORM and code in c.RXNORM_CODES:
+                entry = c.RXNORM_CODES[code]
+                named.append((set(entry.agents), entry.default, f"RxNorm {code} ({entry.display})"))
             elif system == c.ATC:
                 if code.upper() in c.ATC_SUBSTANCES:
                     entry = c.ATC_SUBSTANCES[code.upper()]
-                    named.append((set(entry.agents), f"ATC {code} ({entry.display})"))
+                    named.append((set(entry.agents), entry.default, f"ATC {code} ({entry.display})"))
                 found = c.atc_class(code)
                 if found is not None:
                     classes.append(found)
         if not named:
             agent = _agent_from_text(concept.get("text") if isinstance(concept, Mapping) else None)
             if agent is not None:
-                named.append(({agent}, f"text '{concept['text']}'"))
+                named.append(({agent}, agent, f"text '{concept['text']}'"))
         if named:
-            possible = set.intersection(*(names for names, _ in named))
+            possible = set.intersection(*(names for names, _, _ in named))
             if not possible:
                 self.errors.append(
                     FieldError(
                         f"{src.label}.{path}",
-                        "its codes name different agents: " + ", ".join(w for _, w in named),
+                        "its codes name different agents: " + ", ".join(w for _, _, w in named),
                     )
                 )
                 return
             for group_code, group in classes:
-                narrowed = {a for a in possible if agent_class(a) in group.classes}
+                narrowed = {a for a in possible if a not in agents_known or agent_class(a) in group.classes}
                 if not narrowed:
                     self.errors.append(
                         FieldError(
                             f"{src.label}.{path}",
                             f"ATC {group_code} ({group.display}) contradicts "
-                            + ", ".join(w for _, w in named),
+                            + ", ".join(w for _, _, w in named),
                         )
                     )
                     return
                 possible = narrowed
-            if len(possible) == 1:
-                agent = possible.pop()
+            defaults = {d for _, d, _ in named if d in possible}
+            if len(possible) > 1 and len(defaults) == 1:
+                possible = defaults  # the code names the agent on its own (aspirin, indication unknown)
+            known = {a for a in possible if a in agents_known}
+            if len(possible) == 1 and len(known) == 1:
+                agent = known.pop()
                 self.med_agents[src.prefix] = agent
                 self.agents.setdefault(agent, src.label)
                 return
             self.uncertain.append(src.label)
+            detail = (
+                f"does not say which of {', '.join(sorted(possible))} the record needs; add the project "
+                "agent code"
+                if known
+                else f"names {', '.join(sorted(possible))}, which this version's antithrombotic vocabulary "
+                "does not hold; the hold must be decided with the prescriber"
+            )
             self.ignore(
                 src,
                 path,
-                f"{named[0][1]} does not say which of {', '.join(sorted(possible))} the record needs; "
-                "add the project agent code. The antithrombotic list is left unknown",
+                f"{named[0][2]} {detail}. The antithrombotic list is left unknown",
                 *_first_code(concept),
+                bears_on=_ANTITHROMBOTIC_TOPIC,
             )
             return
         if classes:
@@ -657,6 +706,22 @@ class _Reader:
                 "the antithrombotic list is left unknown",
                 group_code,
                 c.ATC,
+                bears_on=_ANTITHROMBOTIC_TOPIC,
+            )
+            return
+        name = _named_in(concept, c.names_antithrombotic)
+        if name is not None:
+            self.uncertain.append(src.label)
+            code, system = _first_code(concept)
+            self.ignore(
+                src,
+                path,
+                f"names an antithrombotic or NSAID ('{name}') but its code"
+                f"{f' {code!r}' if code else ''} is not in the code table; the antithrombotic list is "
+                "left unknown, never read as none",
+                code,
+                system,
+                bears_on=_ANTITHROMBOTIC_TOPIC,
             )
             return
         self.ignore_code(src, path, concept, "medication")
@@ -666,6 +731,26 @@ class _Reader:
         concept = d.get("code")
         types = _values(_PROCEDURE_TYPES, concept, c.PROCEDURE_TYPE)
         if not types:
+            for coding in _codings(concept):
+                if coding.system is not None and coding.code is not None:
+                    surgery = c.SURGERY_CODES.get((coding.system, coding.code.strip().upper()))
+                    if surgery is not None:
+                        types[surgery] = None
+        if not types:
+            named = _named_in(concept, lambda text: "spine operation" if c.names_spinal_surgery(text) else None)
+            if named is not None and d.get("status") not in _PROCEDURE_NOT_DONE:
+                self.uncertain_procedures.append(src.label)
+                code, system = _first_code(concept)
+                self.ignore(
+                    src,
+                    "code",
+                    "names a spine operation but its code is not in the code table; the list of prior "
+                    "spine procedures is left unknown, never read as none",
+                    code,
+                    system,
+                    bears_on=_PRIOR_TOPIC,
+                )
+                return
             self.ignore_code(src, "code", concept, "Procedure")
             return
         if len(types) > 1:
@@ -845,8 +930,14 @@ class _Reader:
             ]
         if antithrombotics is not None:
             data.setdefault("safety", {})["antithrombotics"] = antithrombotics
-        prior = self.listed(_PRIOR, [label for _, label in self.procedures], "prior spine procedure")
-        if self.procedures:
+        prior = self.listed(
+            _PRIOR,
+            [*(label for _, label in self.procedures), *self.uncertain_procedures],
+            "prior spine procedure",
+        )
+        if self.uncertain_procedures:
+            prior = None
+        elif self.procedures:
             prior = [entry for entry, _ in self.procedures]
             for i, (_, label) in enumerate(self.procedures):
                 blame[f"prior_procedures[{i}]"] = label
@@ -873,6 +964,22 @@ class _Reader:
                 f"says there is a {what} but no resource names one; left unknown",
             )
         return None
+
+
+def _named_in(concept: Any, find: Callable[[str], str | None]) -> str | None:
+    """What ``find`` spots in a CodeableConcept's text or coding displays (free text never names an agent)."""
+    if not isinstance(concept, Mapping):
+        return None
+    texts = [concept.get("text")]
+    items = concept.get("coding")
+    if isinstance(items, list):
+        texts += [item.get("display") for item in items if isinstance(item, Mapping)]
+    for text in texts:
+        if isinstance(text, str):
+            found = find(text)
+            if found is not None:
+                return str(found)
+    return None
 
 
 def _agent_from_text(text: Any) -> str | None:
