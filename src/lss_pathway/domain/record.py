@@ -90,12 +90,44 @@ class RedFlags(Section):
         le=36_500,
         description="Days since bladder, bowel, saddle, sexual or both-leg symptoms began or last worsened",
     )
+    saddle_anaesthesia_onset_days: int | None = Field(
+        None, ge=0, le=36_500, description="Days since saddle numbness began or last worsened"
+    )
+    bladder_bowel_onset_days: int | None = Field(
+        None, ge=0, le=36_500, description="Days since the bladder or bowel disturbance began or last worsened"
+    )
+    bilateral_leg_deficit_onset_days: int | None = Field(
+        None, ge=0, le=36_500, description="Days since the deficit in both legs began or last worsened"
+    )
+    sexual_dysfunction_onset_days: int | None = Field(
+        None, ge=0, le=36_500, description="Days since the sexual dysfunction began or last worsened"
+    )
     sacral_symptoms_walking_only: bool | None = Field(
         None, description="Those symptoms come only while walking and ease at rest (a chronic LSS pattern)"
     )
     post_void_residual_ml: float | None = Field(
         None, ge=0, le=3000, description="Bladder scan after voiding, mL"
     )
+    specialist_review_cleared: bool | None = Field(
+        None,
+        description=(
+            "A spine specialist reviewed the long-standing cauda equina-type features: true = cleared for an "
+            "elective procedure, false = not cleared"
+        ),
+    )
+
+    def onset_days(self, feature: str) -> int | None:
+        """A feature's own onset, else the shared one (which covers whichever feature changed last)."""
+        own: int | None = getattr(self, _ONSET_FIELDS[feature])
+        return own if own is not None else self.sacral_onset_days
+
+
+_ONSET_FIELDS = {
+    "saddle_anaesthesia": "saddle_anaesthesia_onset_days",
+    "new_bladder_bowel_dysfunction": "bladder_bowel_onset_days",
+    "bilateral_leg_deficit": "bilateral_leg_deficit_onset_days",
+    "sexual_dysfunction": "sexual_dysfunction_onset_days",
+}
 
 
 class PerSideFloat(Section):
@@ -115,6 +147,13 @@ class Examination(Section):
     tbi: PerSideFloat = Field(PerSideFloat(), description="Toe-brachial index per leg (0-3)")
     wide_based_gait: bool | None = None
     abnormal_romberg: bool | None = None
+    exercise_abi_normal: bool | None = Field(
+        None, description="Exercise (treadmill) ABI shows no significant fall after exercise"
+    )
+    vascular_cause_excluded: bool | None = Field(
+        None,
+        description="A vascular work-up found the leg symptoms are not vascular (false: they are vascular)",
+    )
 
 
 class ConservativeCare(Section):
@@ -129,6 +168,9 @@ class ConservativeCare(Section):
 
 class Antithrombotic(Section):
     agent: str = Field(description="Agent id from the antithrombotic vocabulary, e.g. 'clopidogrel'")
+    name: str | None = Field(
+        None, max_length=80, description="The drug's name, for 'other_antithrombotic' (an agent not listed)"
+    )
     can_be_held: bool | None = Field(None, description="The prescriber agrees the agent may be held")
     days_held: float | None = Field(None, ge=0, le=365, description="Days already held before the procedure")
 
@@ -143,7 +185,10 @@ class Antithrombotic(Section):
             return key
         hint = difflib.get_close_matches(key, list(agents), n=1)
         did_you_mean = f" Did you mean '{hint[0]}'?" if hint else ""
-        raise ValueError(f"unknown antithrombotic agent '{value}'.{did_you_mean} Known: {', '.join(agents)}")
+        raise ValueError(
+            f"unknown antithrombotic agent '{value}'.{did_you_mean} An agent that is not listed is recorded "
+            f"as {{agent: other_antithrombotic, name: {value}}}. Known: {', '.join(agents)}"
+        )
 
 
 class Safety(Section):
@@ -158,7 +203,7 @@ class Safety(Section):
     @classmethod
     def _agents_once(cls, value: list[Antithrombotic] | None) -> list[Antithrombotic] | None:
         if value is not None:
-            seen = [a.agent for a in value]
+            seen = [a.agent if a.name is None else f"{a.agent} ({a.name})" for a in value]
             twice = sorted({a for a in seen if seen.count(a) > 1})
             if twice:
                 raise ValueError(f"agent listed more than once: {', '.join(twice)}")
