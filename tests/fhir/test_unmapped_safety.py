@@ -50,7 +50,9 @@ def patient_ref(bundle: dict[str, Any]) -> str:
 def add(bundle: dict[str, Any], resource: dict[str, Any]) -> dict[str, Any]:
     out = copy.deepcopy(bundle)
     resource = {**resource, "subject": {"reference": patient_ref(out)}}
-    out["entry"].append({"fullUrl": f"urn:uuid:00000000-0000-4000-8000-{len(out['entry']):012d}", "resource": resource})
+    out["entry"].append(
+        {"fullUrl": f"urn:uuid:00000000-0000-4000-8000-{len(out['entry']):012d}", "resource": resource}
+    )
     return out
 
 
@@ -90,9 +92,9 @@ def test_clopidogrel_scd_is_read_as_clopidogrel() -> None:
     bundle = add(without_none_listed(candidate_bundle(), "on-antithrombotics"), order(CLOPIDOGREL_SCD))
     result = record_from_bundle(bundle)
     assert [a.agent for a in result.record.safety.antithrombotics or []] == ["clopidogrel"]
-    assert cell(result) is not Verdict.CANDIDATE or assess(result.record).candidacy.cell(
-        *_l45_left()
-    ).conditions
+    assert (
+        cell(result) is not Verdict.CANDIDATE or assess(result.record).candidacy.cell(*_l45_left()).conditions
+    )
 
 
 def _l45_left() -> tuple[Any, Any]:
@@ -178,7 +180,9 @@ def test_post_laminectomy_syndrome_means_prior_surgery_is_not_none() -> None:
     }
     with pytest.raises(InputError):
         record_from_bundle(add(candidate_bundle(), condition))
-    result = record_from_bundle(add(without_none_listed(candidate_bundle(), "prior-spine-procedures"), condition))
+    result = record_from_bundle(
+        add(without_none_listed(candidate_bundle(), "prior-spine-procedures"), condition)
+    )
     assert result.record.prior_procedures is None
 
 
@@ -208,17 +212,27 @@ _STATUS = st.sampled_from(["active", "completed", "stopped", "final", "entered-i
 def resources(draw: st.DrawFn) -> dict[str, Any]:
     system, code, display = draw(_CODES)
     concept = {"coding": [{"system": system, "code": code, "display": display}]}
-    kind = draw(st.sampled_from(["MedicationRequest", "MedicationStatement", "Condition", "Procedure", "Observation"]))
+    kind = draw(
+        st.sampled_from(["MedicationRequest", "MedicationStatement", "Condition", "Procedure", "Observation"])
+    )
     status = draw(_STATUS)
     resource: dict[str, Any] = {"resourceType": kind, "id": "added"}
     if kind.startswith("Medication"):
-        resource |= {"status": status if status in ("active", "completed", "stopped", "entered-in-error") else "active", "medicationCodeableConcept": concept}
+        resource |= {
+            "status": status
+            if status in ("active", "completed", "stopped", "entered-in-error")
+            else "active",
+            "medicationCodeableConcept": concept,
+        }
         if kind == "MedicationRequest":
             resource["intent"] = "order"
     elif kind == "Condition":
         resource["code"] = concept
     elif kind == "Procedure":
-        resource |= {"status": "completed" if status == "final" else status if status != "active" else "completed", "code": concept}
+        resource |= {
+            "status": "completed" if status == "final" else status if status != "active" else "completed",
+            "code": concept,
+        }
     else:
         resource |= {"status": "final", "code": concept, "valueQuantity": {"value": draw(st.integers(0, 10))}}
     return resource
@@ -235,7 +249,9 @@ def test_adding_a_resource_never_makes_undetermined_candidate_unless_it_maps(
     record = parse_record((EXAMPLES / f"{base}.yaml").read_text(), "yaml")
     bundle = bundle_from_record(record)
     if drop:  # the lists unknown to start with
-        bundle = without_none_listed(without_none_listed(bundle, "on-antithrombotics"), "prior-spine-procedures")
+        bundle = without_none_listed(
+            without_none_listed(bundle, "on-antithrombotics"), "prior-spine-procedures"
+        )
     before = record_from_bundle(bundle)
     try:
         after = record_from_bundle(add(bundle, added))

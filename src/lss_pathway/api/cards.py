@@ -42,6 +42,10 @@ class CardContext:
     report_url: str | None = None
     unavailable: tuple[str, ...] = ()
     """Prefetch keys the EHR could not provide: facts from them count as unknown."""
+    unmapped: tuple[str, ...] = ()
+    """EHR data that bears on a criterion but could not be read (one line each): shown on every card."""
+    failed: tuple[str, ...] = ()
+    """Prefetch keys whose fetch failed (an OperationOutcome): their facts count as unknown."""
 
     @property
     def source(self) -> dict[str, Any]:
@@ -64,6 +68,16 @@ def shorten(text: str, limit: int = SUMMARY_LIMIT) -> str:
 
 def _footer(ctx: CardContext, a: Assessment) -> list[str]:
     lines = ["", "---", "", f"Rule set `{ctx.ruleset_ref}`; facts as of {a.on_date.isoformat()}."]
+    if ctx.unmapped:
+        lines += [
+            "",
+            "**EHR data bearing on this assessment that could not be read** (treated as unknown):",
+            "",
+        ]
+        lines += [f"- {item}" for item in ctx.unmapped]
+        lines.append("")
+    if ctx.failed:
+        lines.append(f"The EHR could not fetch (treated as unknown): {', '.join(sorted(ctx.failed))}.")
     if ctx.unavailable:
         lines.append(
             f"Not available from the EHR (treated as unknown): {', '.join(sorted(ctx.unavailable))}."

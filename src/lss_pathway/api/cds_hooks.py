@@ -43,6 +43,7 @@ from lss_pathway.api.security import require_ehr_jwt
 from lss_pathway.api.settings import ServiceSettings
 from lss_pathway.assess import assess
 from lss_pathway.domain.anatomy import SIDES, Level, Side, parse_level
+from lss_pathway.fhir.results import MappingResult
 from lss_pathway.rulesets.catalog import DEFAULT_RULESET, load_ruleset
 
 log = logging.getLogger("lss_pathway.api.cds_hooks")
@@ -252,6 +253,15 @@ def _prefetched(body: HookRequest, patient_id: str) -> tuple[list[dict[str, Any]
     return resources, unavailable
 
 
+def unmapped_lines(mapped: MappingResult) -> tuple[str, ...]:
+    """One line per unread input that bears on a criterion (type and id, what it bears on, why)."""
+    return tuple(
+        f"{item.resource_type}{'/' + item.resource_id if item.resource_id else ''} "
+        f"({item.bears_on}): {item.reason}"
+        for item in mapped.relevant_ignored
+    )
+
+
 def _assessment_date(body: HookRequest) -> dt.date | None:
     ours = (body.extension or {}).get(EXTENSION)
     if not isinstance(ours, Mapping) or ours.get("assessmentDate") is None:
@@ -371,13 +381,14 @@ async def call_service(service_id: str, body: HookRequest, request: Request) -> 
     mapped = record_from_resources(resources, assessment_date=on_date)
     assessment = assess(mapped.record, rules)
     settings: ServiceSettings = request.app.state.settings
-    ctx = CardContext(rules.ref, settings.report_url, tuple(unavailable))
+    ctx = CardContext(rules.ref, settings.report_url, tuple(unavailable), unmapped_lines(mapped))
     if service.hook == "patient-view":
         cards = patient_view_cards(assessment, ctx)
     else:
         cards = order_cards(assessment, targets, ctx, service.hook)
     log.info("CDS Hooks %s: %d card(s)", service.id, len(cards))
     extension["ignoredInput"] = [item.to_dict() for item in mapped.ignored]
+    extension["unmappedRelevantInput"] = [item.to_dict() for item in mapped.relevant_ignored]
     extension["unavailablePrefetch"] = unavailable
     return json_response({"cards": cards, "extension": {EXTENSION: extension}}, headers=headers)
 

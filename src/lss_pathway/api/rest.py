@@ -87,6 +87,7 @@ async def post_fhir_assessment(
     mapped = record_from_bundle(bundle)
     result = assess(mapped.record, rules, pretest=pretest).to_dict()
     result["ignored_input"] = [item.to_dict() for item in mapped.ignored]
+    result["unmapped_relevant_input"] = [item.to_dict() for item in mapped.relevant_ignored]
     return _respond(request, result, rules.ref)
 
 

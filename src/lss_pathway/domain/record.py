@@ -94,7 +94,10 @@ class RedFlags(Section):
         None, ge=0, le=36_500, description="Days since saddle numbness began or last worsened"
     )
     bladder_bowel_onset_days: int | None = Field(
-        None, ge=0, le=36_500, description="Days since the bladder or bowel disturbance began or last worsened"
+        None,
+        ge=0,
+        le=36_500,
+        description="Days since the bladder or bowel disturbance began or last worsened",
     )
     bilateral_leg_deficit_onset_days: int | None = Field(
         None, ge=0, le=36_500, description="Days since the deficit in both legs began or last worsened"

@@ -199,6 +199,27 @@ FINDINGS_TABLE: tuple[Finding, ...] = (
         unit=DAYS,
         whole=True,
     ),
+    *(
+        Finding(
+            f"{code}-onset-days",
+            f"Days since {what} began or last worsened",
+            _R + f"{field}_onset_days",
+            kind=Kind.QUANTITY,
+            unit=DAYS,
+            whole=True,
+        )
+        for code, field, what in (
+            ("saddle-anaesthesia", "saddle_anaesthesia", "saddle numbness"),
+            ("bladder-bowel", "bladder_bowel", "the bladder or bowel disturbance"),
+            ("bilateral-leg-deficit", "bilateral_leg_deficit", "the deficit in both legs"),
+            ("sexual-dysfunction", "sexual_dysfunction", "the sexual dysfunction"),
+        )
+    ),
+    Finding(
+        "specialist-review-cleared",
+        "A spine specialist cleared the long-standing cauda equina-type features for an elective procedure",
+        _R + "specialist_review_cleared",
+    ),
     Finding(
         "sacral-symptoms-walking-only",
         "Sacral symptoms only while walking, easing at rest",
@@ -248,6 +269,18 @@ FINDINGS_TABLE: tuple[Finding, ...] = (
         category="exam",
     ),
     Finding("wide-based-gait", "Wide-based gait", _E + "wide_based_gait", category="exam"),
+    Finding(
+        "exercise-abi-normal",
+        "Exercise ABI shows no significant fall after exercise",
+        _E + "exercise_abi_normal",
+        category="exam",
+    ),
+    Finding(
+        "vascular-cause-excluded",
+        "A vascular work-up found the leg symptoms are not vascular",
+        _E + "vascular_cause_excluded",
+        category="exam",
+    ),
     Finding("abnormal-romberg", "Abnormal Romberg test", _E + "abnormal_romberg", category="exam"),
     # Conservative care
     Finding(

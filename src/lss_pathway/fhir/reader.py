@@ -29,6 +29,8 @@ _LISTED = "listed"
 _ANTITHROMBOTICS = "safety.antithrombotics"
 _PRIOR = "prior_procedures"
 _ANTITHROMBOTIC_TOPIC = "antithrombotics"
+_OTHER_AGENT = "other_antithrombotic"
+_NAME_SEP = "\x00"
 _PROCEDURE_NOT_DONE = {"not-done", "entered-in-error", "preparation"}
 _PRIOR_TOPIC = "prior spine procedures"
 
@@ -677,6 +679,9 @@ class _Reader:
             known = {a for a in possible if a in agents_known}
             if len(possible) == 1 and len(known) == 1:
                 agent = known.pop()
+                if agent == _OTHER_AGENT:  # named by its text (or a display): one entry per name
+                    name = _name_of(concept)
+                    agent = f"{_OTHER_AGENT}{_NAME_SEP}{name}" if name else agent
                 self.med_agents[src.prefix] = agent
                 self.agents.setdefault(agent, src.label)
                 return
@@ -737,7 +742,9 @@ class _Reader:
                     if surgery is not None:
                         types[surgery] = None
         if not types:
-            named = _named_in(concept, lambda text: "spine operation" if c.names_spinal_surgery(text) else None)
+            named = _named_in(
+                concept, lambda text: "spine operation" if c.names_spinal_surgery(text) else None
+            )
             if named is not None and d.get("status") not in _PROCEDURE_NOT_DONE:
                 self.uncertain_procedures.append(src.label)
                 code, system = _first_code(concept)
@@ -925,7 +932,7 @@ class _Reader:
             antithrombotics = None
         elif self.agents:
             antithrombotics = [
-                fill({"agent": agent}, agent_facts[agent], f"safety.antithrombotics[{i}]")
+                fill(_agent_entry(agent), agent_facts[agent], f"safety.antithrombotics[{i}]")
                 for i, agent in enumerate(self.agents)
             ]
         if antithrombotics is not None:
@@ -964,6 +971,20 @@ class _Reader:
                 f"says there is a {what} but no resource names one; left unknown",
             )
         return None
+
+
+def _name_of(concept: Any) -> str | None:
+    """The drug name of an ``other_antithrombotic``: the concept's text, else its first display."""
+    if not isinstance(concept, Mapping):
+        return None
+    texts = [concept.get("text")] + [coding.get("display") for coding in concept.get("coding") or []]
+    found = next((t.strip() for t in texts if isinstance(t, str) and t.strip()), None)
+    return found[:80] if found else None
+
+
+def _agent_entry(key: str) -> dict[str, Any]:
+    agent, _, name = key.partition(_NAME_SEP)
+    return {"agent": agent, "name": name} if name else {"agent": agent}
 
 
 def _named_in(concept: Any, find: Callable[[str], str | None]) -> str | None:
