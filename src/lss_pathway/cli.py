@@ -20,8 +20,8 @@ from rich.markdown import Markdown
 from lss_pathway import __version__
 from lss_pathway.assess import Assessment, assess
 from lss_pathway.domain.parsing import InputError, format_for, parse_record
-from lss_pathway.domain.scope import check_scope
 from lss_pathway.domain.record import PatientRecord
+from lss_pathway.domain.scope import check_scope
 from lss_pathway.report.paper import Paper
 from lss_pathway.rulesets.catalog import (
     DEFAULT_RULESET,
@@ -96,6 +96,8 @@ def _read(path: Path) -> str:
 def _load_record(path: Path) -> PatientRecord:
     try:
         return check_scope(parse_record(_read(path), format_for(path.name)))
+    except RecursionError:
+        _fail(f"{path}: invalid patient record\n  - nesting too deep")
     except InputError as exc:
         lines = "\n".join(f"  - {e}" for e in exc.errors)
         _fail(f"{path}: invalid patient record\n{lines}")

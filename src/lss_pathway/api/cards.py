@@ -19,6 +19,7 @@ from lss_pathway.assess import Assessment
 from lss_pathway.criteria.candidacy import Cell, Verdict
 from lss_pathway.domain.anatomy import LEVELS, SIDES, Level, Side
 from lss_pathway.domain.vocabulary import PathwayStep
+from lss_pathway.fhir.orders import OrderTarget
 from lss_pathway.report.cells import VERDICT_LABEL, blocking, reason
 
 SUMMARY_LIMIT = 139
@@ -50,15 +51,6 @@ class CardContext:
     @property
     def source(self) -> dict[str, Any]:
         return {"label": f"lss-pathway {__version__} (rule set {self.ruleset_ref})"}
-
-
-@dataclass(frozen=True, slots=True)
-class OrderTarget:
-    """One level and side requested by a draft 0275T order, or a problem reading the order."""
-
-    level: Level | None = None
-    side: Side | None = None
-    problem: str | None = None
 
 
 def shorten(text: str, limit: int = SUMMARY_LIMIT) -> str:

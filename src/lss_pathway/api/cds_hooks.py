@@ -23,7 +23,7 @@ import logging
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -34,7 +34,6 @@ from lss_pathway.api.cards import (
     OVERRIDE_REASONS,
     OVERRIDE_SYSTEM,
     CardContext,
-    OrderTarget,
     order_cards,
     patient_view_cards,
 )
@@ -42,22 +41,18 @@ from lss_pathway.api.responses import json_response
 from lss_pathway.api.security import require_ehr_jwt
 from lss_pathway.api.settings import ServiceSettings
 from lss_pathway.assess import assess
-from lss_pathway.domain.anatomy import SIDES, Level, Side, parse_level
+from lss_pathway.fhir import codes
+from lss_pathway.fhir.bundles import resources_of
+from lss_pathway.fhir.orders import OrderTarget, is_mild_order, order_targets, validate_orders
 from lss_pathway.fhir.results import MappingResult
 from lss_pathway.rulesets.catalog import DEFAULT_RULESET, load_ruleset
 
 log = logging.getLogger("lss_pathway.api.cds_hooks")
 router = APIRouter(tags=["CDS Hooks"])
 
-CPT_SYSTEM = "http://www.ama-assn.org/go/cpt"
-MILD_CPT = "0275T"
-LEVEL_SYSTEM = "urn:lss-pathway:fhir:CodeSystem:spinal-level"
-SNOMED = "http://snomed.info/sct"
-LATERALITY: dict[str, tuple[Side, ...]] = {
-    "7771000": (Side.LEFT,),
-    "24028007": (Side.RIGHT,),
-    "51440002": (Side.LEFT, Side.RIGHT),  # bilateral
-}
+CPT_SYSTEM = codes.CPT
+LEVEL_SYSTEM = codes.SPINAL_LEVEL
+SNOMED = codes.SNOMED
 EXTENSION = "lss-pathway"
 
 PREFETCH: dict[str, str] = {
@@ -184,22 +179,6 @@ def _service(service_id: str) -> Service:
     return service
 
 
-def _resources_of(value: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
-    """A single resource, or the resources in a Bundle (search outcomes left out)."""
-    if value.get("resourceType") != "Bundle":
-        yield dict(value)
-        return
-    for entry in value.get("entry") or []:
-        if not isinstance(entry, Mapping):
-            continue
-        resource = entry.get("resource")
-        search = entry.get("search")
-        if isinstance(search, Mapping) and search.get("mode") == "outcome":
-            continue
-        if isinstance(resource, Mapping) and isinstance(resource.get("resourceType"), str):
-            yield dict(resource)
-
-
 _PATIENT_REF = re.compile(r"(?:^|/)Patient/([^/]+)$")
 
 
@@ -233,7 +212,7 @@ def _prefetched(body: HookRequest, patient_id: str) -> tuple[list[dict[str, Any]
             continue
         if not isinstance(value, Mapping) or not isinstance(value.get("resourceType"), str):
             raise _refuse(422, f"prefetch.{key}", "not a FHIR resource or Bundle")
-        found = list(_resources_of(value))
+        found = list(resources_of(value, f"prefetch.{key}"))
         if key == "patient":
             patients = [r for r in found if r["resourceType"] == "Patient"]
             if not patients:
@@ -272,73 +251,15 @@ def _assessment_date(body: HookRequest) -> dt.date | None:
         raise _refuse(422, f"extension.{EXTENSION}.assessmentDate", "not a date (YYYY-MM-DD)") from None
 
 
-def _codings(concept: Any) -> list[Mapping[str, Any]]:
-    if not isinstance(concept, Mapping):
-        return []
-    return [c for c in concept.get("coding") or [] if isinstance(c, Mapping)]
-
-
-def is_mild_order(resource: Mapping[str, Any]) -> bool:
-    if resource.get("resourceType") != "ServiceRequest":
-        return False
-    return any(
-        c.get("system") == CPT_SYSTEM and str(c.get("code", "")).upper() == MILD_CPT
-        for c in _codings(resource.get("code"))
-    )
-
-
-def _level(code: str) -> Level:
-    try:
-        return Level(code)
-    except ValueError:
-        return parse_level(code)
-
-
-def order_targets(resource: Mapping[str, Any]) -> list[OrderTarget]:
-    """The levels and sides a 0275T ServiceRequest asks for, from its bodySite codings.
-
-    A bodySite concept may carry a level and a laterality together; a laterality in a concept without a
-    level applies to every level of the order; no laterality means both sides.
-    """
-    sites = [s for s in resource.get("bodySite") or [] if isinstance(s, Mapping)]
-    per_site: list[tuple[list[Level], list[Side]]] = []
-    shared_sides: list[Side] = []
-    problems: list[str] = []
-    for site in sites:
-        levels: list[Level] = []
-        sides: list[Side] = []
-        for coding in _codings(site):
-            code = str(coding.get("code", ""))
-            if coding.get("system") == LEVEL_SYSTEM:
-                try:
-                    levels.append(_level(code))
-                except ValueError as exc:
-                    problems.append(str(exc))
-            elif coding.get("system") == SNOMED and code in LATERALITY:
-                sides += LATERALITY[code]
-        if levels:
-            per_site.append((levels, sides))
-        else:
-            shared_sides += sides
-    targets = [OrderTarget(problem=p) for p in problems]
-    for levels, sides in per_site:
-        chosen = sides or shared_sides or list(SIDES)
-        for level in levels:
-            for side in SIDES:
-                if side in chosen:
-                    targets.append(OrderTarget(level=level, side=side))
-    if not targets:
-        targets.append(OrderTarget(problem="the order names no spinal level"))
-    return targets
-
-
 def _draft_orders(body: HookRequest) -> list[dict[str, Any]]:
     drafts = body.context.get("draftOrders")
     if not isinstance(drafts, Mapping) or drafts.get("resourceType") != "Bundle":
         raise _refuse(422, "context.draftOrders", "a FHIR Bundle of draft orders is required")
-    orders = list(_resources_of(drafts))
+    orders = list(resources_of(drafts, "context.draftOrders"))
     selections = body.context.get("selections")
-    if body.hook == "order-select" and isinstance(selections, list) and selections:
+    if selections is not None and not isinstance(selections, list):
+        raise _refuse(422, "context.selections", "expected a list of references")
+    if body.hook == "order-select" and selections:
         chosen = {str(s) for s in selections}
         orders = [o for o in orders if f"{o.get('resourceType')}/{o.get('id')}" in chosen]
     return orders
@@ -369,9 +290,10 @@ async def call_service(service_id: str, body: HookRequest, request: Request) -> 
     extension: dict[str, Any] = {"ruleset": rules.ref, "inputDigest": f"sha256:{digest}" if digest else None}
     targets: list[OrderTarget] = []
     if service.hook != "patient-view":
-        for order in _draft_orders(body):
-            if is_mild_order(order):
-                targets += order_targets(order)
+        mild = [order for order in _draft_orders(body) if is_mild_order(order)]
+        validate_orders(mild, "context.draftOrders")  # the orders read are valid R4 ServiceRequests
+        for order in mild:
+            targets += order_targets(order)
         if not targets:  # no mild order: nothing to say, and no need for the patient's data
             return json_response({"cards": [], "extension": {EXTENSION: extension}}, headers=headers)
     resources, unavailable = _prefetched(body, patient_id)

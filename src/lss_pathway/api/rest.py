@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi import APIRouter, Body, HTTPException, Query, Request, Response
 
 from lss_pathway import __version__
 from lss_pathway.api.responses import json_response
@@ -113,7 +113,10 @@ def list_rulesets() -> list[dict[str, Any]]:
 @router.get("/v1/rulesets/{ref}", tags=["rule sets"])
 def get_ruleset(ref: str, response: Response) -> dict[str, Any]:
     """The resolved rule set as data, plus its clinician-readable rendering (Markdown)."""
-    rules = _rules(ref)
+    try:
+        rules = load_ruleset(ref)
+    except RuleSetError as exc:
+        raise HTTPException(status_code=404, detail=[{"field": "ref", "message": str(exc)}]) from None
     response.headers["X-Ruleset"] = rules.ref
     data: dict[str, Any] = rules.model_dump(mode="json")
     data["ref"] = rules.ref

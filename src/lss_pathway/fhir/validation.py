@@ -83,6 +83,8 @@ def check_resource(model: type[Any], data: dict[str, Any], label: str) -> None:
         raise InputError(
             [FieldError(_join(label, err["loc"]), _message(err)) for err in exc.errors()]
         ) from None
+    except RecursionError:
+        raise InputError([FieldError(label, "nesting too deep")]) from None
     except (KeyError, TypeError, ValueError) as exc:  # fhir.resources raises these for unknown nested types
         raise InputError([FieldError(label, f"not a valid FHIR R4 resource: {exc}")]) from None
 
