@@ -54,8 +54,14 @@ class CardContext:
 
 
 def shorten(text: str, limit: int = SUMMARY_LIMIT) -> str:
+    """At most ``limit`` characters, cut between words (never inside one), with an ellipsis."""
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip(" ,;:") + "\u2026"
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    if text[limit - 1] != " " and " " in head:
+        head = head.rsplit(" ", 1)[0]
+    return head.rstrip(" ,;:.") + "\u2026"
 
 
 def _footer(ctx: CardContext, a: Assessment) -> list[str]:
@@ -184,7 +190,9 @@ def patient_view_cards(a: Assessment, ctx: CardContext) -> list[dict[str, Any]]:
     return ([flags] if flags else []) + [patient_view_card(a, ctx)]
 
 
-def _cell_card(a: Assessment, cell: Cell, ctx: CardContext, hook: str) -> dict[str, Any]:
+def _cell_card(
+    a: Assessment, cell: Cell, ctx: CardContext, hook: str, order: str | None = None
+) -> dict[str, Any]:
     rules = a.rules
     where = f"{cell.level} {cell.side}"
     head = f"{PROCEDURE} at {where}"
@@ -211,7 +219,24 @@ def _cell_card(a: Assessment, cell: Cell, ctx: CardContext, hook: str) -> dict[s
         if alternatives:
             body += ["", "Steps that fit instead:", ""]
             body += [f"- **{rec.title}**: {'; '.join(rec.reasons)}" for rec in alternatives]
-        return _card(ctx, a, f"{head}: not a candidate: {found[0]}", "warning", body, order_card=True)
+        card = _card(ctx, a, f"{head}: not a candidate: {found[0]}", "warning", body, order_card=True)
+        if order is not None:
+            card["suggestions"] = [
+                {
+                    "label": f"Remove the {PROCEDURE} order (not a candidate at {where})",
+                    "uuid": str(uuid.uuid4()),
+                    "actions": [
+                        {
+                            "type": "delete",
+                            "description": f"Remove the draft {PROCEDURE} order; change its level or side, "
+                            "or choose a step that fits instead",
+                            "resourceId": [order],
+                        }
+                    ],
+                }
+            ]
+            card["selectionBehavior"] = "at-most-one"
+        return card
     missing = cell.missing_facts
     noun = "fact" if len(missing) == 1 else "facts"
     body = [
@@ -265,5 +290,5 @@ def order_cards(
         if key in done:
             continue
         done.add(key)
-        cards.append(_cell_card(a, a.candidacy.cell(target.level, target.side), ctx, hook))
+        cards.append(_cell_card(a, a.candidacy.cell(target.level, target.side), ctx, hook, target.order))
     return cards

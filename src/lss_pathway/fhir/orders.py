@@ -31,6 +31,8 @@ class OrderTarget:
     level: Level | None = None
     side: Side | None = None
     problem: str | None = None
+    order: str | None = None
+    """The draft order's reference (``ServiceRequest/<id>``), for a suggestion to change or remove it."""
 
 
 def _codings(concept: Any) -> list[Mapping[str, Any]]:
@@ -110,13 +112,15 @@ def order_targets(resource: Mapping[str, Any]) -> list[OrderTarget]:
             per_site.append((levels, sides))
         else:
             shared_sides += sides
-    targets = [OrderTarget(problem=p) for p in problems]
+    rid = resource.get("id")
+    ref = f"ServiceRequest/{rid}" if isinstance(rid, str) and rid else None
+    targets = [OrderTarget(problem=p, order=ref) for p in problems]
     for levels, sides in per_site:
         chosen = sides or shared_sides or list(SIDES)
         for level in levels:
             for side in SIDES:
                 if side in chosen:
-                    targets.append(OrderTarget(level=level, side=side))
+                    targets.append(OrderTarget(level=level, side=side, order=ref))
     if not targets:
-        targets.append(OrderTarget(problem="the order names no spinal level"))
+        targets.append(OrderTarget(problem="the order names no spinal level", order=ref))
     return targets
