@@ -365,6 +365,17 @@ def score_command(
         out.print(render_score(payload))
 
 
+def _state_path(state_file: Path | None, workers: int) -> str | None:
+    """One SQLite file the workers share, so that a token is accepted once whichever worker gets it."""
+    if state_file is not None:
+        return str(state_file.resolve())
+    if workers > 1:
+        import tempfile
+
+        return str(Path(tempfile.mkdtemp(prefix="lss-pathway-")) / "cds-state.sqlite")
+    return None
+
+
 @app.command("serve")
 def serve_command(
     host: Annotated[str, typer.Option(help="Interface to bind; loopback by default")] = "127.0.0.1",
@@ -387,6 +398,15 @@ def serve_command(
     examples: Annotated[
         Path | None,
         typer.Option(help="Patient files the clinic form offers to load (default: the checkout's examples/)"),
+    ] = None,
+    report_url: Annotated[
+        str | None, typer.Option(help="The clinic app's report URL that CDS cards link to")
+    ] = None,
+    state_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="SQLite file for the JWT replay cache and issued cards (default with --workers > 1)"
+        ),
     ] = None,
 ) -> None:
     """Serve the clinic form (/), the REST API, FHIR input and CDS Hooks (OpenAPI docs at /docs, offline)."""
@@ -414,7 +434,9 @@ def serve_command(
         ),
         cors_origins=tuple(cors_origin or ()),
         max_body_bytes=max_body_bytes,
+        report_url=report_url,
         examples_dir=None if examples is None else str(examples.resolve()),
+        state_path=_state_path(state_file, workers),
     )
     base = f"http://{host}:{port}"
     out.print(f"lss-pathway {__version__} serving on {base}")

@@ -529,3 +529,13 @@ def test_patient_view_grid_matches_the_library(client: TestClient, name: str) ->
         assert f"| {level} | {row[0]} | {row[1]} |" in detail, (name, level)
     assert [c["indicator"] == "critical" for c in cards] == [True] * (len(cards) - 1) + [False]
     assert (len(cards) == 2) == bool(expected.red_flags_present)
+
+
+def test_a_not_candidate_order_suggests_removing_it(client: TestClient) -> None:
+    against, candidate = issued_cards(client)
+    (suggestion,) = against["suggestions"]
+    assert against["selectionBehavior"] == "at-most-one"
+    (action,) = suggestion["actions"]
+    assert action["type"] == "delete" and action["resourceId"] == ["ServiceRequest/a"]
+    assert "Remove" in suggestion["label"] and "L4-L5 left" in suggestion["label"]
+    assert "suggestions" not in candidate

@@ -28,9 +28,10 @@ import uuid
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
@@ -127,6 +128,11 @@ SERVICES: dict[str, Service] = {
         ),
     )
 }
+
+
+ServiceIdPath = Annotated[
+    str, PathParam(description="A service id from discovery", json_schema_extra={"enum": list(SERVICES)})
+]
 
 
 # --- request and feedback bodies ------------------------------------------------------------------------
@@ -329,7 +335,7 @@ def _draft_orders(body: HookRequest) -> list[dict[str, Any]]:
 # --- endpoints --------------------------------------------------------------------------------------------
 
 
-@router.get("/cds-services")
+@router.get("/cds-services", tags=["CDS Hooks"])
 def discovery() -> dict[str, Any]:
     """CDS Hooks discovery: the services, their hooks and prefetch templates."""
     return {"services": [s.discovery() for s in SERVICES.values()]}
@@ -341,7 +347,7 @@ def discovery() -> dict[str, Any]:
     response_model=None,
     responses=ERROR_RESPONSES,
 )
-async def call_service(service_id: str, body: HookRequest, request: Request) -> Response:
+async def call_service(service_id: ServiceIdPath, body: HookRequest, request: Request) -> Response:
     """Run one service on the prefetched (or fetched) FHIR data; cards come back in the CDS Hooks shape."""
     service = _service(service_id)
     if body.hook != service.hook:
@@ -438,9 +444,11 @@ _OVERRIDE_CODES = frozenset(code for code, _ in OVERRIDE_REASONS)
 
 
 @router.post(
-    "/cds-services/{service_id}/feedback", dependencies=[Depends(require_ehr_jwt)], responses=ERROR_RESPONSES
+    "/cds-services/{service_id}/feedback",
+    dependencies=[Depends(require_ehr_jwt)],
+    responses={k: v for k, v in ERROR_RESPONSES.items() if k != 412},
 )
-def feedback(service_id: str, body: Feedback, request: Request) -> dict[str, Any]:
+def feedback(service_id: ServiceIdPath, body: Feedback, request: Request) -> dict[str, Any]:
     """Card outcomes from the EHR (CDS Hooks 2.0 feedback), checked against the cards this service issued.
 
     Only counts per service, outcome and override reason are kept.
