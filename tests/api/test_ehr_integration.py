@@ -383,3 +383,21 @@ def test_malformed_json_is_400_in_the_project_shape(client: TestClient) -> None:
 def test_unknown_rule_set_is_404(client: TestClient) -> None:
     response = client.get("/v1/rulesets/unknown")
     assert response.status_code == 404 and is_problem(response)
+
+
+def test_long_lists_are_refused_before_any_per_item_check(client: TestClient) -> None:
+    """A 1 MB record of repeated agents used to hold the server for seconds in quadratic duplicate checks."""
+    record = {"safety": {"antithrombotics": [{"agent": "aspirin"}] * 30_000}}
+    response = client.post("/v1/assessments", json=record)
+    assert response.status_code == 422
+    assert response.json()["detail"] == [
+        {"field": "safety.antithrombotics", "message": "more than 100 items"}
+    ]
+    levels = {"imaging": {"levels": [{"level": "L4-L5"}] * 5_000}}
+    assert client.post("/v1/assessments", json=levels).status_code == 422
+
+
+def test_json_types_are_checked_as_documented(client: TestClient) -> None:
+    response = client.post("/v1/assessments", json={"coverage": {"ced_study_enrolled": 0}})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["field"] == "coverage.ced_study_enrolled"

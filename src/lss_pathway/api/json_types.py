@@ -1,5 +1,6 @@
 """JSON types checked against the published JSON Schema, so that the API refuses what its OpenAPI
-document says it refuses (``1`` for a boolean, ``"5"`` for a number) instead of coercing it.
+document says it refuses (``1`` for a boolean, ``"5"`` for a number) instead of coercing it; and list
+lengths bounded (``MAX_LIST_ITEMS``), so that no per-list check downstream can be made to take long.
 
 Only ``type``, ``properties``, ``items``, ``anyOf`` and local ``$ref`` are followed: ranges, formats and
 enums are the record model's own checks. Iterative, linear in the size of the data.
@@ -10,6 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from lss_pathway.domain.parsing import FieldError
+
+MAX_LIST_ITEMS = 100
+"""More than any record needs (5 lumbar levels, a few agents and procedures); more is refused."""
 
 _PYTHON = {
     "string": (str,),
@@ -52,6 +56,9 @@ def type_errors(data: Any, schema: dict[str, Any], defs: dict[str, Any]) -> list
             for key, prop in node.get("properties", {}).items():
                 if key in value:
                     stack.append((value[key], prop, f"{path}.{key}" if path else key))
-        elif isinstance(value, list) and isinstance(node.get("items"), dict):
-            stack += [(item, node["items"], f"{path}[{i}]") for i, item in enumerate(value)]
+        elif isinstance(value, list):
+            if len(value) > MAX_LIST_ITEMS:
+                errors.append(FieldError(path, f"more than {MAX_LIST_ITEMS} items"))
+            elif isinstance(node.get("items"), dict):
+                stack += [(item, node["items"], f"{path}[{i}]") for i, item in enumerate(value)]
     return errors
