@@ -5,13 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping
-from enum import Enum
 from typing import Any, NamedTuple, TypeVar
 
 from lss_pathway.domain.anatomy import Level, Side
+from lss_pathway.domain.assembly import LISTED, NAME_SEP, OTHER_AGENT, FactAssembly, Key
 from lss_pathway.domain.drugs import agent_class, agent_label, antithrombotic_agents
-from lss_pathway.domain.parsing import FieldError, InputError, record_from_data
-from lss_pathway.domain.scope import check_scope
+from lss_pathway.domain.parsing import FieldError
 from lss_pathway.domain.vocabulary import Modality, ProcedureType, Sex
 from lss_pathway.fhir import codes as c
 from lss_pathway.fhir.results import IgnoredInput, MappingResult
@@ -25,16 +24,10 @@ _NOT_CONFIRMED = {"unconfirmed", "provisional", "differential"}
 _NOT_CURRENT = {"inactive", "remission", "resolved"}
 _FULL_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 _RELATIVE = re.compile(r"(?:^|/)([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?:/_history/[^/]+)?$")
-_LISTED = "listed"
-_ANTITHROMBOTICS = "safety.antithrombotics"
-_PRIOR = "prior_procedures"
 _ANTITHROMBOTIC_TOPIC = "antithrombotics"
-_OTHER_AGENT = "other_antithrombotic"
-_NAME_SEP = "\x00"
 _PROCEDURE_NOT_DONE = {"not-done", "entered-in-error", "preparation"}
 _PRIOR_TOPIC = "prior spine procedures"
 
-Key = tuple[Any, ...]
 T = TypeVar("T")
 _PROCEDURE_TYPES = {t.value: t for t in ProcedureType}
 _MODALITIES = {m.value: m for m in Modality}
@@ -53,44 +46,9 @@ def read_sources(
         reader.set(("id",), record_id, "Bundle.identifier")
     reader.run()
     data, blame = reader.build()
-    if reader.errors:
-        raise InputError(reader.errors)
-    try:
-        record = check_scope(record_from_data(data))
-    except InputError as exc:
-        raise InputError([_blamed(err, blame) for err in exc.errors]) from None
+    reader.report_unsupported_lists()
+    record = reader.record(data, blame)
     return MappingResult(record, tuple(reader.ignored))
-
-
-def _blamed(err: FieldError, blame: dict[str, str]) -> FieldError:
-    if not err.field:
-        return err
-    labels = [
-        label
-        for path, label in blame.items()
-        if path == err.field or path.startswith((err.field + ".", err.field + "["))
-    ]
-    if not labels:
-        return err
-    return FieldError(err.field, f"{err.message} (from {', '.join(dict.fromkeys(labels))})")
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, Enum):
-        return repr(value.value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return repr(value)
-
-
-def _key_path(key: Key) -> str:
-    out = ""
-    for i, part in enumerate(key):
-        if isinstance(part, Enum) or (i == 2 and key[:2] == ("safety", "antithrombotics")):
-            out += f"[{part.value if isinstance(part, Enum) else part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
 
 
 def _full_date(value: Any) -> dt.date | None:
@@ -144,18 +102,13 @@ def _first_code(concept: Any) -> tuple[str | None, str | None]:
     return None, None
 
 
-class _Reader:
+class _Reader(FactAssembly):
+    """One pass over validated resources, feeding the shared fact assembly (``domain.assembly``)."""
+
     def __init__(self, sources: list[Source], ignored: list[IgnoredInput]):
+        super().__init__()
         self.sources = sources
         self.ignored = ignored
-        self.errors: list[FieldError] = []
-        self.facts: dict[Key, tuple[Any, str]] = {}
-        self.levels: dict[Level, dict[Side, None]] = {}
-        self.epidurogram: dict[tuple[Level, Side], None] = {}
-        self.agents: dict[str, str] = {}  # agent -> label of the first resource naming it
-        self.uncertain: list[str] = []  # labels of antithrombotics whose agent is not identified
-        self.procedures: list[tuple[dict[str, Any], str]] = []
-        self.uncertain_procedures: list[str] = []  # labels naming a spine operation the table cannot map
         self.med_agents: dict[str, str] = {}  # prefix of a medication resource -> its agent
         self.refs: dict[str, Source] = {}
         self.subjects: dict[str, str] = {}  # unresolved subject reference -> first label
@@ -195,18 +148,6 @@ class _Reader:
         else:
             reason = f"unknown {what} code '{code}' ({system or 'no system'}); not mapped, never guessed"
         self.ignore(src, path, reason, code, system)
-
-    def set(self, key: Key, value: Any, label: str) -> None:
-        old = self.facts.get(key)
-        if old is None:
-            self.facts[key] = (value, label)
-        elif old[0] != value:
-            self.errors.append(
-                FieldError(
-                    _key_path(key),
-                    f"contradiction: {old[1]} says {_show(old[0])} but {label} says {_show(value)}",
-                )
-            )
 
     def resolve(self, reference: Any) -> Source | None:
         if not isinstance(reference, Mapping) or not isinstance(reference.get("reference"), str):
@@ -331,7 +272,7 @@ class _Reader:
         if finding.kind is c.Kind.MARKER:
             return
         if finding.kind is c.Kind.NONE_LISTED:
-            self.set((_LISTED, finding.field), value, src.label)
+            self.set((LISTED, finding.field), value, src.label)
             self.list_claims.setdefault(finding.field, src)
             return
         self.set(self.key(finding, place), value, src.label)
@@ -420,9 +361,7 @@ class _Reader:
     def touch(self, finding: c.Finding, place: tuple[Any, ...]) -> None:
         level, side, _ = place
         if finding.scope in (c.Scope.LEVEL, c.Scope.LEVEL_SIDE):
-            sides = self.levels.setdefault(level, {})
-            if side is not None:
-                sides.setdefault(side, None)
+            self.touch_level(level, side)
         elif finding.scope is c.Scope.EPIDUROGRAM:
             self.epidurogram.setdefault((level, side), None)
 
@@ -679,9 +618,9 @@ class _Reader:
             known = {a for a in possible if a in agents_known}
             if len(possible) == 1 and len(known) == 1:
                 agent = known.pop()
-                if agent == _OTHER_AGENT:  # named by its text (or a display): one entry per name
+                if agent == OTHER_AGENT:  # named by its text (or a display): one entry per name
                     name = _name_of(concept)
-                    agent = f"{_OTHER_AGENT}{_NAME_SEP}{name}" if name else agent
+                    agent = f"{OTHER_AGENT}{NAME_SEP}{name}" if name else agent
                 self.med_agents[src.prefix] = agent
                 self.agents.setdefault(agent, src.label)
                 return
@@ -868,109 +807,13 @@ class _Reader:
             else:
                 self.set(("imaging", "date"), day, src.label)
 
-    # -- the record's data --
-
-    def build(self) -> tuple[dict[str, Any], dict[str, str]]:
-        data: dict[str, Any] = {}
-        blame: dict[str, str] = {}
-        level_facts: dict[Level, dict[str, Any]] = {lv: {} for lv in self.levels}
-        side_facts: dict[tuple[Level, Side], dict[str, Any]] = {
-            (lv, sd): {} for lv, sides in self.levels.items() for sd in sides
-        }
-        epi_facts: dict[tuple[Level, Side], dict[str, Any]] = {cell: {} for cell in self.epidurogram}
-        agent_facts: dict[str, dict[str, Any]] = {agent: {} for agent in self.agents}
-        for key, (value, label) in self.facts.items():
-            if key[0] == _LISTED:
-                continue
-            if key[:2] == ("imaging", "levels"):
-                if key[3] == "sides":
-                    side_facts[(key[2], key[4])][key[5]] = (value, label)
-                else:
-                    level_facts[key[2]][key[3]] = (value, label)
-            elif key[0] == "procedure":
-                epi_facts[(key[2], key[3])][key[4]] = (value, label)
-            elif key[:2] == ("safety", "antithrombotics"):
-                agent_facts[key[2]][key[3]] = (value, label)
-            else:
-                node = data
-                for part in key[:-1]:
-                    node = node.setdefault(part, {})
-                node[key[-1]] = value.value if isinstance(value, Enum) else value
-                blame[".".join(str(p.value if isinstance(p, Enum) else p) for p in key)] = label
-
-        def fill(target: dict[str, Any], facts: dict[str, Any], path: str) -> dict[str, Any]:
-            for name, (value, label) in facts.items():
-                target[name] = value.value if isinstance(value, Enum) else value
-                blame[f"{path}.{name}"] = label
-            return target
-
-        levels = []
-        for i, (level, sides) in enumerate(self.levels.items()):
-            entry = fill({"level": level.value}, level_facts[level], f"imaging.levels[{i}]")
-            entry["sides"] = [
-                fill({"side": side.value}, side_facts[(level, side)], f"imaging.levels[{i}].sides[{j}]")
-                for j, side in enumerate(sides)
-            ]
-            levels.append(entry)
-        if levels:
-            data.setdefault("imaging", {})["levels"] = levels
-        if self.epidurogram:
-            data["procedure"] = {
-                "epidurogram": [
-                    fill(
-                        {"level": lv.value, "side": sd.value},
-                        epi_facts[(lv, sd)],
-                        f"procedure.epidurogram[{i}]",
-                    )
-                    for i, (lv, sd) in enumerate(self.epidurogram)
-                ]
-            }
-        antithrombotics = self.listed(
-            _ANTITHROMBOTICS, [*self.agents.values(), *self.uncertain], "antithrombotic"
-        )
-        if self.uncertain:
-            antithrombotics = None
-        elif self.agents:
-            antithrombotics = [
-                fill(_agent_entry(agent), agent_facts[agent], f"safety.antithrombotics[{i}]")
-                for i, agent in enumerate(self.agents)
-            ]
-        if antithrombotics is not None:
-            data.setdefault("safety", {})["antithrombotics"] = antithrombotics
-        prior = self.listed(
-            _PRIOR,
-            [*(label for _, label in self.procedures), *self.uncertain_procedures],
-            "prior spine procedure",
-        )
-        if self.uncertain_procedures:
-            prior = None
-        elif self.procedures:
-            prior = [entry for entry, _ in self.procedures]
-            for i, (_, label) in enumerate(self.procedures):
-                blame[f"prior_procedures[{i}]"] = label
-        if prior is not None:
-            data["prior_procedures"] = prior
-        return data, blame
-
-    def listed(self, field: str, labels: list[str], what: str) -> list[Any] | None:
-        """[] when a resource says the list is empty (and none names an item), else None (unknown)."""
-        claim = self.facts.get((_LISTED, field))
-        if claim is None:
-            return None
-        value, label = claim
-        if value is False:
-            if labels:
-                self.errors.append(
-                    FieldError(field, f"contradiction: {label} says there is none but {labels[0]} names one")
-                )
-            return []
-        if not labels:
+    def report_unsupported_lists(self) -> None:
+        for field, what in self.unsupported_lists:
             self.ignore(
                 self.list_claims[field],
                 "valueBoolean",
                 f"says there is a {what} but no resource names one; left unknown",
             )
-        return None
 
 
 def _name_of(concept: Any) -> str | None:
@@ -980,11 +823,6 @@ def _name_of(concept: Any) -> str | None:
     texts = [concept.get("text")] + [coding.get("display") for coding in concept.get("coding") or []]
     found = next((t.strip() for t in texts if isinstance(t, str) and t.strip()), None)
     return found[:80] if found else None
-
-
-def _agent_entry(key: str) -> dict[str, Any]:
-    agent, _, name = key.partition(_NAME_SEP)
-    return {"agent": agent, "name": name} if name else {"agent": agent}
 
 
 def _named_in(concept: Any, find: Callable[[str], str | None]) -> str | None:
