@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from tests.api.conftest import example_json
 from tests.api.fhir_test_server import fhir_app
-from tests.fhir.synthea import _resources, patients
+from tests.fhir.synthea import CLOPIDOGREL_ORDER, _resources, active_condition, patients
 from tests.live_server import free_port, serving
 from typer.testing import CliRunner
 
@@ -49,21 +49,8 @@ def chart(prefix: str, *extra: dict[str, Any]) -> list[dict[str, Any]]:
     return resources
 
 
-LSS_DIAGNOSIS = {
-    "resourceType": "Condition",
-    "clinicalStatus": {
-        "coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}]
-    },
-    "code": {"coding": [{"system": ICD10CM, "code": "M48.062"}]},
-}
-CLOPIDOGREL = {
-    "resourceType": "MedicationRequest",
-    "status": "active",
-    "intent": "order",
-    "medicationCodeableConcept": {
-        "coding": [{"system": RXNORM, "code": "309362", "display": "Clopidogrel 75 MG Oral Tablet"}]
-    },
-}
+LSS_DIAGNOSIS = active_condition(ICD10CM, "M48.062")
+CLOPIDOGREL = CLOPIDOGREL_ORDER
 
 
 def hook(patient_id: str, server: str | None, token: str = TOKEN, **extra: Any) -> dict[str, Any]:

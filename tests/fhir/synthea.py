@@ -47,3 +47,32 @@ def patient_bundle(patient_id: str, types: tuple[str, ...] = CLINICAL_TYPES) -> 
                     {"fullUrl": f"urn:uuid:{resource['id']}", "resource": json.loads(json.dumps(resource))}
                 )
     return {"resourceType": "Bundle", "type": "collection", "entry": entries}
+
+
+# LSS facts to inject into copies of real charts, in standard codes.
+CLOPIDOGREL_ORDER: dict[str, Any] = {
+    "resourceType": "MedicationRequest",
+    "status": "active",
+    "intent": "order",
+    "medicationCodeableConcept": {
+        "coding": [
+            {
+                "system": "http://www.nlm.nih.gov/research/umls/rxnorm",
+                "code": "309362",
+                "display": "Clopidogrel 75 MG Oral Tablet",
+            }
+        ]
+    },
+}
+
+
+def active_condition(system: str, code: str) -> dict[str, Any]:
+    return {
+        "resourceType": "Condition",
+        "clinicalStatus": {
+            "coding": [
+                {"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}
+            ]
+        },
+        "code": {"coding": [{"system": system, "code": code}]},
+    }

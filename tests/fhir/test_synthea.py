@@ -12,12 +12,12 @@ from functools import cache
 from typing import Any
 
 import pytest
-from tests.fhir.synthea import patient_bundle, patients
+from tests.fhir.synthea import CLOPIDOGREL_ORDER, active_condition, patient_bundle, patients
 
 from lss_pathway.assess import assess
 from lss_pathway.criteria.candidacy import Verdict
 from lss_pathway.domain.parsing import InputError
-from lss_pathway.fhir.codes import CPT, ICD10CM, LOINC, RXNORM, SPINAL_LEVEL, UCUM
+from lss_pathway.fhir.codes import CPT, ICD10CM, LOINC, SPINAL_LEVEL, UCUM
 from lss_pathway.fhir.mapping import MappingResult, record_from_bundle
 
 ON = dt.date(2026, 12, 1)
@@ -93,18 +93,6 @@ def inject(bundle: dict[str, Any], *resources: dict[str, Any]) -> dict[str, Any]
     return bundle
 
 
-def condition(system: str, code: str) -> dict[str, Any]:
-    return {
-        "resourceType": "Condition",
-        "clinicalStatus": {
-            "coding": [
-                {"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"}
-            ]
-        },
-        "code": {"coding": [{"system": system, "code": code}]},
-    }
-
-
 def verdicts(result: MappingResult) -> set[Verdict]:
     return {cell.verdict for cell in assess(result.record).candidacy.cells}
 
@@ -119,20 +107,12 @@ def test_the_plain_patient_is_entirely_undetermined() -> None:
     ids=["von-willebrand-type-1", "sepsis"],
 )
 def test_an_injected_contraindication_makes_every_cell_not_a_candidate(system: str, code: str) -> None:
-    result = read(inject(patient_bundle(adult_id()), condition(system, code)))
+    result = read(inject(patient_bundle(adult_id()), active_condition(system, code)))
     assert verdicts(result) == {Verdict.NOT_CANDIDATE}
 
 
 def test_injected_clopidogrel_scd_is_on_the_record_with_the_real_orders() -> None:
-    order = {
-        "resourceType": "MedicationRequest",
-        "status": "active",
-        "intent": "order",
-        "medicationCodeableConcept": {
-            "coding": [{"system": RXNORM, "code": "309362", "display": "Clopidogrel 75 MG Oral Tablet"}]
-        },
-    }
-    result = read(inject(patient_bundle(adult_id()), order))
+    result = read(inject(patient_bundle(adult_id()), CLOPIDOGREL_ORDER))
     assert [a.agent for a in result.record.safety.antithrombotics or []] == ["clopidogrel"]
 
 
