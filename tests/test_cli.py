@@ -53,6 +53,7 @@ def test_ruleset_option_changes_the_rules(candidate_file: Path) -> None:
         "id": "mild-trial",
         "version": "1.0.0",
         "title": json.loads(out)["ruleset"]["title"],
+        "verified_as_of": None,
     }
 
 
@@ -134,7 +135,7 @@ def test_rulesets_check_flags_errors(tmp_path: Path) -> None:
     assert "unknown fact 'symptoms.leg_symtoms'" in out
     good = tmp_path / "good.yaml"
     good.write_text(
-        "id: variant\nversion: 1.0.0\ntitle: t\ndescription: d\nextends: textbook@1.0.0\n"
+        "id: variant\nversion: 1.0.0\ntitle: t\ndescription: d\nextends: textbook@1.1.0\n"
         "parameters:\n  lf_hypertrophy_mm: {value: 3.0, unit: mm, source: lf_convention, verification: P}\n"
     )
     code, out, _ = run("rulesets", "check", str(good))

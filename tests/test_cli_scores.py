@@ -33,9 +33,9 @@ def test_score_cook_json_with_reading(tmp_path: Path) -> None:
     )
     code, out, _ = run("score", "cook", str(answers), "--format", "json")
     assert code == 0
-    assert json.loads(out)["lr"] is None  # 5 of 5 under the default 'exactly' reading
-    code, out, _ = run("score", "cook", str(answers), "--format", "json", "--four-of-five", "at_least")
-    assert json.loads(out)["lr"] == 4.6
+    assert json.loads(out)["lr"] == 4.6  # 5 of 5 under the default 'at least four' reading
+    code, out, _ = run("score", "cook", str(answers), "--format", "json", "--four-of-five", "exactly")
+    assert json.loads(out)["lr"] is None
 
 
 def test_score_sshq_text_and_comparator(tmp_path: Path) -> None:

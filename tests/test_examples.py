@@ -76,9 +76,11 @@ TEXTBOOK: dict[str, Expected] = {
     "06-vascular-claudication-low-abi": Expected(
         {"L3-L4": (N, N), "L4-L5": (N, N), "L5-S1": (N, N)},
         unreported=N,
+        # textbook 1.1.0: the low indices alone hold the legs undetermined pending the vascular work-up;
+        # the absent neurogenic pattern is what rules mild out.
         not_met={
-            "L4-L5 left": {"neurogenic_claudication", "not_vascular_claudication"},
-            "L4-L5 right": {"neurogenic_claudication", "not_vascular_claudication"},
+            "L4-L5 left": {"neurogenic_claudication"},
+            "L4-L5 right": {"neurogenic_claudication"},
         },
     ),
     # Apixaban can be held: a condition, not a contraindication.
@@ -96,7 +98,7 @@ TEXTBOOK: dict[str, Expected] = {
     "09-cauda-equina-red-flags": Expected(
         {"L3-L4": (N, N), "L4-L5": (N, N), "L5-S1": (N, N)},
         unreported=N,
-        not_met={"L4-L5 left": {"no_cauda_equina_signs"}, "L4-L5 right": {"no_cauda_equina_signs"}},
+        not_met={"L4-L5 left": {"no_cauda_equina_emergency"}, "L4-L5 right": {"no_cauda_equina_emergency"}},
     ),
     # No imaging: nothing can be decided at any level, and nothing fails at patient level.
     "10-imaging-missing": Expected({}, unreported=U),
@@ -105,13 +107,11 @@ TEXTBOOK: dict[str, Expected] = {
         {"L3-L4": (N, N), "L4-L5": (C, N), "L5-S1": (N, N)},
         not_met={"L4-L5 right": {"no_severe_foraminal_or_lateral_stenosis"}},
     ),
-    # Prior fusion at L4-L5 excludes that level (and it is no longer stenotic); adjacent L3-L4 qualifies.
+    # The fused L4-L5 is no longer stenotic (textbook 1.1.0 counts prior open surgery only against a level
+    # whose laminar shelf is not documented); adjacent L3-L4 qualifies.
     "12-prior-fusion-l45-adjacent-l34": Expected(
         {"L3-L4": (C, C), "L4-L5": (N, N), "L5-S1": (N, N)},
-        not_met={
-            "L4-L5 left": {"no_prior_surgery_at_level", "central_stenosis_from_lf"},
-            "L4-L5 right": {"no_prior_surgery_at_level", "central_stenosis_from_lf"},
-        },
+        not_met={"L4-L5 left": {"central_canal_stenosis"}, "L4-L5 right": {"central_canal_stenosis"}},
     ),
     # No laminar shelf on the left at L4-L5: no working surface for the approach on that side.
     "13-no-laminar-shelf-left-l45": Expected(
@@ -143,6 +143,14 @@ MILD_TRIAL: dict[str, Expected] = {
     "02-unilateral-left-l45-candidate": Expected(
         {"L3-L4": (N, N), "L4-L5": (C, N), "L5-S1": (N, N)},
         not_met={"L4-L5 right": {"lf_thickness_on_side"}},
+    ),
+    # The trials exclude any prior procedure at the level.
+    "12-prior-fusion-l45-adjacent-l34": Expected(
+        {"L3-L4": (C, C), "L4-L5": (N, N), "L5-S1": (N, N)},
+        not_met={
+            "L4-L5 left": {"no_prior_surgery_at_level", "central_canal_stenosis"},
+            "L4-L5 right": {"no_prior_surgery_at_level", "central_canal_stenosis"},
+        },
     ),
     # A 13 mm slip also exceeds the trial's 5 mm limit.
     "04-grade2-spondylolisthesis-l45": Expected(

@@ -23,12 +23,12 @@ from lss_pathway.criteria.candidacy import Candidacy, CriterionResult, Verdict, 
 from lss_pathway.criteria.evaluate import Node
 from lss_pathway.criteria.facts import Scope
 from lss_pathway.criteria.logic import Tri
-from lss_pathway.criteria.ruleset import Kind, Phase, RuleSet
+from lss_pathway.criteria.ruleset import Kind, RuleSet
 from lss_pathway.domain.record import PatientRecord
 from lss_pathway.pathway.recommend import Recommendation, recommend
 from lss_pathway.rulesets.catalog import DEFAULT_RULESET, load_ruleset
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,11 +121,14 @@ def _criterion_entry(rules: RuleSet, result: CriterionResult, where: str) -> dic
         "where": where,
         "kind": criterion.kind.value,
         "phase": criterion.phase.value,
+        "confirmation": criterion.is_confirmation,
+        "when_not_met": criterion.when_not_met,
         "statement": rules.statement(criterion),
         "value": _TRI[result.value],
         "verification": rules.verification_of(criterion).value,
         "source": {"citation": source.citation, "url": source.url},
         "missing": list(result.node.missing),
+        "conflicts": list(result.node.conflicts),
         "explanation": _node(result.node),
     }
 
@@ -145,7 +148,7 @@ def _criteria_and_cells(a: Assessment) -> tuple[list[dict[str, Any]], list[dict[
             Scope.SIDE: f"{cell.level.value} {cell.side.value}",
         }
         ids: dict[str, list[str]] = {"met": [], "not_met": [], "unknown": []}
-        contraindications, pending = [], []
+        contraindications, pending, conditional = [], [], []
         for result in cell.results:
             criterion = result.criterion
             where = where_by_scope[criterion.scope]
@@ -153,8 +156,11 @@ def _criteria_and_cells(a: Assessment) -> tuple[list[dict[str, Any]], list[dict[
             if ref not in evaluated:
                 evaluated[ref] = _criterion_entry(rules, result, where)
             value = result.node.value
-            if value is Tri.UNKNOWN and criterion.phase is Phase.INTRA_PROCEDURE:
+            if result.open_confirmation:
                 pending.append(ref)
+                continue
+            if not criterion.blocks and value is not Tri.MET and not result.node.conflicts:
+                conditional.append(ref)
                 continue
             ids[_TRI[value]].append(ref)
             if value is Tri.NOT_MET and criterion.kind in _BLOCKING_KINDS:
@@ -171,6 +177,8 @@ def _criteria_and_cells(a: Assessment) -> tuple[list[dict[str, Any]], list[dict[
                     for c in cell.conditions
                 ],
                 "pending_confirmations": pending,
+                "conditional": conditional,
+                "conflicts": cell.conflicts,
                 "missing_facts": cell.missing_facts,
             }
         )
@@ -184,7 +192,12 @@ def _to_dict(a: Assessment) -> dict[str, Any]:
         "schema_version": SCHEMA_VERSION,
         "tool_version": __version__,
         "reference_version": REFERENCE_VERSION,
-        "ruleset": {"id": a.rules.id, "version": a.rules.version, "title": a.rules.title},
+        "ruleset": {
+            "id": a.rules.id,
+            "version": a.rules.version,
+            "title": a.rules.title,
+            "verified_as_of": None if a.rules.verified_as_of is None else a.rules.verified_as_of.isoformat(),
+        },
         "record_id": a.record.id,
         "assessment_date": a.on_date.isoformat(),
         "red_flags": [

@@ -37,7 +37,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-rulesets_app = typer.Typer(help="List, show and lint rule sets.", no_args_is_help=True)
+rulesets_app = typer.Typer(help="List, show, compare and lint rule sets.", no_args_is_help=True)
 app.add_typer(rulesets_app, name="rulesets")
 instruments_app = typer.Typer(help="Clinical instruments and what is shipped.", no_args_is_help=True)
 app.add_typer(instruments_app, name="instruments")
@@ -246,6 +246,31 @@ def rulesets_show(
         sys.stdout.write(text)
     else:
         out.print(Markdown(text))
+
+
+@rulesets_app.command("diff")
+def rulesets_diff(
+    old: Annotated[str, typer.Argument(help="NAME or NAME@VERSION, e.g. textbook@1.0.0")],
+    new: Annotated[str, typer.Argument(help="NAME or NAME@VERSION to compare it with")],
+    fmt: Annotated[
+        OutputFormat | None,
+        typer.Option("--format", "-f", help="Output format (default: text on a terminal, else markdown)."),
+    ] = None,
+) -> None:
+    """What changed between two rule sets: criteria, thresholds, holds, sources, for clinical review."""
+    from lss_pathway.rulesets.diff import diff_rulesets, render_diff_markdown
+
+    try:
+        result = diff_rulesets(load_ruleset(old), load_ruleset(new))
+    except RuleSetError as exc:
+        _fail(str(exc))
+    chosen = fmt or (OutputFormat.text if sys.stdout.isatty() else OutputFormat.markdown)
+    if chosen is OutputFormat.json:
+        sys.stdout.write(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    elif chosen is OutputFormat.markdown:
+        sys.stdout.write(render_diff_markdown(result))
+    else:
+        out.print(Markdown(render_diff_markdown(result)))
 
 
 @rulesets_app.command("check")

@@ -23,7 +23,10 @@ def rec(**flags: Any) -> PatientRecord:
     return PatientRecord.model_validate({"assessment_date": "2026-11-01", "red_flags": flags})
 
 
-@pytest.mark.parametrize("feature", list(CLEAR))
+CORE = [f for f in CLEAR if f != "sexual_dysfunction"]
+
+
+@pytest.mark.parametrize("feature", CORE)
 def test_each_feature_within_14_days_is_an_emergency(feature: str) -> None:
     result = triage(rec(**{**CLEAR, feature: True, "sacral_onset_days": 13}))
     assert result.status is CesStatus.EMERGENCY
@@ -84,5 +87,47 @@ def test_red_flag_action_follows_the_triage_and_still_blocks_candidacy() -> None
     a = assess(PatientRecord.model_validate({"assessment_date": "2026-11-01", "red_flags": chronic}))
     saddle = next(f for f in a.red_flags if f.id == "saddle_anaesthesia")
     assert "not an emergency" in saddle.action
-    assert a.pathway[0].step is PathwayStep.URGENT_SURGICAL_EVALUATION  # surgical review still comes first
+    # Not an emergency: a specialist review comes first, under its own title (issue 9, item 4).
+    assert a.pathway[0].step is PathwayStep.SPECIALIST_REVIEW
+    assert all(r.step is not PathwayStep.URGENT_SURGICAL_EVALUATION for r in a.pathway)
     assert all(c.verdict.value != "candidate" for c in a.candidacy.cells)
+
+
+@pytest.mark.parametrize("onset", [{"sexual_dysfunction_onset_days": 3}, {}])
+def test_sexual_dysfunction_alone_goes_to_specialist_review_not_emergency(onset: dict[str, int]) -> None:
+    # GIRFT: low back pain with sexual dysfunction as the only other feature is unlikely to be CES.
+    result = triage(rec(**{**CLEAR, "sexual_dysfunction": True, **onset}))
+    assert result.status is CesStatus.ESTABLISHED
+    assert any("unlikely" in note for note in result.notes)
+
+
+def test_a_new_feature_is_an_emergency_whatever_another_features_history() -> None:
+    # Issue 9, item 9: an old walking-only saddle symptom with a bladder disturbance that began 3 days ago.
+    flags = {
+        **CLEAR,
+        "saddle_anaesthesia": True,
+        "saddle_anaesthesia_onset_days": 700,
+        "sacral_symptoms_walking_only": True,
+        "new_bladder_bowel_dysfunction": True,
+        "bladder_bowel_onset_days": 3,
+    }
+    assert triage(rec(**flags)).status is CesStatus.EMERGENCY
+
+
+def test_new_sexual_dysfunction_beside_a_long_standing_feature_is_an_emergency() -> None:
+    flags = {
+        **CLEAR,
+        "saddle_anaesthesia": True,
+        "saddle_anaesthesia_onset_days": 700,
+        "sexual_dysfunction": True,
+        "sexual_dysfunction_onset_days": 5,
+    }
+    assert triage(rec(**flags)).status is CesStatus.EMERGENCY
+
+
+def test_a_normal_neurological_examination_documents_no_deficit_in_either_leg() -> None:
+    flags = {k: v for k, v in CLEAR.items() if k not in ("bilateral_leg_deficit", "sexual_dysfunction")}
+    record = PatientRecord.model_validate(
+        {"assessment_date": "2026-11-01", "red_flags": flags, "exam": {"neurologic_deficit": "none"}}
+    )
+    assert triage(record).status is CesStatus.NONE

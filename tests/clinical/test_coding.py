@@ -78,3 +78,16 @@ def test_no_code_without_radiological_stenosis(imaging: dict[str, Any], clinical
     code, _ = suggest(clinical, imaging)
     assert code.code is None
     assert "stenosis" in code.reason
+
+
+def test_stenosis_only_at_l5_s1_is_the_lumbosacral_code() -> None:
+    """Issue 9 (minor): M48.07 for L5-S1-only stenosis, tagged R in the reference data."""
+    code, _ = suggest(NEUROGENIC, {"imaging": {"levels": [{"level": "L5-S1", "canal_area_mm2": 70}]}})
+    assert code.code == "M48.07"
+    assert code.label == "Spinal stenosis, lumbosacral region"
+
+
+def test_l5_s1_with_another_stenotic_level_stays_lumbar() -> None:
+    levels = [{"level": "L5-S1", "canal_area_mm2": 70}, {"level": "L4-L5", "canal_area_mm2": 80}]
+    code, _ = suggest(NEUROGENIC, {"imaging": {"levels": levels}})
+    assert code.code == "M48.062"

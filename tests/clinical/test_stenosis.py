@@ -154,3 +154,22 @@ def test_ranking_ties_broken_by_prevalence() -> None:
 def test_ranking_equal_areas_broken_by_prevalence() -> None:
     record = levels({"level": "L5-S1", "canal_area_mm2": 80}, {"level": "L3-L4", "canal_area_mm2": 80})
     assert [g.level for g in grade_levels(record)] == [Level.L3_L4, Level.L5_S1]
+
+
+@pytest.mark.parametrize(
+    ("ap", "category"),
+    [(9.9, Stenosis.ABSOLUTE), (10.0, Stenosis.RELATIVE), (11.9, Stenosis.RELATIVE), (12.0, Stenosis.NONE)],
+)
+def test_ap_diameter_is_evidence_of_stenosis_labelled_with_the_modality(
+    ap: float, category: Stenosis
+) -> None:
+    """Issue 9, item 7: an AP-only report is graded (Framingham CT cut points), naming the modality."""
+    graded = grade_level(findings(ap_diameter_mm=ap), "CT")
+    assert graded.category is category
+    assert f"canal AP diameter {ap:g} mm on CT" in graded.basis[0]
+
+
+def test_an_ap_only_report_is_no_longer_no_stenosis_recorded() -> None:
+    record = levels({"level": "L4-L5", "ap_diameter_mm": 8})
+    (graded,) = grade_levels(record)
+    assert graded.present and graded.category is Stenosis.ABSOLUTE

@@ -428,7 +428,103 @@ def test_agree_conflict_is_unknown_and_names_the_conflict(rules: RuleSet) -> Non
     rec = record(imaging={"levels": [{"level": "L4-L5", "canal_area_mm2": 80, "central_stenosis": "mild"}]})
     node = run(test, rec, rules, L45)
     assert node.value is Tri.UNKNOWN
-    assert len(node.missing) == 1
-    assert node.missing[0].startswith("reconcile conflicting findings")
-    assert "level.canal_area_mm2 < 100: met" in node.missing[0]
-    assert "level.central_stenosis in {moderate, severe}: not_met" in node.missing[0]
+    assert node.missing == node.conflicts
+    assert node.conflicts == (
+        "reconcile: imaging.levels[L4-L5].canal_area_mm2 = 80 "
+        "contradicts imaging.levels[L4-L5].central_stenosis = mild",
+    )
+
+
+def test_a_conflict_is_carried_up_even_when_the_logic_around_it_decides(rules: RuleSet) -> None:
+    test = {
+        "any": [
+            {"fact": "level.instability", "op": "eq", "value": False},
+            {
+                "agree": [
+                    {"fact": "level.canal_area_mm2", "op": "lt", "value": 100},
+                    {"fact": "level.central_stenosis", "op": "in", "value": ["moderate", "severe"]},
+                ]
+            },
+        ]
+    }
+    findings = {"level": "L4-L5", "instability": False, "canal_area_mm2": 80, "central_stenosis": "mild"}
+    node = run(test, record(imaging={"levels": [findings]}), rules, L45)
+    assert node.value is Tri.MET
+    assert len(node.conflicts) == 1 and "central_stenosis = mild" in node.conflicts[0]
+
+
+@pytest.mark.parametrize(
+    ("findings", "agrees"),
+    [
+        ({"meyerding_grade": 0, "slip_mm": 0}, True),
+        ({"meyerding_grade": 1, "slip_mm": 4}, True),
+        ({"meyerding_grade": 0}, True),
+        ({}, True),
+        ({"meyerding_grade": 0, "slip_mm": 10}, False),
+        ({"meyerding_grade": 1, "slip_mm": 0}, False),
+    ],
+)
+def test_consistent_is_met_unless_readings_contradict(
+    rules: RuleSet, findings: dict[str, Any], agrees: bool
+) -> None:
+    test = {
+        "consistent": [
+            {"fact": "level.meyerding_grade", "op": "eq", "value": 0},
+            {"fact": "level.slip_mm", "op": "eq", "value": 0},
+        ]
+    }
+    node = run(test, record(imaging={"levels": [{"level": "L4-L5", **findings}]}), rules, L45)
+    assert node.value is (Tri.MET if agrees else Tri.UNKNOWN)
+    assert bool(node.conflicts) is not agrees
+
+
+# --- issue 9, item 13: agents outside the vocabulary, plain aspirin, days already held ------------------
+
+
+def test_other_antithrombotic_is_recorded_and_held_with_the_prescriber(rules: RuleSet) -> None:
+    agents = [{"agent": "other_antithrombotic", "name": "fondaparinux", "can_be_held": True}]
+    node = hold(record(safety={"antithrombotics": agents}), rules)
+    assert node.value is Tri.MET
+    (condition,) = node.conditions
+    assert "other antithrombotic (fondaparinux)" in condition.action
+    assert "agreed with the prescriber" in condition.action
+
+
+def test_other_antithrombotic_needs_the_prescribers_answer(rules: RuleSet) -> None:
+    agents = [{"agent": "other_antithrombotic", "name": "ticagrelor-like trial drug"}]
+    node = hold(record(safety={"antithrombotics": agents}), rules)
+    assert node.value is Tri.UNKNOWN
+    assert node.missing == ("safety.antithrombotics[0].can_be_held",)
+
+
+@pytest.mark.parametrize("agent", ["fondaparinux", "ticlopidine", "tinzaparin therapeutic", "celecoxib"])
+def test_agents_once_refused_are_now_in_the_vocabulary(rules: RuleSet, agent: str) -> None:
+    node = hold(record(safety={"antithrombotics": [{"agent": agent, "can_be_held": True}]}), rules)
+    assert node.value is Tri.MET and node.conditions
+
+
+def test_plain_aspirin_asks_for_its_purpose(rules: RuleSet) -> None:
+    node = hold(record(safety={"antithrombotics": [{"agent": "aspirin", "can_be_held": True}]}), rules)
+    assert node.value is Tri.MET
+    action = node.conditions[0].action
+    assert action.startswith("aspirin (purpose not recorded): stop 6 days before")
+    assert "primary or secondary prevention" in action
+
+
+def test_an_unlisted_agent_is_refused_with_the_way_to_record_it() -> None:
+    with pytest.raises(ValueError, match="other_antithrombotic, name: dabigatrin"):
+        record(safety={"antithrombotics": [{"agent": "dabigatrin", "can_be_held": True}]})
+
+
+@pytest.mark.parametrize(
+    ("days_held", "expected"),
+    [
+        (3, "apixaban: held 3 of 5 days; 2 more (stop 5 days before"),
+        (5, "apixaban: held 5 days already; keep held until the procedure"),
+        (0, "apixaban: stop 5 days before"),
+    ],
+)
+def test_days_already_held_count_down(rules: RuleSet, days_held: float, expected: str) -> None:
+    agents = [{"agent": "apixaban", "can_be_held": True, "days_held": days_held}]
+    node = hold(record(safety={"antithrombotics": agents}), rules)
+    assert node.conditions[0].action.startswith(expected)

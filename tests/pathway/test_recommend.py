@@ -217,7 +217,9 @@ def test_vascular_pattern_gives_vascular_workup() -> None:
     assert result.differential.pattern.value == "vascular"
     assert steps(result)[0] is PathwayStep.VASCULAR_WORKUP
     assert any("vascular" in r for r in step(result, PathwayStep.VASCULAR_WORKUP).reasons)
-    assert PathwayStep.MILD not in steps(result)
+    # Low indices hold every cell undetermined pending the vascular work-up: mild is offered nowhere.
+    assert all(c.verdict.value != "candidate" for c in result.candidacy.cells)
+    assert PathwayStep.MILD not in steps(result) or step(result, PathwayStep.MILD).levels == []
 
 
 def test_mixed_pattern_gives_vascular_workup() -> None:
@@ -285,9 +287,19 @@ def test_grade_ii_slip_at_a_stenotic_level_routes_to_fusion(slip: dict[str, Any]
 
 
 def test_reported_instability_at_a_stenotic_level_routes_to_fusion() -> None:
-    result = run(build(imaging={"levels": [stenotic_level(instability=True)]}))
+    level = stenotic_level(instability=True, translation_mm=None, angulation_deg=None)
+    result = run(build(imaging={"levels": [level]}))
     fusion = step(result, PathwayStep.DECOMPRESSION_WITH_FUSION)
     assert any(lv.startswith("L4-L5") for lv in fusion.levels)
+
+
+def test_instability_flag_contradicting_small_translation_is_a_reconcile_item_not_a_route() -> None:
+    result = run(build(imaging={"levels": [stenotic_level(instability=True, translation_mm=1.0)]}))
+    cell = result.candidacy.cells[6]  # L4-L5 left
+    assert cell.verdict.value == "undetermined"
+    assert cell.missing_facts[0].startswith("reconcile: ")
+    assert "instability = yes" in cell.missing_facts[0] and "translation_mm = 1" in cell.missing_facts[0]
+    assert PathwayStep.DECOMPRESSION_WITH_FUSION not in steps(result)
 
 
 def test_measured_instability_routes_to_fusion() -> None:
@@ -321,7 +333,7 @@ def test_severe_lateral_recess_stenosis_routes_to_open_decompression() -> None:
 
 
 def test_undetermined_stenotic_cells_ask_for_missing_facts() -> None:
-    level = stenotic_level(sides=[side("left", laminar_shelf=None), side("right")])
+    level = stenotic_level(sides=[side("left", foraminal_stenosis=None), side("right")])
     result = run(build(imaging={"levels": [level]}))
     mild = step(result, PathwayStep.MILD)
     assert mild.levels == ["L4-L5 right"]
@@ -374,6 +386,7 @@ def test_urgent_and_vascular_precede_elective_steps() -> None:
 def test_pathway_enum_order_is_least_to_most_invasive() -> None:
     assert [s.value for s in PathwayStep] == [
         "urgent_surgical_evaluation",
+        "specialist_review",
         "vascular_workup",
         "conservative_care",
         "epidural_steroid_injection",

@@ -30,7 +30,7 @@ from lss_pathway.rulesets.catalog import load_ruleset, ruleset_from_text
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 CANDIDATE = EXAMPLES / "01-bilateral-l45-candidate.yaml"
 NO_IMAGING = EXAMPLES / "10-imaging-missing.yaml"
-REFERENCE_YAML = Path(reference_module.__file__).parent / "data" / "reference-1.0.0.yaml"
+REFERENCE_YAML = Path(reference_module.__file__).parent / "data" / "reference-1.1.0.yaml"
 SVG_NS = "{http://www.w3.org/2000/svg}"
 
 NO_LF_RULESET = """
@@ -150,14 +150,19 @@ def test_area_thresholds_are_the_references_with_source_and_tag(candidate: Asses
 
 
 @pytest.mark.parametrize(
-    ("ruleset", "param"), [("textbook", "lf_hypertrophy_mm"), ("mild-trial", "lf_min_thickness_mm")]
+    ("ruleset", "param", "op"),
+    [
+        ("textbook", "lf_hypertrophy_mm", ">"),  # 1.1.0: "thicker than 4 mm", as its statement says
+        ("textbook@1.0.0", "lf_hypertrophy_mm", "≥"),
+        ("mild-trial", "lf_min_thickness_mm", "≥"),
+    ],
 )
-def test_lf_threshold_is_the_rule_sets_parameter(ruleset: str, param: str) -> None:
+def test_lf_threshold_is_the_rule_sets_parameter(ruleset: str, param: str, op: str) -> None:
     rules = load_ruleset(ruleset)
     (t,) = figure_data(_assessment(CANDIDATE, ruleset)).lf_thresholds
     assert t.value == rules.param_value(param)
     assert t.verification == rules.parameters[param].verification.value
-    assert t.label == f"{rules.ref}: ≥ {rules.param_value(param):g} mm"
+    assert t.label == f"{rules.ref}: {op} {rules.param_value(param):g} mm"
 
 
 def test_lf_threshold_follows_the_rule_set() -> None:
@@ -189,7 +194,7 @@ def test_svg_is_well_formed_small_and_keeps_text_as_text(candidate: Assessment, 
     for t in (*data.area_thresholds, *data.lf_thresholds):
         assert t.label in texts
     assert "relative stenosis < 100 mm²" in texts and "absolute stenosis < 75 mm²" in texts
-    assert "textbook@1.0.0: ≥ 4 mm" in texts
+    assert "textbook@1.1.0: > 4 mm" in texts
     assert {"68", "6.1", "5.8", "L4-L5"} <= set(texts)
     assert "DejaVu Sans" in candidate_svg  # the last font in the list, installed everywhere we render
 

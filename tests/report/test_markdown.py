@@ -31,7 +31,7 @@ def test_sections_in_clinical_order(candidate_file: Path) -> None:
 
 def test_red_flags_shown_as_present_with_action(examples_dir: Path) -> None:
     text = _report(examples_dir / "09-cauda-equina-red-flags.yaml")
-    assert "Saddle anaesthesia: **PRESENT**" in text
+    assert "Saddle anaesthesia (new or worsening): **PRESENT**" in text
     assert "emergency MRI" in text
     first_step = text.split("## Recommended next steps")[1].strip().splitlines()[0]
     assert "Urgent surgical evaluation" in first_step

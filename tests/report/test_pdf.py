@@ -73,11 +73,11 @@ def test_pdf_pages_and_text(candidate_pdf: Path) -> None:
         "L4-L5",
         "candidate",
         "Facts to document",
-        "To confirm during the procedure",
+        "Still to confirm, before or during the procedure",
         "Recommended next steps",
         "Rule set and sources",
         "textbook",
-        "1.0.0",
+        "1.1.0",
         "the decision rests with the treating clinician",
     ):
         assert expected in text

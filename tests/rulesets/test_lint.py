@@ -12,11 +12,21 @@ from lss_pathway.domain.drugs import antithrombotic_agents
 from lss_pathway.rulesets.catalog import available, packaged_text, ruleset_from_text
 from lss_pathway.rulesets.lint import Finding, lint
 
+# Agents the vocabulary gained after the 1.0.0 rule sets were released (those sets stay as released).
+_ADDED_AFTER_1_0_0 = (
+    "aspirin, ticlopidine, tinzaparin_therapeutic, fondaparinux, celecoxib, other_antithrombotic"
+)
+
 
 @pytest.mark.parametrize("entry", available(), ids=lambda e: e.ref)
 def test_packaged_rule_set_files_have_no_findings(entry: Any) -> None:
     rules = ruleset_from_text(packaged_text(entry), entry.filename)
-    assert [str(f) for f in lint(rules)] == []
+    findings = [str(f) for f in lint(rules)]
+    if entry.version == "1.0.0":
+        expected = f"warning: antithrombotic_holds: no hold interval for: {_ADDED_AFTER_1_0_0}"
+        assert findings in ([], [f"{expected} (such patients stay undetermined)"])
+    else:
+        assert findings == []
 
 
 # --- synthetic rule sets ---------------------------------------------------------------------------------

@@ -107,7 +107,7 @@ def test_candidate_result_and_rule_set_choice(client: TestClient) -> None:
     page = _post(client, "/assess", _form("01-bilateral-l45-candidate"), ruleset="mild-trial")
     text = page.text
     assert 'id="cell-L4-L5-left" data-verdict="candidate"' in text
-    assert "mild-trial@1.0.0" in text
+    assert "mild-trial@1.1.0" in text
     # The values travel with the page so that print, PDF and edit re-send them.
     assert 'name="patient.age_years" value="72"' in text
 

@@ -20,7 +20,7 @@ from lss_pathway.criteria.candidacy import Cell, Verdict
 from lss_pathway.domain.anatomy import LEVELS, SIDES, Level, Side
 from lss_pathway.domain.vocabulary import PathwayStep
 from lss_pathway.fhir.orders import OrderTarget
-from lss_pathway.report.cells import VERDICT_LABEL, blocking, reason
+from lss_pathway.report.cells import VERDICT_LABEL, blocking, pending, reason
 
 SUMMARY_LIMIT = 139
 """The spec asks for a summary of less than 140 characters."""
@@ -203,8 +203,8 @@ def _cell_card(
             body += ["", "Conditions:", ""]
             body += [f"- {c.action} (source: {c.source})" for c in cell.conditions]
         if cell.pending:
-            body += ["", "To confirm during the procedure:", ""]
-            body += [f"- {rules.statement(r.criterion)}" for r in cell.pending]
+            body += ["", "Still to confirm:", ""]
+            body += [f"- {item}" for item in pending(cell, rules)]
         return _card(ctx, a, f"{head}: candidate", "info", body, order_card=True)
     if cell.verdict is Verdict.NOT_CANDIDATE:
         found = blocking(cell, rules)

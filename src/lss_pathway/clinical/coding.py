@@ -1,4 +1,7 @@
-"""ICD-10-CM suggestion: M48.062 when stenosis comes with neurogenic claudication, else M48.061."""
+"""ICD-10-CM suggestion: M48.062 when stenosis comes with neurogenic claudication, else M48.061.
+
+Stenosis recorded only at L5-S1 is the lumbosacral region: M48.07 (which has no claudication sub-code).
+"""
 
 from __future__ import annotations
 
@@ -22,6 +25,12 @@ def suggest_icd10(stenosis: list[LevelStenosis], differential: Differential) -> 
     if not stenotic:
         return CodeSuggestion(None, "No code suggested", "no radiological lumbar stenosis is recorded")
     where = ", ".join(stenotic)
+    if stenotic == ["L5-S1"]:
+        return CodeSuggestion(
+            "M48.07",
+            codes["M48.07"]["label"],
+            "stenosis only at L5-S1 (lumbosacral region); M48.07 has no claudication sub-code",
+        )
     if differential.pattern in (Pattern.NEUROGENIC, Pattern.MIXED):
         return CodeSuggestion(
             "M48.062",

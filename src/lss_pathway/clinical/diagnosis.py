@@ -27,7 +27,7 @@ SshqComparator = Literal["more_than", "or_more"]
 
 @cache
 def diagnosis_data() -> dict[str, Any]:
-    data: dict[str, Any] = packaged_yaml("lss_pathway.clinical", "data/diagnosis-1.0.0.yaml")
+    data: dict[str, Any] = packaged_yaml("lss_pathway.clinical", "data/diagnosis-1.1.0.yaml")
     return data
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from lss_pathway.domain.packaged import packaged_yaml
 
-REFERENCE_VERSION = "1.0.0"
+REFERENCE_VERSION = "1.1.0"
 
 
 @cache

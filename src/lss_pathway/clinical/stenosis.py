@@ -1,6 +1,8 @@
 """Radiological central stenosis per level, and the levels ranked for attention.
 
-Area bands: below 100 mm2 relative, below 75 mm2 absolute (reference data). A stated grade counts too;
+Area bands: below 100 mm2 relative, below 75 mm2 absolute; AP diameter below 12 mm relative, below 10 mm
+absolute (CT cut points, labelled with the study's modality); Schizas B relative, C and D absolute
+(reference data). A stated grade counts too;
 when area and grade disagree the more severe reading is kept and both are shown, so a clinician sees the
 conflict rather than a silently chosen value.
 """
@@ -53,7 +55,7 @@ class LevelStenosis:
         return self.category in (Stenosis.ABSOLUTE, Stenosis.RELATIVE)
 
 
-def grade_level(findings: LevelFindings) -> LevelStenosis:
+def grade_level(findings: LevelFindings, modality: str | None = None) -> LevelStenosis:
     bands = reference()["stenosis"]
     relative, absolute = bands["relative_below_mm2"]["value"], bands["absolute_below_mm2"]["value"]
     readings: list[tuple[Stenosis, str]] = []
@@ -65,6 +67,19 @@ def grade_level(findings: LevelFindings) -> LevelStenosis:
             readings.append((Stenosis.RELATIVE, f"dural sac area {area:g} mm2 < {relative:g} mm2"))
         else:
             readings.append((Stenosis.NONE, f"dural sac area {area:g} mm2 >= {relative:g} mm2"))
+    ap = findings.ap_diameter_mm
+    if ap is not None:
+        on = f" on {modality}" if modality else ""
+        ap_relative, ap_absolute = (
+            bands["ap_relative_below_mm"]["value"],
+            bands["ap_absolute_below_mm"]["value"],
+        )
+        if ap < ap_absolute:
+            readings.append((Stenosis.ABSOLUTE, f"canal AP diameter {ap:g} mm{on} < {ap_absolute:g} mm"))
+        elif ap < ap_relative:
+            readings.append((Stenosis.RELATIVE, f"canal AP diameter {ap:g} mm{on} < {ap_relative:g} mm"))
+        else:
+            readings.append((Stenosis.NONE, f"canal AP diameter {ap:g} mm{on} >= {ap_relative:g} mm"))
     if findings.central_stenosis is not None:
         readings.append(
             (_FROM_GRADE[findings.central_stenosis], f"central stenosis graded {findings.central_stenosis}")
@@ -74,7 +89,9 @@ def grade_level(findings: LevelFindings) -> LevelStenosis:
             (_FROM_SCHIZAS.get(findings.schizas, Stenosis.NONE), f"Schizas grade {findings.schizas}")
         )
     if not readings:
-        return LevelStenosis(findings.level, Stenosis.UNKNOWN, None, ("no area or grade recorded",))
+        return LevelStenosis(
+            findings.level, Stenosis.UNKNOWN, None, ("no area, AP diameter or grade recorded",)
+        )
     category = max((r[0] for r in readings), key=lambda s: _SEVERITY[s])
     basis = tuple(r[1] for r in readings)
     if len({r[0] for r in readings}) > 1:
@@ -85,7 +102,8 @@ def grade_level(findings: LevelFindings) -> LevelStenosis:
 def grade_levels(record: PatientRecord) -> list[LevelStenosis]:
     """Every imaged level, most stenotic first; ties go to the smaller area, then the more common level."""
     order = {Level(v): i for i, v in enumerate(reference()["level_prevalence"]["order"])}
-    graded = [grade_level(f) for f in record.imaging.levels]
+    modality = None if record.imaging.modality is None else record.imaging.modality.value
+    graded = [grade_level(f, modality) for f in record.imaging.levels]
     graded.sort(
         key=lambda g: (
             -_SEVERITY[g.category],

@@ -1,9 +1,17 @@
 """Combine a rule set's criteria into a verdict for every level and side.
 
-A cell is a **candidate** only when every pre-procedure criterion that applies to it is met; **not a
-candidate** when any is not met; otherwise **undetermined**, with the facts that would settle it.
-Intra-procedure criteria (the epidurogram) are pending confirmations while unknown, and block once known
-to fail. Patient-scoped criteria are evaluated once and level-scoped ones once per level, then shared.
+A cell is a **candidate** only when every criterion that applies to it is met, apart from confirmations
+still pending; **not a candidate** when any blocking criterion is not met; otherwise **undetermined**,
+with the facts that would settle it.
+
+Confirmations are checks clinicians make before or during the procedure rather than record routinely (the
+epidurogram; in newer rule sets the laminar shelf, infection, ...). While nothing about one is recorded it
+is listed as pending and the cell may still be a candidate; recorded as failed, it blocks; partly
+recorded and still open, it holds the cell undetermined. So a candidate can only become "not a candidate"
+through one of its listed confirmations. Readings that contradict each other (a "reconcile" item) hold the
+cell undetermined however the logic around them came out. A condition-only criterion never blocks: while
+not met it is carried as a condition of the candidacy ("after conservative care").
+Patient-scoped criteria are evaluated once and level-scoped ones once per level, then shared.
 """
 
 from __future__ import annotations
@@ -34,6 +42,23 @@ class CriterionResult:
     def value(self) -> Tri:
         return self.node.value
 
+    @property
+    def open_confirmation(self) -> bool:
+        """A confirmation nothing has been recorded about yet: pending, not holding the cell back."""
+        return (
+            self.criterion.is_confirmation
+            and self.node.value is Tri.UNKNOWN
+            and not self.node.conflicts
+            and not self.node.recorded()
+        )
+
+    @property
+    def holds_back(self) -> bool:
+        """Unknown in a way that keeps the cell undetermined (a requirement, or a confirmation under way)."""
+        if self.node.conflicts:
+            return True
+        return self.node.value is Tri.UNKNOWN and self.criterion.blocks and not self.open_confirmation
+
 
 @dataclass(frozen=True, slots=True)
 class Cell:
@@ -41,23 +66,32 @@ class Cell:
     side: Side
     verdict: Verdict
     results: tuple[CriterionResult, ...]
+    gates: tuple[Condition, ...] = ()
+    """Conditions from condition-only criteria not (yet) met, e.g. "after conservative care"."""
 
     def by_value(self, value: Tri, phase: Phase = Phase.PRE_PROCEDURE) -> list[CriterionResult]:
         return [r for r in self.results if r.value is value and r.criterion.phase is phase]
 
     @property
     def pending(self) -> list[CriterionResult]:
-        """Intra-procedure checks still to be made (not yet known)."""
-        return self.by_value(Tri.UNKNOWN, Phase.INTRA_PROCEDURE)
+        """Confirmations still to be made, before the procedure first, then during it."""
+        open_ = [r for r in self.results if r.open_confirmation]
+        return sorted(open_, key=lambda r: r.criterion.phase is Phase.INTRA_PROCEDURE)
 
     @property
     def conditions(self) -> list[Condition]:
-        return [c for r in self.results if r.value is Tri.MET for c in r.node.conditions]
+        held = [c for r in self.results if r.value is Tri.MET for c in r.node.conditions]
+        return held + list(self.gates)
+
+    @property
+    def conflicts(self) -> list[str]:
+        return list(dict.fromkeys(k for r in self.results for k in r.node.conflicts))
 
     @property
     def missing_facts(self) -> list[str]:
-        unknown = self.by_value(Tri.UNKNOWN)
-        return list(dict.fromkeys(m for r in unknown for m in r.node.missing))
+        """What to document (reconcile items first) to settle the criteria holding the cell back."""
+        held = [r for r in self.results if r.holds_back]
+        return list(dict.fromkeys([*self.conflicts, *(m for r in held for m in r.node.missing)]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,14 +106,32 @@ class Candidacy:
         raise KeyError((level, side))
 
 
-def _verdict(results: list[CriterionResult]) -> Verdict:
-    pre = [r.value for r in results if r.criterion.phase is Phase.PRE_PROCEDURE]
-    intra = [r.value for r in results if r.criterion.phase is Phase.INTRA_PROCEDURE]
-    if Tri.NOT_MET in pre or Tri.NOT_MET in intra:
+def verdict(results: list[CriterionResult]) -> Verdict:
+    """The one verdict rule every runner shares: any block, then anything held back, else candidate."""
+    if any(r.value is Tri.NOT_MET and r.criterion.blocks for r in results):
         return Verdict.NOT_CANDIDATE
-    if Tri.UNKNOWN in pre:
+    if any(r.holds_back for r in results):
         return Verdict.UNDETERMINED
     return Verdict.CANDIDATE
+
+
+def _gates(results: list[CriterionResult], rules: RuleSet) -> tuple[Condition, ...]:
+    gates = []
+    for result in results:
+        criterion = result.criterion
+        if criterion.blocks or result.value is Tri.MET:
+            continue
+        source = rules.sources[criterion.source]
+        status = "not documented" if result.value is Tri.UNKNOWN else "not yet met"
+        known = [f"{fact} = {value}" for fact, value in _facts(result.node) if value is not None]
+        detail = f"{status}: {', '.join(known)}" if known and result.value is Tri.NOT_MET else status
+        action = f"{rules.statement(criterion)} ({detail})"
+        gates.append(Condition(action, source.citation, source.url, rules.verification_of(criterion).value))
+    return tuple(gates)
+
+
+def _facts(node: Node) -> list[tuple[str, object]]:
+    return [*node.facts, *(f for child in node.children for f in _facts(child))]
 
 
 _COMPILED: dict[int, tuple[RuleSet, dict[Scope, list[tuple[Criterion, Compiled]]]]] = {}
@@ -114,5 +166,5 @@ def assess_candidacy(record: PatientRecord, rules: RuleSet) -> Candidacy:
             side_ctx = Context(record, on_date, level, side, findings, side_findings)
             per_side = [CriterionResult(c, run(side_ctx)) for c, run in by_scope[Scope.SIDE]]
             results = patient + per_level + per_side
-            cells.append(Cell(level, side, _verdict(results), tuple(results)))
+            cells.append(Cell(level, side, verdict(results), tuple(results), _gates(results, rules)))
     return Candidacy(rules, tuple(cells))

@@ -2,7 +2,8 @@
 
 Every node carries its three-valued result, the facts it read, and, when unknown, exactly which inputs
 would settle it. A settled node reports no missing facts: a conjunction that is already not met does not
-ask for more data.
+ask for more data. Contradicting readings of one finding are carried up as ``conflicts`` whatever the
+node's value, so that a contradiction is never resolved silently by the logic around it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from lss_pathway.criteria.expressions import OPS, Agree, AllOf, AnyOf, Compare, Expr, Not, Param
+from lss_pathway.criteria.expressions import (
+    OPS,
+    Agree,
+    AllOf,
+    AnyOf,
+    Compare,
+    Consistent,
+    Expr,
+    Hold,
+    Not,
+    Param,
+)
 from lss_pathway.criteria.facts import Context, FactSpec, Scope, fact_catalogue
 from lss_pathway.criteria.logic import Tri, all_of, any_of
 from lss_pathway.criteria.ruleset import RuleSet
@@ -37,10 +49,40 @@ class Node:
     missing: tuple[str, ...] = ()
     children: tuple[Node, ...] = ()
     conditions: tuple[Condition, ...] = field(default=())
+    conflicts: tuple[str, ...] = ()
+    """"Reconcile" items: readings of one finding that contradict each other, anywhere below this node."""
+
+    def recorded(self) -> bool:
+        """Whether any fact this node (or a node below it) read was known."""
+        return any(value is not None for _, value in self.facts) or any(c.recorded() for c in self.children)
 
 
 def _dedupe(items: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
+
+
+def _conflicts(children: tuple[Node, ...]) -> tuple[str, ...]:
+    return _dedupe([k for c in children for k in c.conflicts])
+
+
+def _reading(node: Node) -> str:
+    """What one reading recorded, e.g. ``imaging.levels[L4-L5].canal_area_mm2 = 70``."""
+    known: list[str] = []
+
+    def collect(n: Node) -> None:
+        known.extend(f"{fact} = {_fmt(value)}" for fact, value in n.facts if value is not None)
+        for child in n.children:
+            collect(child)
+
+    collect(node)
+    return " and ".join(dict.fromkeys(known)) or node.label
+
+
+def _conflict(children: tuple[Node, ...]) -> str:
+    """Name both sides: the readings that say "met" against those that say "not met"."""
+    met = [_reading(c) for c in children if c.value is Tri.MET]
+    not_met = [_reading(c) for c in children if c.value is Tri.NOT_MET]
+    return f"reconcile: {'; '.join(met)} contradicts {'; '.join(not_met)}"
 
 
 def _fmt(value: Any) -> str:
@@ -103,11 +145,12 @@ def compile_expr(expr: Expr, rules: RuleSet) -> Compiled:
         def combined(ctx: Context) -> Node:
             children = tuple(item(ctx) for item in items)
             value = combine(c.value for c in children)
+            conflicts = _conflicts(children)
             if value is Tri.UNKNOWN:
                 missing = _dedupe([m for c in children if c.value is Tri.UNKNOWN for m in c.missing])
-                return Node(label, value, (), missing, children)
+                return Node(label, value, (), missing, children, (), conflicts)
             conditions = tuple(k for c in children if c.value is Tri.MET for k in c.conditions)
-            return Node(label, value, (), (), children, conditions if value is Tri.MET else ())
+            return Node(label, value, (), (), children, conditions if value is Tri.MET else (), conflicts)
 
         return combined
     if isinstance(expr, Agree):
@@ -116,25 +159,48 @@ def compile_expr(expr: Expr, rules: RuleSet) -> Compiled:
         def agreed(ctx: Context) -> Node:
             children = tuple(item(ctx) for item in measures)
             known = {c.value for c in children if c.value is not Tri.UNKNOWN}
+            below = _conflicts(children)
             if len(known) == 1:
-                return Node("agreeing measures", known.pop(), (), (), children)
+                return Node("agreeing measures", known.pop(), (), (), children, (), below)
             if not known:
                 missing = _dedupe([m for c in children for m in c.missing])
-                return Node("agreeing measures", Tri.UNKNOWN, (), missing, children)
-            shown = "; ".join(f"{c.label}: {c.value.value}" for c in children if c.value is not Tri.UNKNOWN)
-            conflict = f"reconcile conflicting findings ({shown})"
-            return Node("agreeing measures (they conflict)", Tri.UNKNOWN, (), (conflict,), children)
+                return Node("agreeing measures", Tri.UNKNOWN, (), missing, children, (), below)
+            conflict = _conflict(children)
+            return Node(
+                "agreeing measures (they conflict)",
+                Tri.UNKNOWN,
+                (),
+                (conflict,),
+                children,
+                (),
+                (*below, conflict),
+            )
 
         return agreed
+    if isinstance(expr, Consistent):
+        readings = tuple(compile_expr(item, rules) for item in expr.items)
+
+        def consistent(ctx: Context) -> Node:
+            children = tuple(item(ctx) for item in readings)
+            known = {c.value for c in children if c.value is not Tri.UNKNOWN}
+            below = _conflicts(children)
+            if len(known) <= 1:
+                return Node("readings agree", Tri.MET, (), (), children, (), below)
+            conflict = _conflict(children)
+            return Node("readings contradict", Tri.UNKNOWN, (), (conflict,), children, (), (*below, conflict))
+
+        return consistent
     if isinstance(expr, Not):
         inner = compile_expr(expr.item, rules)
 
         def negated(ctx: Context) -> Node:
             child = inner(ctx)
-            return Node("not", ~child.value, (), child.missing, (child,))
+            return Node("not", ~child.value, (), child.missing, (child,), (), child.conflicts)
 
         return negated
-    return lambda ctx: _hold(ctx, rules)
+    if isinstance(expr, Hold):
+        return lambda ctx: _hold(ctx, rules)
+    raise TypeError(f"no evaluation for expression node {type(expr).__name__}")
 
 
 def evaluate(expr: Expr, ctx: Context, rules: RuleSet) -> Node:
@@ -151,7 +217,7 @@ def _hold(ctx: Context, rules: RuleSet) -> Node:
     children: list[Node] = []
     for i, agent in enumerate(agents):
         where = f"safety.antithrombotics[{i}]"
-        name = agent_label(agent.agent)
+        name = agent_label(agent.agent) + (f" ({agent.name})" if agent.name else "")
         rule = rules.antithrombotic_holds.get(agent.agent)
         facts: tuple[tuple[str, Any], ...] = (
             (f"{where}.agent", agent.agent),
@@ -183,13 +249,11 @@ def _hold(ctx: Context, rules: RuleSet) -> Node:
             interval += f"; restart {rule.restart} after"
         # can_be_held alone decides, so that learning days_held can never flip the verdict.
         if agent.can_be_held is True:
-            if (
-                rule.stop_days is not None
-                and agent.days_held is not None
-                and agent.days_held >= rule.stop_days
-            ):
-                action = f"{name}: held {agent.days_held:g} days already; keep held until the procedure"
-                action += f" ({interval})"
+            stop, held = rule.stop_days, agent.days_held
+            if stop is not None and held is not None and held >= stop:
+                action = f"{name}: held {held:g} days already; keep held until the procedure ({interval})"
+            elif stop is not None and held is not None and held > 0:
+                action = f"{name}: held {held:g} of {stop:g} days; {stop - held:g} more ({interval})"
             else:
                 action = f"{name}: {interval}"
             condition = Condition(action, source.citation, source.url, rule.verification.value)

@@ -8,6 +8,9 @@ Forms (one key decides the node):
 - ``{agree: [...]}`` takes alternative measures of one finding (a Meyerding grade and a slip
   percentage): the known ones decide, and if they disagree the result is unknown, reported as a conflict
   to reconcile. Kleene ``any`` would instead let one unknown measure keep a known "grade II" undecided;
+- ``{consistent: [...]}`` checks that alternative readings of one finding do not contradict each other
+  (e.g. a Meyerding grade 0 and a slip in mm): met while they agree or too few are known, unknown with a
+  "reconcile" item when they disagree; never "not met", so it can only hold a cell back for review;
 - ``{hold: antithrombotics}`` checks every current antithrombotic against the rule set's hold table and
   yields conditions (hold X for N days) rather than a flat yes or no.
 
@@ -67,6 +70,11 @@ class Agree:
 
 
 @dataclass(frozen=True, slots=True)
+class Consistent:
+    items: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Not:
     item: Expr
 
@@ -76,7 +84,7 @@ class Hold:
     what: Literal["antithrombotics"]
 
 
-Expr = Compare | AllOf | AnyOf | Agree | Not | Hold
+Expr = Compare | AllOf | AnyOf | Agree | Consistent | Not | Hold
 
 
 def parse_expr(data: Any, where: str = "test") -> Expr:
@@ -92,15 +100,19 @@ def parse_expr(data: Any, where: str = "test") -> Expr:
             raise RuleSyntaxError(where, f"unknown op '{op}'; allowed: {', '.join(OPS)}")
         return Compare(str(data["fact"]), op, _parse_value(data["value"], op, where))
     if len(keys) != 1:
-        raise RuleSyntaxError(where, f"expected one of fact/all/any/agree/not/hold, got keys {sorted(keys)}")
+        raise RuleSyntaxError(
+            where, f"expected one of fact/all/any/agree/consistent/not/hold, got keys {sorted(keys)}"
+        )
     (key,) = keys
     body = data[key]
-    if key in ("all", "any", "agree"):
+    if key in ("all", "any", "agree", "consistent"):
         if not isinstance(body, list) or not body:
             raise RuleSyntaxError(where, f"'{key}' needs a non-empty list")
         items = tuple(parse_expr(item, f"{where}.{key}[{i}]") for i, item in enumerate(body))
         if key == "all":
             return AllOf(items)
+        if key == "consistent":
+            return Consistent(items)
         return AnyOf(items) if key == "any" else Agree(items)
     if key == "not":
         return Not(parse_expr(body, f"{where}.not"))
@@ -108,7 +120,7 @@ def parse_expr(data: Any, where: str = "test") -> Expr:
         if body != "antithrombotics":
             raise RuleSyntaxError(where, "'hold' supports only 'antithrombotics'")
         return Hold("antithrombotics")
-    raise RuleSyntaxError(where, f"unknown node '{key}'; expected fact/all/any/agree/not/hold")
+    raise RuleSyntaxError(where, f"unknown node '{key}'; expected fact/all/any/agree/consistent/not/hold")
 
 
 def _parse_value(value: Any, op: str, where: str) -> Scalar | tuple[Scalar, ...] | Param:
@@ -141,6 +153,8 @@ def dump_expr(expr: Expr) -> dict[str, Any]:
         return {"any": [dump_expr(i) for i in expr.items]}
     if isinstance(expr, Agree):
         return {"agree": [dump_expr(i) for i in expr.items]}
+    if isinstance(expr, Consistent):
+        return {"consistent": [dump_expr(i) for i in expr.items]}
     if isinstance(expr, Not):
         return {"not": dump_expr(expr.item)}
     return {"hold": expr.what}
@@ -149,7 +163,7 @@ def dump_expr(expr: Expr) -> dict[str, Any]:
 def walk(expr: Expr) -> list[Expr]:
     """Every node of the tree, parents before children."""
     out: list[Expr] = [expr]
-    if isinstance(expr, (AllOf, AnyOf, Agree)):
+    if isinstance(expr, (AllOf, AnyOf, Agree, Consistent)):
         for item in expr.items:
             out += walk(item)
     elif isinstance(expr, Not):

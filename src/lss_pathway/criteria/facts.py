@@ -20,12 +20,16 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from lss_pathway.clinical.cauda_equina import ces_thresholds
+from lss_pathway.domain import cauda_equina as ces
 from lss_pathway.domain.anatomy import Level, Side
 from lss_pathway.domain.record import (
     LevelFindings,
     PatientRecord,
+    PriorProcedure,
     SideFindings,
 )
+from lss_pathway.domain.vocabulary import Grade, ProcedureType
 
 
 class Scope(StrEnum):
@@ -221,12 +225,6 @@ def _raw_findings_facts(model: type[BaseModel], scope: Scope, skip: str) -> list
     return specs
 
 
-# Facts the record validator keeps consistent with one another (see LevelFindings._slip_consistent).
-# Only these may be combined with 'agree': for other facts a disagreement would be possible, and then
-# learning a fact could turn a met criterion into an unknown one.
-CONSISTENT_GROUPS: tuple[frozenset[str], ...] = (frozenset({"level.meyerding_grade", "level.slip_percent"}),)
-
-
 # --- derived facts -------------------------------------------------------------------------------------
 
 
@@ -254,18 +252,92 @@ def _weeks_since_esi(ctx: Context) -> float | None:
     return round((ctx.on_date - last).days / 7, 2)
 
 
-def _prior_surgery_at_level(ctx: Context) -> bool | None:
-    """True if any procedure names this level; false only when every procedure's levels are known."""
-    procedures = ctx.record.prior_procedures
-    if procedures is None:
+# Open or implant surgery that changes the posterior elements at a level (not mild, discectomy, "other").
+_OPEN_SURGERY = frozenset(
+    {
+        ProcedureType.LAMINECTOMY,
+        ProcedureType.LAMINOTOMY,
+        ProcedureType.FUSION,
+        ProcedureType.INTERSPINOUS_SPACER,
+    }
+)
+# What the CMS-approved mild claims study excludes in the prior 12 months, at any level (NCT03072927).
+_LUMBAR_SURGERY = _OPEN_SURGERY | {ProcedureType.MILD}
+
+
+def _counted(ctx: Context, types: frozenset[ProcedureType] | None) -> list[tuple[int, PriorProcedure]]:
+    procedures = ctx.record.prior_procedures or []
+    return [(i, p) for i, p in enumerate(procedures) if types is None or p.type in types]
+
+
+def _surgery_at_level(types: frozenset[ProcedureType] | None) -> Getter:
+    """True if a counted procedure names this level; false only when every counted one's levels are known."""
+
+    def get(ctx: Context) -> bool | None:
+        if ctx.record.prior_procedures is None:
+            return None
+        unknown = False
+        for _, procedure in _counted(ctx, types):
+            if procedure.levels is None:
+                unknown = True
+            elif ctx.level in procedure.levels:
+                return True
+        return None if unknown else False
+
+    return get
+
+
+def _surgery_levels_to_document(types: frozenset[ProcedureType] | None) -> Locator:
+    def locate(ctx: Context) -> tuple[str, ...]:
+        if ctx.record.prior_procedures is None:
+            return ("prior_procedures",)
+        return tuple(f"prior_procedures[{i}].levels" for i, p in _counted(ctx, types) if p.levels is None)
+
+    return locate
+
+
+def _any_lumbar_surgery(ctx: Context) -> bool | None:
+    if ctx.record.prior_procedures is None:
         return None
-    unknown = False
-    for procedure in procedures:
-        if procedure.levels is None:
-            unknown = True
-        elif ctx.level in procedure.levels:
-            return True
-    return None if unknown else False
+    return bool(_counted(ctx, _LUMBAR_SURGERY))
+
+
+def _months_since_lumbar_surgery(ctx: Context) -> float | None:
+    """Months since the latest counted procedure; unknown when there is none or one has no date."""
+    counted = _counted(ctx, _LUMBAR_SURGERY)
+    if not counted or any(p.date is None for _, p in counted):
+        return None
+    return min(m for _, p in counted if (m := _months_between(p.date, ctx.on_date)) is not None)
+
+
+def _ces_documents(ctx: Context) -> tuple[str, ...]:
+    """The cauda equina facts still to record, in the order a clinician asks them."""
+    record = ctx.record
+    days = ces_thresholds()[0]
+    wanted: list[str] = []
+    if record.red_flags.progressive_motor_deficit is None:
+        wanted.append("red_flags.progressive_motor_deficit")
+    for feature in ces.features(record, days):
+        if feature.id not in ces.CORE_FEATURES:
+            continue
+        if feature.onset is ces.Onset.NOT_DOCUMENTED:
+            extra = " (or a normal neurological examination)" if feature.id == "bilateral_leg_deficit" else ""
+            wanted.append(f"red_flags.{feature.id}{extra}")
+        elif (
+            feature.onset is ces.Onset.LONG_STANDING
+            and feature.id in ces.SACRAL_FEATURES
+            and record.red_flags.post_void_residual_ml is None
+        ):
+            wanted.append("red_flags.post_void_residual_ml")
+    return tuple(dict.fromkeys(wanted))
+
+
+def _ces_review_documents(ctx: Context) -> tuple[str, ...]:
+    return _ces_documents(ctx) or ("red_flags.specialist_review_cleared",)
+
+
+def _negate(value: bool | None) -> bool | None:
+    return None if value is None else not value
 
 
 def _epidurogram(ctx: Context) -> bool | None:
@@ -308,16 +380,69 @@ def _derived_facts() -> list[FactSpec]:
             Scope.LEVEL,
             "boolean",
             "A prior spine procedure (any type) was done at this level",
-            _prior_surgery_at_level,
-            lambda ctx: (
-                ("prior_procedures",)
-                if ctx.record.prior_procedures is None
-                else tuple(
-                    f"prior_procedures[{i}].levels"
-                    for i, p in enumerate(ctx.record.prior_procedures)
-                    if p.levels is None
-                )
+            _surgery_at_level(None),
+            _surgery_levels_to_document(None),
+        ),
+        FactSpec(
+            "level.prior_open_surgery",
+            Scope.LEVEL,
+            "boolean",
+            "A prior laminectomy, laminotomy, fusion or interspinous spacer at this level",
+            _surgery_at_level(_OPEN_SURGERY),
+            _surgery_levels_to_document(_OPEN_SURGERY),
+        ),
+        FactSpec(
+            "prior_procedures.any_lumbar_surgery",
+            Scope.PATIENT,
+            "boolean",
+            "A prior laminectomy, laminotomy, fusion, interspinous spacer or mild at any level",
+            _any_lumbar_surgery,
+            lambda ctx: ("prior_procedures",),
+        ),
+        FactSpec(
+            "prior_procedures.months_since_lumbar_surgery",
+            Scope.PATIENT,
+            "number",
+            "Months since the latest laminectomy, laminotomy, fusion, spacer or mild (any level)",
+            _months_since_lumbar_surgery,
+            lambda ctx: tuple(
+                f"prior_procedures[{i}].date" for i, p in _counted(ctx, _LUMBAR_SURGERY) if p.date is None
             ),
+            unit="months",
+        ),
+        FactSpec(
+            "cauda_equina.no_emergency",
+            Scope.PATIENT,
+            "boolean",
+            "No cauda equina feature is new or worsening (each with its own onset), none is progressive, and "
+            "long-standing saddle or bladder symptoms have a post-void residual below the emergency level",
+            lambda ctx: _negate(ces.emergency(ctx.record, *ces_thresholds())),
+            _ces_documents,
+        ),
+        FactSpec(
+            "cauda_equina.long_standing_cleared",
+            Scope.PATIENT,
+            "boolean",
+            "No long-standing cauda equina-type feature, or a specialist review cleared it",
+            lambda ctx: ces.long_standing_cleared(ctx.record, ces_thresholds()[0]),
+            _ces_review_documents,
+        ),
+        FactSpec(
+            "red_flags.sexual_dysfunction_days",
+            Scope.PATIENT,
+            "number",
+            "Days since the sexual dysfunction began or last worsened (its own onset, else the shared one)",
+            lambda ctx: ctx.record.red_flags.onset_days("sexual_dysfunction"),
+            lambda ctx: ("red_flags.sexual_dysfunction_onset_days",),
+            unit="days",
+        ),
+        FactSpec(
+            "exam.no_deficit_found",
+            Scope.PATIENT,
+            "boolean",
+            "The neurological examination found no deficit (unknown otherwise: a deficit may be one-sided)",
+            lambda ctx: True if ctx.record.exam.neurologic_deficit is Grade.NONE else None,
+            lambda ctx: ("exam.neurologic_deficit",),
         ),
         FactSpec(
             "side.epidurogram_appreciated",

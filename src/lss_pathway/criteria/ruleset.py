@@ -7,10 +7,11 @@ therefore differ only in data.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from enum import StrEnum
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
 
@@ -45,6 +46,7 @@ class Kind(StrEnum):
     INCLUSION = "inclusion"
     EXCLUSION = "exclusion"
     COVERAGE = "coverage"
+    CONSISTENCY = "consistency"
 
     @property
     def blocks_when_not_met(self) -> str:
@@ -55,6 +57,7 @@ class Kind(StrEnum):
             "inclusion": "inclusion criterion not met",
             "exclusion": "exclusion criterion present",
             "coverage": "coverage requirement not met",
+            "consistency": "recorded readings contradict each other",
         }[self.value]
 
 
@@ -102,8 +105,44 @@ class Criterion(_Data):
     source: str
     verification: Verification
     test: Expr
-    routes_to: PathwayStep | None = Field(None, description="The pathway step suggested when not met")
+    confirmation: bool = Field(
+        False,
+        description=(
+            "A check clinicians confirm before the procedure rather than record routinely: while nothing "
+            "about it is recorded the cell may still be a candidate, with this listed as pending; recorded "
+            "as failed, it blocks. Intra-procedure criteria are always confirmations."
+        ),
+    )
+    when_not_met: Literal["block", "condition"] = Field(
+        "block",
+        description="'condition': never blocks; while not met or unknown, a candidate carries it as such",
+    )
+    routes_to: tuple[PathwayStep, ...] = Field(
+        (), description="The pathway steps suggested when not met (one step or a list)"
+    )
     note: str | None = None
+
+    @field_validator("routes_to", mode="before")
+    @classmethod
+    def _one_or_more_steps(cls, value: Any) -> Any:
+        if value is None:
+            return ()
+        return (value,) if isinstance(value, str) else value
+
+    @field_serializer("routes_to")
+    def _dump_steps(self, value: tuple[PathwayStep, ...]) -> str | list[str] | None:
+        if not value:
+            return None
+        return value[0].value if len(value) == 1 else [v.value for v in value]
+
+    @property
+    def is_confirmation(self) -> bool:
+        return self.confirmation or self.phase is Phase.INTRA_PROCEDURE
+
+    @property
+    def blocks(self) -> bool:
+        """Whether "not met" makes the cell not a candidate (a condition-only criterion never does)."""
+        return self.when_not_met == "block"
 
     @field_validator("test", mode="before")
     @classmethod
@@ -130,6 +169,9 @@ class RuleSet(_Data):
     title: str
     description: str
     status: str = Field("released", pattern=r"^(released|draft)$")
+    verified_as_of: dt.date | None = Field(
+        None, description="The date the sources' text (e.g. a payer's coverage text) was last checked"
+    )
     extends: str | None = Field(None, description="NAME@VERSION of a released rule set")
     remove: list[str] = Field(default_factory=list, description="Inherited criterion ids to drop")
     sources: dict[str, Source] = Field(default_factory=dict)

@@ -119,13 +119,29 @@ class RedFlags(Section):
         ),
     )
 
+    @model_validator(mode="after")
+    def _onsets_consistent(self) -> RedFlags:
+        # The shared onset counts from the most recent change of any feature, so no present feature can
+        # have changed more recently than it says.
+        shared = self.sacral_onset_days
+        if shared is None:
+            return self
+        for feature, field in ONSET_FIELDS.items():
+            own = getattr(self, field)
+            if getattr(self, feature) is True and own is not None and own < shared:
+                raise ValueError(
+                    f"{field} {own} contradicts sacral_onset_days {shared} (the days since the most recent "
+                    "change of any feature); correct one of them"
+                )
+        return self
+
     def onset_days(self, feature: str) -> int | None:
         """A feature's own onset, else the shared one (which covers whichever feature changed last)."""
-        own: int | None = getattr(self, _ONSET_FIELDS[feature])
+        own: int | None = getattr(self, ONSET_FIELDS[feature])
         return own if own is not None else self.sacral_onset_days
 
 
-_ONSET_FIELDS = {
+ONSET_FIELDS = {
     "saddle_anaesthesia": "saddle_anaesthesia_onset_days",
     "new_bladder_bowel_dysfunction": "bladder_bowel_onset_days",
     "bilateral_leg_deficit": "bilateral_leg_deficit_onset_days",

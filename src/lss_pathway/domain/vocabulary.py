@@ -75,6 +75,7 @@ class PathwayStep(StrEnum):
     """Steps of the LSS treatment pathway, least to most invasive after urgent evaluation."""
 
     URGENT_SURGICAL_EVALUATION = "urgent_surgical_evaluation"
+    SPECIALIST_REVIEW = "specialist_review"
     VASCULAR_WORKUP = "vascular_workup"
     CONSERVATIVE_CARE = "conservative_care"
     EPIDURAL_STEROID_INJECTION = "epidural_steroid_injection"

@@ -69,8 +69,10 @@ def recommend(
 ) -> list[Recommendation]:
     found: dict[PathwayStep, Recommendation] = {}
     present = [f for f in red_flags if f.status is Tri.MET]
+    urgent = [f for f in present if f.urgent]
     for flag in present:
-        _add(found, PathwayStep.URGENT_SURGICAL_EVALUATION, f"{flag.label}: {flag.action}")
+        step = PathwayStep.URGENT_SURGICAL_EVALUATION if flag.urgent else PathwayStep.SPECIALIST_REVIEW
+        _add(found, step, f"{flag.label}: {flag.action}")
     if differential.pattern in (Pattern.VASCULAR, Pattern.MIXED):
         _add(found, PathwayStep.VASCULAR_WORKUP, f"claudication pattern is {differential.pattern.value}")
 
@@ -116,13 +118,20 @@ def recommend(
         if cell.verdict is not Verdict.NOT_CANDIDATE or cell.level not in stenotic:
             continue
         for result in cell.results:
-            step = result.criterion.routes_to
-            if result.value is Tri.NOT_MET and step is not None and step is not PathwayStep.MILD:
-                statement = candidacy.rules.statement(result.criterion)
-                per_patient = result.criterion.scope.value == "patient"
-                _add(found, step, f"not met: {statement}", "" if per_patient else f"{cell.level} {cell.side}")
+            if result.value is not Tri.NOT_MET:
+                continue
+            statement = candidacy.rules.statement(result.criterion)
+            per_patient = result.criterion.scope.value == "patient"
+            for step in result.criterion.routes_to:
+                if step is not PathwayStep.MILD:
+                    _add(
+                        found,
+                        step,
+                        f"not met: {statement}",
+                        "" if per_patient else f"{cell.level} {cell.side}",
+                    )
 
-    if present:
+    if urgent:
         # Elective steps wait until the urgent evaluation is done.
         for step, rec in found.items():
             if step is not PathwayStep.URGENT_SURGICAL_EVALUATION:

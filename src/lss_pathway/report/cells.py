@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lss_pathway.criteria.candidacy import Cell, Verdict
 from lss_pathway.criteria.logic import Tri
-from lss_pathway.criteria.ruleset import RuleSet
+from lss_pathway.criteria.ruleset import Phase, RuleSet
 
 VERDICT_LABEL = {
     Verdict.CANDIDATE: "candidate",
@@ -14,13 +14,28 @@ VERDICT_LABEL = {
 VERDICT_STYLE = {Verdict.CANDIDATE: "green", Verdict.NOT_CANDIDATE: "red", Verdict.UNDETERMINED: "yellow"}
 
 
+WHEN = {Phase.PRE_PROCEDURE: "before the procedure", Phase.INTRA_PROCEDURE: "during the procedure"}
+
+
 def blocking(cell: Cell, rules: RuleSet) -> list[str]:
-    """Every unmet criterion, described by kind (e.g. 'contraindication present: ...')."""
+    """Every unmet blocking criterion, described by kind (e.g. 'contraindication present: ...')."""
     return [
         f"{r.criterion.kind.blocks_when_not_met}: {rules.statement(r.criterion)}"
         for r in cell.results
-        if r.value is Tri.NOT_MET
+        if r.value is Tri.NOT_MET and r.criterion.blocks
     ]
+
+
+def checked_as_of(rules: RuleSet) -> str:
+    """For a coverage rule set: when its source text (e.g. the CMS coverage text) was last checked."""
+    if rules.verified_as_of is None:
+        return ""
+    return f"; source text checked as of {rules.verified_as_of.isoformat()}"
+
+
+def pending(cell: Cell, rules: RuleSet) -> list[str]:
+    """Confirmations still open, each saying when it is made: "confirm before the procedure: ..."."""
+    return [f"confirm {WHEN[r.criterion.phase]}: {rules.statement(r.criterion)}" for r in cell.pending]
 
 
 def reason(cell: Cell, rules: RuleSet) -> str:
@@ -38,5 +53,5 @@ def reason(cell: Cell, rules: RuleSet) -> str:
     if cell.conditions:
         extras.append(f"{len(cell.conditions)} condition(s)")
     if cell.pending:
-        extras.append("epidurogram to confirm")
+        extras.append(f"{len(cell.pending)} to confirm")
     return "all criteria met" + (f"; {', '.join(extras)}" if extras else "")

@@ -6,7 +6,7 @@ from lss_pathway.assess import Assessment
 from lss_pathway.criteria.candidacy import Verdict
 from lss_pathway.criteria.logic import Tri
 from lss_pathway.domain.anatomy import LEVELS, SIDES
-from lss_pathway.report.cells import VERDICT_LABEL, blocking, reason
+from lss_pathway.report.cells import VERDICT_LABEL, blocking, checked_as_of, pending, reason
 
 _FLAG_STATUS = {Tri.MET: "**PRESENT**", Tri.UNKNOWN: "not documented", Tri.NOT_MET: "absent"}
 
@@ -17,7 +17,10 @@ def render_markdown(a: Assessment) -> str:
     out = [f"# LSS assessment: {title}", ""]
     if a.record.summary:
         out += [f"_{a.record.summary}_", ""]
-    out += [f"Rule set `{rules.ref}` ({rules.title}); facts as of {a.on_date.isoformat()}.", ""]
+    out += [
+        f"Rule set `{rules.ref}` ({rules.title}){checked_as_of(rules)}; facts as of {a.on_date.isoformat()}.",
+        "",
+    ]
 
     out += ["## Red flags", ""]
     for flag in a.red_flags:
@@ -70,7 +73,7 @@ def render_markdown(a: Assessment) -> str:
         else:
             out.append(f"- {reason(cell, rules)}")
         out += [f"- condition: {c.action} (source: {c.source}; [{c.verification}])" for c in cell.conditions]
-        out += [f"- to confirm during the procedure: {rules.statement(r.criterion)}" for r in cell.pending]
+        out += [f"- {p}" for p in pending(cell, rules)] if cell.verdict is not Verdict.NOT_CANDIDATE else []
         out += [f"- missing: {m}" for m in cell.missing_facts]
         out.append("")
 

@@ -15,7 +15,7 @@ from lss_pathway.criteria.logic import Tri
 from lss_pathway.domain.anatomy import LEVELS, SIDES
 from lss_pathway.domain.vocabulary import PathwayStep
 from lss_pathway.pathway.recommend import Recommendation
-from lss_pathway.report.cells import VERDICT_LABEL, VERDICT_STYLE, blocking, reason
+from lss_pathway.report.cells import VERDICT_LABEL, VERDICT_STYLE, blocking, checked_as_of, pending, reason
 
 _FLAG = {
     Tri.MET: ("PRESENT", "bold white on red"),
@@ -64,7 +64,7 @@ def _details(a: Assessment) -> RenderableType:
         if cell.verdict is Verdict.NOT_CANDIDATE:
             items += blocking(cell, a.rules)
         items += [f"condition: {c.action}" for c in cell.conditions]
-        items += [f"confirm during the procedure: {a.rules.statement(r.criterion)}" for r in cell.pending]
+        items += pending(cell, a.rules) if cell.verdict is not Verdict.NOT_CANDIDATE else []
         items += [f"missing: {m}" for m in cell.missing_facts]
         if not items:
             continue
@@ -105,7 +105,7 @@ def render_assessment(a: Assessment) -> RenderableType:
     head = Text.assemble(
         ("LSS assessment ", "bold"),
         (a.record.id or "patient", "bold cyan"),
-        f"   rule set {a.rules.ref}   facts as of {a.on_date.isoformat()}",
+        f"   rule set {a.rules.ref}{checked_as_of(a.rules)}   facts as of {a.on_date.isoformat()}",
     )
     parts: list[RenderableType] = [head]
     if a.record.summary:

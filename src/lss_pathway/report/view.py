@@ -14,6 +14,7 @@ from lss_pathway.criteria.logic import Tri
 from lss_pathway.criteria.ruleset import Phase, RuleSet
 from lss_pathway.domain.anatomy import LEVELS, SIDES
 from lss_pathway.report.cells import VERDICT_LABEL, blocking, reason
+from lss_pathway.report.cells import pending as pending_items
 
 VERDICT_CLASS = {
     Verdict.CANDIDATE: "candidate",
@@ -122,10 +123,10 @@ def report_view(a: Assessment) -> ReportView:
     )
     pending = tuple(
         dict.fromkeys(
-            f"{cell.level} {cell.side}: {a.rules.statement(r.criterion)}"
+            f"{cell.level} {cell.side}: {item}"
             for cell in a.candidacy.cells
             if cell.verdict is not Verdict.NOT_CANDIDATE and a.record.imaging.level(cell.level) is not None
-            for r in cell.pending
+            for item in pending_items(cell, a.rules)
         )
     )
     counts = {v.value: sum(1 for c in a.candidacy.cells if c.verdict is v) for v in Verdict}
@@ -152,10 +153,8 @@ def _cell(cell: Cell, rules: RuleSet) -> CellView:
         reason=reason(cell, rules),
         blocking=tuple(blocking(cell, rules)),
         conditions=tuple(f"{c.action} ({c.source}; [{c.verification}])" for c in cell.conditions),
-        # A check made during the procedure matters only while the cell may still be a candidate.
-        pending=()
-        if cell.verdict is Verdict.NOT_CANDIDATE
-        else tuple(rules.statement(r.criterion) for r in cell.pending),
+        # A check still to make matters only while the cell may still be a candidate.
+        pending=() if cell.verdict is Verdict.NOT_CANDIDATE else tuple(pending_items(cell, rules)),
         missing=tuple(cell.missing_facts),
         criteria=tuple(_criterion(r, rules) for r in _ordered(cell.results)),
     )

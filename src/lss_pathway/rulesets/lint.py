@@ -4,6 +4,8 @@ Errors: unknown facts or parameters, a fact read outside its scope, values of th
 code list, missing sources, holds for agents the vocabulary does not know, a criterion that can never be
 met, and criteria that can never all be met together (no patient could ever be a candidate).
 Warnings: unused parameters, dead ``any`` branches, and criteria whose test repeats another's.
+``agree`` may combine any readings of one finding: when they disagree the cell is undetermined with a
+"reconcile" item, which the safety properties allow (a verdict then moves, but never silently).
 """
 
 from __future__ import annotations
@@ -18,14 +20,15 @@ from lss_pathway.criteria.expressions import (
     AllOf,
     AnyOf,
     Compare,
+    Consistent,
     Expr,
     Hold,
     Param,
     dump_expr,
     walk,
 )
-from lss_pathway.criteria.facts import CONSISTENT_GROUPS, FactSpec, fact_catalogue, scope_covers
-from lss_pathway.criteria.ruleset import Criterion, Phase, RuleSet
+from lss_pathway.criteria.facts import FactSpec, fact_catalogue, scope_covers
+from lss_pathway.criteria.ruleset import Criterion, Kind, Phase, RuleSet
 from lss_pathway.domain.drugs import antithrombotic_agents
 from lss_pathway.rulesets.catalog import RuleSetError, resolve
 
@@ -96,8 +99,22 @@ def _check_criterion(rules: RuleSet, criterion: Criterion) -> list[Finding]:
             out.append(Finding("error", where, f"parameter '{name}' is not defined"))
     if criterion.phase is Phase.INTRA_PROCEDURE and criterion.scope.value != "level_side":
         out.append(Finding("warning", where, "intra-procedure findings are per level and side"))
+    if criterion.is_confirmation and not criterion.blocks:
+        out.append(
+            Finding("error", where, "a confirmation blocks when it fails; it cannot be condition-only")
+        )
+    if (criterion.kind is Kind.CONSISTENCY) != isinstance(criterion.test, Consistent):
+        out.append(
+            Finding(
+                "error", where, "a 'consistency' criterion's test is one 'consistent' node, and vice versa"
+            )
+        )
     for node in walk(criterion.test):
         if isinstance(node, Hold):
+            continue
+        if isinstance(node, Consistent):
+            if len(node.items) < 2:
+                out.append(Finding("warning", where, "'consistent' needs at least two readings to compare"))
             continue
         if isinstance(node, (AnyOf, Agree)):
             kind = "any" if isinstance(node, AnyOf) else "agree"
@@ -131,19 +148,8 @@ def _check_criterion(rules: RuleSet, criterion: Criterion) -> list[Finding]:
 
 
 def _check_agree(node: Agree, where: str) -> list[Finding]:
-    facts = {n.fact for n in walk(node) if isinstance(n, Compare)}
     if len(node.items) < 2:
         return [Finding("warning", where, "'agree' needs at least two measures to compare")]
-    if not any(facts <= group for group in CONSISTENT_GROUPS):
-        allowed = "; ".join(", ".join(sorted(g)) for g in CONSISTENT_GROUPS)
-        return [
-            Finding(
-                "error",
-                where,
-                f"'agree' over {', '.join(sorted(facts))}: only facts the record keeps "
-                f"consistent may be combined this way ({allowed}); use 'any' or 'all'",
-            )
-        ]
     return []
 
 

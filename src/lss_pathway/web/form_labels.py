@@ -105,14 +105,29 @@ GROUPS: dict[str, Group] = {
     "red-flags-timing": Group(
         "Timing and bladder scan",
         {
+            "red_flags.saddle_anaesthesia_onset_days": Wording(
+                "Time since saddle anaesthesia began or last worsened", "days"
+            ),
+            "red_flags.bladder_bowel_onset_days": Wording(
+                "Time since the bladder or bowel disturbance began or last worsened", "days"
+            ),
+            "red_flags.bilateral_leg_deficit_onset_days": Wording(
+                "Time since the deficit in both legs began or last worsened", "days"
+            ),
+            "red_flags.sexual_dysfunction_onset_days": Wording(
+                "Time since the sexual dysfunction began or last worsened", "days"
+            ),
             "red_flags.sacral_onset_days": Wording(
-                "Time since bladder, bowel, saddle, sexual or both-leg symptoms began or last worsened",
+                "Or, for all of them: time since any of these symptoms last began or worsened",
                 "days",
             ),
             "red_flags.sacral_symptoms_walking_only": Wording(
                 "Bladder, bowel, saddle, sexual or both-leg symptoms come only while walking"
             ),
             "red_flags.post_void_residual_ml": Wording("Post-void residual bladder volume", "mL"),
+            "red_flags.specialist_review_cleared": Wording(
+                "A spine specialist reviewed long-standing symptoms and cleared an elective procedure"
+            ),
         },
     ),
     "exam": Group(
@@ -121,6 +136,8 @@ GROUPS: dict[str, Group] = {
             "exam.neurologic_deficit": Wording("Neurological deficit on examination"),
             "exam.wide_based_gait": Wording("Wide-based gait"),
             "exam.abnormal_romberg": Wording("Abnormal Romberg test"),
+            "exam.exercise_abi_normal": Wording("Exercise (treadmill) ABI normal, no significant fall"),
+            "exam.vascular_cause_excluded": Wording("A vascular work-up found the symptoms are not vascular"),
         },
     ),
     "care": Group(
@@ -216,6 +233,7 @@ DRUGS = ListWording(
     "Current antithrombotic or antiplatelet drugs",
     {
         "agent": Column("Agent", "agent", short="Agent"),
+        "name": Column("Name (other agent)", "name, for an agent not listed", short="Name"),
         "can_be_held": Column("Can be held", "can be held (the prescriber agrees)", short="Hold ok"),
         "days_held": Column("Days held", "days already held before the procedure", "days", "Days held"),
     },
