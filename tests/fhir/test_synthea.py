@@ -116,11 +116,11 @@ def test_injected_clopidogrel_scd_is_on_the_record_with_the_real_orders() -> Non
     assert [a.agent for a in result.record.safety.antithrombotics or []] == ["clopidogrel"]
 
 
-def test_injected_prior_mild_and_scores_by_cpt_and_loinc() -> None:
-    mild = {
+def test_injected_prior_spacer_and_scores_by_cpt_and_loinc() -> None:
+    spacer = {
         "resourceType": "Procedure",
         "status": "completed",
-        "code": {"coding": [{"system": CPT, "code": "0275T"}]},
+        "code": {"coding": [{"system": CPT, "code": "22869"}]},
         "bodySite": [{"coding": [{"system": SPINAL_LEVEL, "code": "L4-L5"}]}],
         "performedDateTime": "2024-02-01",
     }
@@ -136,9 +136,15 @@ def test_injected_prior_mild_and_scores_by_cpt_and_loinc() -> None:
         "code": {"coding": [{"system": LOINC, "code": "97909-6"}]},
         "valueQuantity": {"value": 44, "system": UCUM, "code": "%"},
     }
-    result = read(inject(patient_bundle(adult_id()), mild, nprs, odi))
+    result = read(inject(patient_bundle(adult_id()), spacer, nprs, odi))
     (prior,) = result.record.prior_procedures or []
-    assert prior.type.value == "mild" and [lv.value for lv in prior.levels or []] == ["L4-L5"]
+    assert prior.type.value == "interspinous_spacer" and [lv.value for lv in prior.levels or []] == ["L4-L5"]
     assert (result.record.baseline.nprs, result.record.baseline.odi_percent) == (7, 44)
-    cells = assess(result.record).candidacy.cells
-    assert {c.verdict for c in cells if c.level.value == "L4-L5"} == {Verdict.NOT_CANDIDATE}
+    prior_rule = {
+        (c.level.value, c.side.value): r.node.value.value
+        for c in assess(result.record).candidacy.cells
+        for r in c.results
+        if r.criterion.id == "no_prior_surgery_at_level"
+    }
+    assert prior_rule[("L3-L4", "left")] == "met"  # nothing at L3-L4
+    assert prior_rule[("L4-L5", "left")] != "met"  # the spacer: open surgery needs the shelf documented

@@ -72,13 +72,27 @@ def order(coding: dict[str, str], text: str | None = None) -> dict[str, Any]:
 CLOPIDOGREL_SCD = {"system": RXNORM, "code": "309362", "display": "Clopidogrel 75 MG Oral Tablet"}
 
 
+def antithrombotics_settled(result: MappingResult) -> bool:
+    """Whether the cell L4-L5 left counts the antithrombotic criterion as met (not pending, not unknown)."""
+    a = assess(result.record)
+    (found,) = [
+        r
+        for c in a.candidacy.cells
+        if c.level.value == "L4-L5" and c.side.value == "left"
+        for r in c.results
+        if r.criterion.id == "antithrombotics_can_be_held"
+    ]
+    return found.node.value.value == "met"
+
+
 def cell(result: MappingResult, level: str = "L4-L5", side: str = "left") -> Verdict:
     a = assess(result.record)
     return next(c.verdict for c in a.candidacy.cells if c.level.value == level and c.side.value == side)
 
 
 def test_the_example_is_a_candidate_to_start_with() -> None:
-    assert cell(record_from_bundle(candidate_bundle())) is Verdict.CANDIDATE
+    result = record_from_bundle(candidate_bundle())
+    assert cell(result) is Verdict.CANDIDATE and antithrombotics_settled(result)
 
 
 def test_clopidogrel_scd_with_none_listed_is_a_contradiction_not_a_candidate() -> None:
@@ -121,7 +135,7 @@ def test_an_unmapped_medication_naming_an_antithrombotic_makes_the_list_unknown(
     assert result.record.safety.antithrombotics is None
     (item,) = result.relevant_ignored
     assert item.bears_on == "antithrombotics" and item.resource_id == "med-1"
-    assert cell(result) is not Verdict.CANDIDATE
+    assert not antithrombotics_settled(result)  # pending the medication review, never "none"
     with pytest.raises(InputError):  # and it contradicts a recorded "none"
         record_from_bundle(add(candidate_bundle(), order(coding)))
 
