@@ -21,6 +21,7 @@ from lss_pathway import __version__
 from lss_pathway.assess import Assessment, assess
 from lss_pathway.domain.parsing import InputError, format_for, parse_record
 from lss_pathway.domain.record import PatientRecord
+from lss_pathway.domain.scope import check_scope
 from lss_pathway.fhir.views.cli import views_app
 from lss_pathway.nlp.cli import app as extract_app
 from lss_pathway.report.paper import Paper
@@ -98,7 +99,9 @@ def _read(path: Path) -> str:
 
 def _load_record(path: Path) -> PatientRecord:
     try:
-        return parse_record(_read(path), format_for(path.name))
+        return check_scope(parse_record(_read(path), format_for(path.name)))
+    except RecursionError:
+        _fail(f"{path}: invalid patient record\n  - nesting too deep")
     except InputError as exc:
         lines = "\n".join(f"  - {e}" for e in exc.errors)
         _fail(f"{path}: invalid patient record\n{lines}")
@@ -415,6 +418,17 @@ def score_command(
         out.print(render_score(payload))
 
 
+def _state_path(state_file: Path | None, workers: int) -> str | None:
+    """One SQLite file the workers share, so that a token is accepted once whichever worker gets it."""
+    if state_file is not None:
+        return str(state_file.resolve())
+    if workers > 1:
+        import tempfile
+
+        return str(Path(tempfile.mkdtemp(prefix="lss-pathway-")) / "cds-state.sqlite")
+    return None
+
+
 @app.command("serve")
 def serve_command(
     host: Annotated[str, typer.Option(help="Interface to bind; loopback by default")] = "127.0.0.1",
@@ -437,6 +451,15 @@ def serve_command(
     examples: Annotated[
         Path | None,
         typer.Option(help="Patient files the clinic form offers to load (default: the checkout's examples/)"),
+    ] = None,
+    report_url: Annotated[
+        str | None, typer.Option(help="The clinic app's report URL that CDS cards link to")
+    ] = None,
+    state_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="SQLite file for the JWT replay cache and issued cards (default with --workers > 1)"
+        ),
     ] = None,
 ) -> None:
     """Serve the clinic form (/), the REST API, FHIR input and CDS Hooks (OpenAPI docs at /docs, offline)."""
@@ -464,7 +487,9 @@ def serve_command(
         ),
         cors_origins=tuple(cors_origin or ()),
         max_body_bytes=max_body_bytes,
+        report_url=report_url,
         examples_dir=None if examples is None else str(examples.resolve()),
+        state_path=_state_path(state_file, workers),
     )
     base = f"http://{host}:{port}"
     out.print(f"lss-pathway {__version__} serving on {base}")

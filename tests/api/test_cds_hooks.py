@@ -127,7 +127,7 @@ def hook_request(hook: str, name: str, orders: list[dict[str, Any]] | None = Non
         "prefetch": prefetch,
     }
     if record.assessment_date is not None:
-        body["extension"] = {"lss-pathway": {"assessmentDate": record.assessment_date.isoformat()}}
+        body["extension"] = {"org.lss-pathway": {"assessmentDate": record.assessment_date.isoformat()}}
     return body
 
 
@@ -225,7 +225,7 @@ def test_patient_view_summarises_candidacy(client: TestClient) -> None:
     assert "L4-L5 (both sides)" in card["summary"] and "candidate" in card["summary"]
     assert "| L4-L5 | candidate | candidate |" in card["detail"]
     assert_common(card)
-    ours = body["extension"]["lss-pathway"]
+    ours = body["extension"]["org.lss-pathway"]
     assert ours["ruleset"] == "textbook@1.1.0" == response.headers["x-ruleset"]
     assert ours["inputDigest"] == response.headers["x-input-digest"]
     assert isinstance(ours["ignoredInput"], list)
@@ -244,13 +244,13 @@ def test_patient_view_puts_red_flags_first_as_critical(client: TestClient) -> No
 
 def test_patient_view_names_prefetch_the_ehr_could_not_provide(client: TestClient) -> None:
     body = hook_request("patient-view", "01-bilateral-l45-candidate")
-    body["prefetch"]["procedures"] = None
+    body["prefetch"]["procedures"] = None  # null: the EHR has no such data (CDS Hooks 2.0)
     del body["prefetch"]["statements"]
     response = client.post("/cds-services/lss-patient-view", json=body)
     assert response.status_code == 200, response.text
     cards = check_response(response.json())
-    assert "Not available from the EHR (treated as unknown): procedures, statements." in cards[0]["detail"]
-    assert response.json()["extension"]["lss-pathway"]["unavailablePrefetch"] == ["statements", "procedures"]
+    assert "Not available from the EHR (treated as unknown): statements." in cards[0]["detail"]
+    assert response.json()["extension"]["org.lss-pathway"]["unavailablePrefetch"] == ["statements"]
 
 
 def test_no_links_without_a_report_url() -> None:
@@ -263,8 +263,7 @@ def test_missing_patient_prefetch_is_412(client: TestClient) -> None:
     body: dict[str, Any] = {
         "hook": "patient-view",
         "hookInstance": str(uuid.uuid4()),
-        "fhirServer": "https://ehr.example.org/fhir",
-        "fhirAuthorization": {"access_token": "t", "token_type": "Bearer", "expires_in": 300, "scope": "x"},
+        "fhirServer": "https://ehr.example.org/fhir",  # no fhirAuthorization: nothing is fetched
         "context": {"userId": "Practitioner/1", "patientId": "p1"},
         "prefetch": {"conditions": {"resourceType": "Bundle", "type": "searchset", "entry": []}},
     }
@@ -275,7 +274,6 @@ def test_missing_patient_prefetch_is_412(client: TestClient) -> None:
     assert client.post("/cds-services/lss-patient-view", json=body).status_code == 412
     del body["prefetch"]
     assert client.post("/cds-services/lss-patient-view", json=body).status_code == 412
-    assert "access_token" not in response.text
 
 
 def test_prefetch_for_another_patient_is_refused(client: TestClient) -> None:
@@ -304,7 +302,7 @@ def test_request_shape_errors(client: TestClient) -> None:
     good: dict[str, Any] = {
         "hook": "patient-view",
         "hookInstance": str(uuid.uuid4()),
-        "context": {"patientId": "p1"},
+        "context": {"patientId": "p1", "userId": "Practitioner/1"},
     }
     wrong_hook = {**good, "hook": "order-sign"}
     response = client.post("/cds-services/lss-patient-view", json=wrong_hook)
@@ -318,7 +316,7 @@ def test_request_shape_errors(client: TestClient) -> None:
     response = client.post("/cds-services/lss-order-select", json=orders)
     assert response.status_code == 422 and response.json()["detail"][0]["field"] == "context.draftOrders"
     bad_date = {**good, "prefetch": {"patient": {"resourceType": "Patient", "id": "p1"}}}
-    bad_date["extension"] = {"lss-pathway": {"assessmentDate": "yesterday"}}
+    bad_date["extension"] = {"org.lss-pathway": {"assessmentDate": "yesterday"}}
     assert client.post("/cds-services/lss-patient-view", json=bad_date).status_code == 422
 
 
@@ -431,18 +429,30 @@ def test_order_targets_pair_levels_and_sides() -> None:
 # --- feedback ---------------------------------------------------------------------------------------------
 
 
+def issued_cards(client: TestClient) -> list[dict[str, Any]]:
+    """Cards this service issued: a not-candidate order (with a suggestion) and a candidate one."""
+    body = order_request(
+        "order-sign",
+        "13-no-laminar-shelf-left-l45",
+        mild_order("L4-L5", "left", oid="a"),
+        mild_order("L4-L5", "right", oid="b"),
+    )
+    return post(client, "lss-order-sign", body)
+
+
 def test_feedback_is_accepted_and_only_counted(client: TestClient) -> None:
     now = dt.datetime.now(dt.UTC).isoformat()
+    against, candidate = issued_cards(client)
     body: dict[str, Any] = {
         "feedback": [
             {
-                "card": str(uuid.uuid4()),
+                "card": against["uuid"],
                 "outcome": "accepted",
-                "acceptedSuggestions": [],
+                "acceptedSuggestions": [{"id": against["suggestions"][0]["uuid"]}],
                 "outcomeTimestamp": now,
             },
             {
-                "card": str(uuid.uuid4()),
+                "card": candidate["uuid"],
                 "outcome": "overridden",
                 "overrideReason": {
                     "reason": {
@@ -465,6 +475,24 @@ def test_feedback_is_accepted_and_only_counted(client: TestClient) -> None:
         "lss-order-sign:override:clinical-judgement": 1,
     }
     assert "Jane" not in repr(vars(client.app.state))  # type: ignore[attr-defined]
+
+
+def test_feedback_on_unknown_cards_or_suggestions_or_local_times_is_refused(client: TestClient) -> None:
+    against, _ = issued_cards(client)
+    now = "2026-11-24T07:00:00Z"
+    unknown = {"card": str(uuid.uuid4()), "outcome": "accepted", "outcomeTimestamp": now}
+    response = client.post("/cds-services/lss-order-sign/feedback", json={"feedback": [unknown]})
+    assert response.status_code == 422 and response.json()["detail"][0]["field"] == "feedback[0].card"
+    other_service = client.post(
+        "/cds-services/lss-order-select/feedback", json={"feedback": [{**unknown, "card": against["uuid"]}]}
+    )
+    assert other_service.status_code == 422
+    wrong_suggestion = {**unknown, "card": against["uuid"], "acceptedSuggestions": [{"id": "nope"}]}
+    response = client.post("/cds-services/lss-order-sign/feedback", json={"feedback": [wrong_suggestion]})
+    assert response.status_code == 422 and "suggestion" in response.text
+    local = {**unknown, "card": against["uuid"], "outcomeTimestamp": "2026-11-24T08:00:00+01:00"}
+    response = client.post("/cds-services/lss-order-sign/feedback", json={"feedback": [local]})
+    assert response.status_code == 422 and "UTC" in response.text
 
 
 @pytest.mark.parametrize(
@@ -501,3 +529,13 @@ def test_patient_view_grid_matches_the_library(client: TestClient, name: str) ->
         assert f"| {level} | {row[0]} | {row[1]} |" in detail, (name, level)
     assert [c["indicator"] == "critical" for c in cards] == [True] * (len(cards) - 1) + [False]
     assert (len(cards) == 2) == bool(expected.red_flags_present)
+
+
+def test_a_not_candidate_order_suggests_removing_it(client: TestClient) -> None:
+    against, candidate = issued_cards(client)
+    (suggestion,) = against["suggestions"]
+    assert against["selectionBehavior"] == "at-most-one"
+    (action,) = suggestion["actions"]
+    assert action["type"] == "delete" and action["resourceId"] == ["ServiceRequest/a"]
+    assert "Remove" in suggestion["label"] and "L4-L5 left" in suggestion["label"]
+    assert "suggestions" not in candidate

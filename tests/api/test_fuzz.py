@@ -1,9 +1,10 @@
-"""Schemathesis against our own OpenAPI document: generated requests never produce a server error."""
+"""Schemathesis against our own OpenAPI document: no server error, and every answer as documented."""
 
 from __future__ import annotations
 
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from lss_pathway.api.app import create_app
 from lss_pathway.api.settings import ServiceSettings
@@ -14,5 +15,7 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(ServiceSetti
 @schema.parametrize()
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_server_errors(case: schemathesis.Case) -> None:
-    response = case.call()
-    assert response.status_code < 500, f"{case.method} {case.formatted_path}: {response.status_code}"
+    # Every check but positive_data_acceptance: the record has cross-field rules (an age that contradicts
+    # the birth date, dates after the assessment date ...) that no JSON Schema states, so a schema-valid
+    # record may rightly be a 422.
+    case.call_and_validate(excluded_checks=[positive_data_acceptance])

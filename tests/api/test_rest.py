@@ -89,7 +89,7 @@ def test_rulesets_endpoints(client: TestClient) -> None:
     detail = client.get("/v1/rulesets/mild-trial")
     assert detail.status_code == 200 and detail.json()["ref"] == "mild-trial@1.1.0"
     assert "Ligamentum flavum at least 2.5 mm" in detail.json()["markdown"]
-    assert client.get("/v1/rulesets/nope").status_code == 422
+    assert client.get("/v1/rulesets/nope").status_code == 404
 
 
 def test_docs_are_served_offline(client: TestClient) -> None:

@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from lss_pathway.api.app import create_app
 from lss_pathway.api.security import AuthError, JtiCache, verify_token
 from lss_pathway.api.settings import AuthSettings, ServiceSettings
+from lss_pathway.api.state import MemoryState
 
 ISSUER = "https://ehr.example.org"
 SERVICE = "lss-order-select"
@@ -63,9 +64,17 @@ def jwks(rsa_key: rsa.RSAPrivateKey, ec_key: ec.EllipticCurvePrivateKey) -> dict
     return {"keys": [{**rsa_jwk, "kid": "rsa-1", "use": "sig"}, {**ec_jwk, "kid": "ec-1"}]}
 
 
+def with_issued_card(settings: ServiceSettings) -> TestClient:
+    """A client whose service has issued the card FEEDBACK is about (feedback on unknown cards is refused)."""
+    app = create_app(settings)
+    app.state.cds_state = MemoryState()
+    app.state.cds_state.remember_cards(SERVICE, [(FEEDBACK["feedback"][0]["card"], ())])
+    return TestClient(app)
+
+
 def make_client(jwks: dict[str, Any], audience: str | None = None) -> TestClient:
     auth = AuthSettings(jwks=jwks, issuers=(ISSUER,), audience=audience)
-    return TestClient(create_app(ServiceSettings(auth=auth)))
+    return with_issued_card(ServiceSettings(auth=auth))
 
 
 @pytest.fixture
@@ -152,8 +161,12 @@ def test_aud_may_be_a_list(client: TestClient, rsa_key: rsa.RSAPrivateKey) -> No
 def test_configured_audience_must_match_exactly(jwks: dict[str, Any], rsa_key: rsa.RSAPrivateKey) -> None:
     configured = "https://cds.example.org/cds-services"
     client = make_client(jwks, audience=configured)
-    ok = client.post(FEEDBACK_PATH, json=FEEDBACK, headers=bearer(rs256(rsa_key, aud=configured)))
+    endpoint = f"{configured}/{SERVICE}"
+    ok = client.post(FEEDBACK_PATH, json=FEEDBACK, headers=bearer(rs256(rsa_key, aud=endpoint)))
     assert ok.status_code == 200
+    # aud is the called endpoint's URL (CDS Hooks 2.0), not the bare base.
+    base = client.post(FEEDBACK_PATH, json=FEEDBACK, headers=bearer(rs256(rsa_key, aud=configured)))
+    assert assert_refused(base) == "token is for another audience"
     # The request's own URL is no longer accepted once an audience is configured.
     refused = client.post(FEEDBACK_PATH, json=FEEDBACK, headers=bearer(rs256(rsa_key)))
     assert assert_refused(refused) == "token is for another audience"
@@ -164,7 +177,7 @@ def test_discovery_needs_no_token(client: TestClient) -> None:
 
 
 def test_insecure_demo_skips_verification() -> None:
-    client = TestClient(create_app(ServiceSettings(auth=AuthSettings(insecure_demo=True))))
+    client = with_issued_card(ServiceSettings(auth=AuthSettings(insecure_demo=True)))
     response = client.post(FEEDBACK_PATH, json=FEEDBACK)
     assert response.status_code == 200
     garbage = client.post(FEEDBACK_PATH, json=FEEDBACK, headers=bearer("not-a-jwt"))

@@ -10,6 +10,7 @@ import pytest
 from lss_pathway.domain.anatomy import Level, Side
 from lss_pathway.domain.parsing import InputError
 from lss_pathway.domain.vocabulary import Modality, ProcedureType, Sex
+from lss_pathway.fhir.codes import ANTITHROMBOTIC_AGENT as AGENT
 from lss_pathway.fhir.codes import ATC, FINDINGS, ICD10CM, RXNORM, SNOMED, SPINAL_LEVEL, UCUM
 from lss_pathway.fhir.mapping import (
     IgnoredInput,
@@ -333,14 +334,27 @@ def test_medication_reference_to_a_medication_resource() -> None:
     assert [a.agent for a in read(med, statement).record.safety.antithrombotics or []] == ["warfarin"]
 
 
-def test_aspirin_without_purpose_leaves_the_list_unknown() -> None:
+def test_rxnorm_aspirin_alone_is_aspirin_of_unrecorded_indication() -> None:
     result = read(
         medication("MedicationStatement", [{"system": RXNORM, "code": "32968"}], "clop"),
         medication("MedicationStatement", [{"system": RXNORM, "code": "1191"}], "asa"),
     )
+    assert [a.agent for a in result.record.safety.antithrombotics or []] == ["clopidogrel", "aspirin"]
+    assert result.ignored == ()
+
+
+def test_project_code_narrows_rxnorm_aspirin_to_its_indication() -> None:
+    codings = [{"system": RXNORM, "code": "243670"}, {"system": AGENT, "code": "aspirin_primary"}]
+    result = read(medication("MedicationStatement", codings, "asa"))
+    assert [a.agent for a in result.record.safety.antithrombotics or []] == ["aspirin_primary"]
+
+
+def test_heparin_without_route_leaves_the_list_unknown() -> None:
+    result = read(medication("MedicationStatement", [{"system": RXNORM, "code": "5224"}], "hep"))
     assert result.record.safety.antithrombotics is None
     (ignored,) = result.ignored
-    assert ignored.resource_id == "asa" and "aspirin_primary" in ignored.reason
+    assert ignored.resource_id == "hep" and "heparin_iv" in ignored.reason
+    assert ignored.bears_on == "antithrombotics"
 
 
 def test_atc_class_alone_never_names_an_agent() -> None:

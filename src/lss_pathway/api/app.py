@@ -12,10 +12,11 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lss_pathway import __version__
 from lss_pathway.api.cds_hooks import router as cds_router
-from lss_pathway.api.errors import input_error_handler, validation_error_handler
+from lss_pathway.api.errors import http_error_handler, input_error_handler, validation_error_handler
 from lss_pathway.api.middleware import BodyLimitAndDigest
 from lss_pathway.api.rest import patient_record_schema
 from lss_pathway.api.rest import router as rest_router
@@ -37,6 +38,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.add_exception_handler(InputError, input_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_exception_handler(StarletteHTTPException, http_error_handler)
     app.include_router(rest_router)
     app.include_router(cds_router)
     app.include_router(extract_router)

@@ -19,6 +19,7 @@ from lss_pathway.assess import Assessment
 from lss_pathway.criteria.candidacy import Cell, Verdict
 from lss_pathway.domain.anatomy import LEVELS, SIDES, Level, Side
 from lss_pathway.domain.vocabulary import PathwayStep
+from lss_pathway.fhir.orders import OrderTarget
 from lss_pathway.report.cells import VERDICT_LABEL, blocking, pending, reason
 
 SUMMARY_LIMIT = 139
@@ -42,28 +43,39 @@ class CardContext:
     report_url: str | None = None
     unavailable: tuple[str, ...] = ()
     """Prefetch keys the EHR could not provide: facts from them count as unknown."""
+    unmapped: tuple[str, ...] = ()
+    """EHR data that bears on a criterion but could not be read (one line each): shown on every card."""
+    failed: tuple[str, ...] = ()
+    """Prefetch keys whose fetch failed (an OperationOutcome): their facts count as unknown."""
 
     @property
     def source(self) -> dict[str, Any]:
         return {"label": f"lss-pathway {__version__} (rule set {self.ruleset_ref})"}
 
 
-@dataclass(frozen=True, slots=True)
-class OrderTarget:
-    """One level and side requested by a draft 0275T order, or a problem reading the order."""
-
-    level: Level | None = None
-    side: Side | None = None
-    problem: str | None = None
-
-
 def shorten(text: str, limit: int = SUMMARY_LIMIT) -> str:
+    """At most ``limit`` characters, cut between words (never inside one), with an ellipsis."""
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip(" ,;:") + "\u2026"
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    if text[limit - 1] != " " and " " in head:
+        head = head.rsplit(" ", 1)[0]
+    return head.rstrip(" ,;:.") + "\u2026"
 
 
 def _footer(ctx: CardContext, a: Assessment) -> list[str]:
     lines = ["", "---", "", f"Rule set `{ctx.ruleset_ref}`; facts as of {a.on_date.isoformat()}."]
+    if ctx.unmapped:
+        lines += [
+            "",
+            "**EHR data bearing on this assessment that could not be read** (treated as unknown):",
+            "",
+        ]
+        lines += [f"- {item}" for item in ctx.unmapped]
+        lines.append("")
+    if ctx.failed:
+        lines.append(f"The EHR could not fetch (treated as unknown): {', '.join(sorted(ctx.failed))}.")
     if ctx.unavailable:
         lines.append(
             f"Not available from the EHR (treated as unknown): {', '.join(sorted(ctx.unavailable))}."
@@ -178,7 +190,9 @@ def patient_view_cards(a: Assessment, ctx: CardContext) -> list[dict[str, Any]]:
     return ([flags] if flags else []) + [patient_view_card(a, ctx)]
 
 
-def _cell_card(a: Assessment, cell: Cell, ctx: CardContext, hook: str) -> dict[str, Any]:
+def _cell_card(
+    a: Assessment, cell: Cell, ctx: CardContext, hook: str, order: str | None = None
+) -> dict[str, Any]:
     rules = a.rules
     where = f"{cell.level} {cell.side}"
     head = f"{PROCEDURE} at {where}"
@@ -205,7 +219,24 @@ def _cell_card(a: Assessment, cell: Cell, ctx: CardContext, hook: str) -> dict[s
         if alternatives:
             body += ["", "Steps that fit instead:", ""]
             body += [f"- **{rec.title}**: {'; '.join(rec.reasons)}" for rec in alternatives]
-        return _card(ctx, a, f"{head}: not a candidate: {found[0]}", "warning", body, order_card=True)
+        card = _card(ctx, a, f"{head}: not a candidate: {found[0]}", "warning", body, order_card=True)
+        if order is not None:
+            card["suggestions"] = [
+                {
+                    "label": f"Remove the {PROCEDURE} order (not a candidate at {where})",
+                    "uuid": str(uuid.uuid4()),
+                    "actions": [
+                        {
+                            "type": "delete",
+                            "description": f"Remove the draft {PROCEDURE} order; change its level or side, "
+                            "or choose a step that fits instead",
+                            "resourceId": [order],
+                        }
+                    ],
+                }
+            ]
+            card["selectionBehavior"] = "at-most-one"
+        return card
     missing = cell.missing_facts
     noun = "fact" if len(missing) == 1 else "facts"
     body = [
@@ -259,5 +290,5 @@ def order_cards(
         if key in done:
             continue
         done.add(key)
-        cards.append(_cell_card(a, a.candidacy.cell(target.level, target.side), ctx, hook))
+        cards.append(_cell_card(a, a.candidacy.cell(target.level, target.side), ctx, hook, target.order))
     return cards

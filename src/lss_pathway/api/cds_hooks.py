@@ -2,18 +2,20 @@
 
 - ``GET /cds-services``: discovery (no token needed).
 - ``POST /cds-services/{id}``: the EHR's JWT is verified (``security.require_ehr_jwt``); the record is
-  built from the **prefetch** only, through ``lss_pathway.fhir.mapping.record_from_resources``. The
-  service never fetches from ``fhirServer`` (no network at run time), so a missing or null ``patient``
-  prefetch is a 412, as the spec asks when required data cannot be obtained. Other prefetch keys the
-  EHR could not provide are named on every card and in the response extension (their facts count as
-  unknown, which makes cells undetermined rather than wrong).
-- ``POST /cds-services/{id}/feedback``: the spec's feedback body, validated; only counts are kept.
+  built from the **prefetch** through ``lss_pathway.fhir.mapping.record_from_resources``. A prefetch key
+  the EHR left out is fetched from ``fhirServer`` with ``fhirAuthorization`` when both are given
+  (``fhir_fetch``); a ``null`` value means the EHR has no such data (nothing to fetch); an
+  OperationOutcome in its place means the EHR's fetch failed, and the card says so. Without a patient
+  (absent and not fetchable, or null) the answer is 412; a fetch of it that fails is a warning card.
+  Keys neither given nor fetched are named on every card (their facts count as unknown).
+- ``POST /cds-services/{id}/feedback``: the spec's feedback body, validated against the cards this
+  service issued; only counts are kept.
 
 The assessment uses the default rule set. The response carries
-``extension["lss-pathway"] = {ruleset, inputDigest, ignoredInput, unavailablePrefetch}``.
-An optional request extension ``{"lss-pathway": {"assessmentDate": "YYYY-MM-DD"}}`` replays a request
-as of a past date (default: the mapping's default, today). Nothing that identifies a patient is logged
-or kept.
+``extension["org.lss-pathway"] = {ruleset, inputDigest, ignoredInput, unmappedRelevantInput,
+unavailablePrefetch, failedPrefetch}``. An optional request extension
+``{"org.lss-pathway": {"assessmentDate": "YYYY-MM-DD"}}`` replays a request as of a past date. Nothing
+that identifies a patient, and no token, is logged or kept.
 """
 
 from __future__ import annotations
@@ -22,52 +24,63 @@ import datetime as dt
 import logging
 import re
 import threading
+import uuid
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import Path as PathParam
+from fastapi.concurrency import run_in_threadpool
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from lss_pathway.api.cards import (
     OVERRIDE_REASONS,
     OVERRIDE_SYSTEM,
     CardContext,
-    OrderTarget,
     order_cards,
     patient_view_cards,
 )
+from lss_pathway.api.errors import ERROR_RESPONSES
+from lss_pathway.api.fhir_fetch import FetchError, FhirServer, fetch_missing
 from lss_pathway.api.responses import json_response
-from lss_pathway.api.security import require_ehr_jwt
+from lss_pathway.api.security import require_ehr_jwt, service_state
 from lss_pathway.api.settings import ServiceSettings
 from lss_pathway.assess import assess
-from lss_pathway.domain.anatomy import SIDES, Level, Side, parse_level
+from lss_pathway.domain.parsing import FieldError, InputError
+from lss_pathway.fhir import codes
+from lss_pathway.fhir.bundles import is_operation_outcome, resources_of
+from lss_pathway.fhir.orders import OrderTarget, is_mild_order, order_targets, validate_orders
+from lss_pathway.fhir.results import MappingResult
 from lss_pathway.rulesets.catalog import DEFAULT_RULESET, load_ruleset
 
 log = logging.getLogger("lss_pathway.api.cds_hooks")
 router = APIRouter(tags=["CDS Hooks"])
 
-CPT_SYSTEM = "http://www.ama-assn.org/go/cpt"
-MILD_CPT = "0275T"
-LEVEL_SYSTEM = "urn:lss-pathway:fhir:CodeSystem:spinal-level"
-SNOMED = "http://snomed.info/sct"
-LATERALITY: dict[str, tuple[Side, ...]] = {
-    "7771000": (Side.LEFT,),
-    "24028007": (Side.RIGHT,),
-    "51440002": (Side.LEFT, Side.RIGHT),  # bilateral
-}
-EXTENSION = "lss-pathway"
+CPT_SYSTEM = codes.CPT
+LEVEL_SYSTEM = codes.SPINAL_LEVEL
+SNOMED = codes.SNOMED
+EXTENSION = "org.lss-pathway"
+"""Extension key, reverse-domain as CDS Hooks 2.0 asks."""
 
+# Narrowed by status or code so that a long real chart fits the body limit (a whole Synthea chart of
+# Conditions and MedicationRequests is 1.5 MB; the stopped orders are most of it). Medications are not
+# narrowed by code: a medication the code table cannot map must still be seen, so that it makes the
+# antithrombotic list unknown rather than "none".
+_FINDINGS_CODES = ",".join(
+    [f"{codes.FINDINGS}|", *(f"{codes.LOINC}|{code}" for code in sorted(codes.LOINC_FINDINGS))]
+)
 PREFETCH: dict[str, str] = {
     "patient": "Patient/{{context.patientId}}",
     "conditions": "Condition?patient={{context.patientId}}",
-    "observations": "Observation?patient={{context.patientId}}",
-    "medications": "MedicationRequest?patient={{context.patientId}}&status=active",
-    "statements": "MedicationStatement?patient={{context.patientId}}",
-    "procedures": "Procedure?patient={{context.patientId}}",
-    "reports": "DiagnosticReport?patient={{context.patientId}}",
-    "imaging": "ImagingStudy?patient={{context.patientId}}",
+    "observations": "Observation?patient={{context.patientId}}&status=final,amended,corrected&code="
+    + _FINDINGS_CODES,
+    "medications": "MedicationRequest?patient={{context.patientId}}&status=active,on-hold",
+    "statements": "MedicationStatement?patient={{context.patientId}}&status=active,on-hold",
+    "procedures": "Procedure?patient={{context.patientId}}&status=completed",
+    "reports": "DiagnosticReport?patient={{context.patientId}}&code=" + codes.IMAGING_MODALITY + "|",
+    "imaging": "ImagingStudy?patient={{context.patientId}}&status=available",
 }
 REQUIRED_PREFETCH = ("patient",)
 
@@ -117,11 +130,16 @@ SERVICES: dict[str, Service] = {
 }
 
 
+ServiceIdPath = Annotated[
+    str, PathParam(description="A service id from discovery", json_schema_extra={"enum": list(SERVICES)})
+]
+
+
 # --- request and feedback bodies ------------------------------------------------------------------------
 
 
 class HookRequest(BaseModel):
-    """A CDS Hooks 2.0 service request (fhirAuthorization is accepted but never used or logged)."""
+    """A CDS Hooks 2.0 service request (fhirAuthorization is used only to fetch, and never logged)."""
 
     model_config = ConfigDict(extra="ignore")
 
@@ -158,6 +176,8 @@ class FeedbackItem(BaseModel):
 
     @model_validator(mode="after")
     def _fits_outcome(self) -> FeedbackItem:
+        if self.outcomeTimestamp.utcoffset() != dt.timedelta(0):
+            raise ValueError("outcomeTimestamp must be in UTC (CDS Hooks 2.0)")
         if self.outcome == "accepted" and self.overrideReason is not None:
             raise ValueError("overrideReason is only for an overridden card")
         if self.outcome == "overridden" and self.acceptedSuggestions:
@@ -183,22 +203,6 @@ def _service(service_id: str) -> Service:
     return service
 
 
-def _resources_of(value: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
-    """A single resource, or the resources in a Bundle (search outcomes left out)."""
-    if value.get("resourceType") != "Bundle":
-        yield dict(value)
-        return
-    for entry in value.get("entry") or []:
-        if not isinstance(entry, Mapping):
-            continue
-        resource = entry.get("resource")
-        search = entry.get("search")
-        if isinstance(search, Mapping) and search.get("mode") == "outcome":
-            continue
-        if isinstance(resource, Mapping) and isinstance(resource.get("resourceType"), str):
-            yield dict(resource)
-
-
 _PATIENT_REF = re.compile(r"(?:^|/)Patient/([^/]+)$")
 
 
@@ -214,25 +218,56 @@ def _other_patient(resource: Mapping[str, Any], patient_id: str) -> bool:
     return False
 
 
-def _prefetched(body: HookRequest, patient_id: str) -> tuple[list[dict[str, Any]], list[str]]:
-    """The resources to map, and the prefetch keys the EHR could not provide."""
-    prefetch = body.prefetch or {}
+@dataclass
+class Prefetched:
+    """The resources to map, and what the EHR could not give: not provided, or a failed fetch."""
+
+    resources: list[dict[str, Any]]
+    unavailable: list[str]
+    failed: list[str]
+    patient_failure: str | None = None
+
+
+def _collect(body: HookRequest, patient_id: str) -> tuple[dict[str, Any], list[str], list[str], str | None]:
+    """Each template's value (given or fetched), the keys not available, the keys whose fetch failed."""
+    given = body.prefetch or {}
+    values: dict[str, Any] = {}
+    unavailable: list[str] = []
+    failed: list[str] = []
+    missing = {k: t for k, t in PREFETCH.items() if k not in given}
+    server = FhirServer.from_request(body.fhirServer, body.fhirAuthorization)
+    fetched = fetch_missing(server, missing, patient_id) if server is not None and missing else {}
+    patient_failure: str | None = None
+    for key in PREFETCH:
+        value = given.get(key) if key in given else fetched.get(key)
+        if key not in given and key not in fetched:
+            unavailable.append(key)
+        elif isinstance(value, FetchError) or is_operation_outcome(value):
+            failed.append(key)
+            if key == "patient":
+                patient_failure = str(value) if isinstance(value, FetchError) else "the EHR's fetch failed"
+        elif value is not None:  # null: the EHR has no such data
+            values[key] = value
+    return values, unavailable, failed, patient_failure
+
+
+def _prefetched(body: HookRequest, patient_id: str) -> Prefetched:
+    values, unavailable, failed, patient_failure = _collect(body, patient_id)
+    if patient_failure is not None:
+        return Prefetched([], unavailable, failed, patient_failure)
     for key in REQUIRED_PREFETCH:
-        if prefetch.get(key) is None:
+        if values.get(key) is None:
             raise _refuse(
-                412, f"prefetch.{key}", "required prefetch missing; this service does not query the EHR"
+                412,
+                f"prefetch.{key}",
+                "required prefetch missing (give it, or fhirServer and fhirAuthorization to fetch it)",
             )
     resources: list[dict[str, Any]] = []
     seen: set[tuple[str, str]] = set()
-    unavailable: list[str] = []
-    for key in PREFETCH:
-        value = prefetch.get(key)
-        if value is None:
-            unavailable.append(key)
-            continue
+    for key, value in values.items():
         if not isinstance(value, Mapping) or not isinstance(value.get("resourceType"), str):
             raise _refuse(422, f"prefetch.{key}", "not a FHIR resource or Bundle")
-        found = list(_resources_of(value))
+        found = list(resources_of(value, f"prefetch.{key}"))
         if key == "patient":
             patients = [r for r in found if r["resourceType"] == "Patient"]
             if not patients:
@@ -249,7 +284,28 @@ def _prefetched(body: HookRequest, patient_id: str) -> tuple[list[dict[str, Any]
                     continue
                 seen.add(ident)
             resources.append(resource)
-    return resources, unavailable
+    return Prefetched(resources, unavailable, failed)
+
+
+def unmapped_lines(mapped: MappingResult) -> tuple[str, ...]:
+    """One line per unread input that bears on a criterion (type and id, what it bears on, why)."""
+    return tuple(
+        f"{item.resource_type}{'/' + item.resource_id if item.resource_id else ''} "
+        f"({item.bears_on}): {item.reason}"
+        for item in mapped.relevant_ignored
+    )
+
+
+def fetch_failure_card(ruleset_ref: str, reason: str) -> dict[str, Any]:
+    """The one card when the patient's data could not be fetched: say so, assess nothing."""
+    return {
+        "uuid": str(uuid.uuid4()),
+        "summary": "LSS assessment not run: the patient's data could not be fetched from the EHR",
+        "indicator": "warning",
+        "source": {"label": f"lss-pathway (rule set {ruleset_ref})"},
+        "detail": f"The EHR's FHIR server did not provide the Patient resource: {reason}. "
+        "No assessment was made; try again, or open the clinic app.",
+    }
 
 
 def _assessment_date(body: HookRequest) -> dt.date | None:
@@ -262,73 +318,15 @@ def _assessment_date(body: HookRequest) -> dt.date | None:
         raise _refuse(422, f"extension.{EXTENSION}.assessmentDate", "not a date (YYYY-MM-DD)") from None
 
 
-def _codings(concept: Any) -> list[Mapping[str, Any]]:
-    if not isinstance(concept, Mapping):
-        return []
-    return [c for c in concept.get("coding") or [] if isinstance(c, Mapping)]
-
-
-def is_mild_order(resource: Mapping[str, Any]) -> bool:
-    if resource.get("resourceType") != "ServiceRequest":
-        return False
-    return any(
-        c.get("system") == CPT_SYSTEM and str(c.get("code", "")).upper() == MILD_CPT
-        for c in _codings(resource.get("code"))
-    )
-
-
-def _level(code: str) -> Level:
-    try:
-        return Level(code)
-    except ValueError:
-        return parse_level(code)
-
-
-def order_targets(resource: Mapping[str, Any]) -> list[OrderTarget]:
-    """The levels and sides a 0275T ServiceRequest asks for, from its bodySite codings.
-
-    A bodySite concept may carry a level and a laterality together; a laterality in a concept without a
-    level applies to every level of the order; no laterality means both sides.
-    """
-    sites = [s for s in resource.get("bodySite") or [] if isinstance(s, Mapping)]
-    per_site: list[tuple[list[Level], list[Side]]] = []
-    shared_sides: list[Side] = []
-    problems: list[str] = []
-    for site in sites:
-        levels: list[Level] = []
-        sides: list[Side] = []
-        for coding in _codings(site):
-            code = str(coding.get("code", ""))
-            if coding.get("system") == LEVEL_SYSTEM:
-                try:
-                    levels.append(_level(code))
-                except ValueError as exc:
-                    problems.append(str(exc))
-            elif coding.get("system") == SNOMED and code in LATERALITY:
-                sides += LATERALITY[code]
-        if levels:
-            per_site.append((levels, sides))
-        else:
-            shared_sides += sides
-    targets = [OrderTarget(problem=p) for p in problems]
-    for levels, sides in per_site:
-        chosen = sides or shared_sides or list(SIDES)
-        for level in levels:
-            for side in SIDES:
-                if side in chosen:
-                    targets.append(OrderTarget(level=level, side=side))
-    if not targets:
-        targets.append(OrderTarget(problem="the order names no spinal level"))
-    return targets
-
-
 def _draft_orders(body: HookRequest) -> list[dict[str, Any]]:
     drafts = body.context.get("draftOrders")
     if not isinstance(drafts, Mapping) or drafts.get("resourceType") != "Bundle":
         raise _refuse(422, "context.draftOrders", "a FHIR Bundle of draft orders is required")
-    orders = list(_resources_of(drafts))
+    orders = list(resources_of(drafts, "context.draftOrders"))
     selections = body.context.get("selections")
-    if body.hook == "order-select" and isinstance(selections, list) and selections:
+    if selections is not None and not isinstance(selections, list):
+        raise _refuse(422, "context.selections", "expected a list of references")
+    if body.hook == "order-select" and selections:
         chosen = {str(s) for s in selections}
         orders = [o for o in orders if f"{o.get('resourceType')}/{o.get('id')}" in chosen]
     return orders
@@ -337,21 +335,29 @@ def _draft_orders(body: HookRequest) -> list[dict[str, Any]]:
 # --- endpoints --------------------------------------------------------------------------------------------
 
 
-@router.get("/cds-services")
+@router.get("/cds-services", tags=["CDS Hooks"])
 def discovery() -> dict[str, Any]:
     """CDS Hooks discovery: the services, their hooks and prefetch templates."""
     return {"services": [s.discovery() for s in SERVICES.values()]}
 
 
-@router.post("/cds-services/{service_id}", dependencies=[Depends(require_ehr_jwt)], response_model=None)
-async def call_service(service_id: str, body: HookRequest, request: Request) -> Response:
-    """Run one service on the prefetched FHIR data; the cards come back in the CDS Hooks shape."""
+@router.post(
+    "/cds-services/{service_id}",
+    dependencies=[Depends(require_ehr_jwt)],
+    response_model=None,
+    responses=ERROR_RESPONSES,
+)
+async def call_service(service_id: ServiceIdPath, body: HookRequest, request: Request) -> Response:
+    """Run one service on the prefetched (or fetched) FHIR data; cards come back in the CDS Hooks shape."""
     service = _service(service_id)
     if body.hook != service.hook:
         raise _refuse(422, "hook", f"this service answers '{service.hook}'")
     patient_id = body.context.get("patientId")
     if not isinstance(patient_id, str) or not patient_id:
         raise _refuse(422, "context.patientId", "required")
+    user_id = body.context.get("userId")
+    if not isinstance(user_id, str) or not user_id:
+        raise _refuse(422, "context.userId", "required (CDS Hooks 2.0, every hook)")
     on_date = _assessment_date(body)
     rules = load_ruleset(DEFAULT_RULESET)
     digest = request.scope.get("state", {}).get("input_digest")
@@ -359,37 +365,109 @@ async def call_service(service_id: str, body: HookRequest, request: Request) -> 
     extension: dict[str, Any] = {"ruleset": rules.ref, "inputDigest": f"sha256:{digest}" if digest else None}
     targets: list[OrderTarget] = []
     if service.hook != "patient-view":
-        for order in _draft_orders(body):
-            if is_mild_order(order):
-                targets += order_targets(order)
+        mild = [order for order in _draft_orders(body) if is_mild_order(order)]
+        validate_orders(mild, "context.draftOrders")  # the orders read are valid R4 ServiceRequests
+        for order in mild:
+            targets += order_targets(order)
         if not targets:  # no mild order: nothing to say, and no need for the patient's data
             return json_response({"cards": [], "extension": {EXTENSION: extension}}, headers=headers)
-    resources, unavailable = _prefetched(body, patient_id)
+    data = await run_in_threadpool(_prefetched, body, patient_id)
+    settings: ServiceSettings = request.app.state.settings
+    extension["unavailablePrefetch"] = data.unavailable
+    extension["failedPrefetch"] = data.failed
+    if data.patient_failure is not None:
+        card = fetch_failure_card(rules.ref, data.patient_failure)
+        _remember(request, service.id, [card])
+        return json_response({"cards": [card], "extension": {EXTENSION: extension}}, headers=headers)
 
     from lss_pathway.fhir.mapping import record_from_resources
 
-    mapped = record_from_resources(resources, assessment_date=on_date)
-    assessment = assess(mapped.record, rules)
-    settings: ServiceSettings = request.app.state.settings
-    ctx = CardContext(rules.ref, settings.report_url, tuple(unavailable))
+    mapped = await run_in_threadpool(record_from_resources, data.resources, assessment_date=on_date)
+    extension["ignoredInput"] = [item.to_dict() for item in mapped.ignored]
+    extension["unmappedRelevantInput"] = [item.to_dict() for item in mapped.relevant_ignored]
+    if service.hook == "patient-view" and not points_to_lss(mapped):
+        log.info("CDS Hooks %s: nothing points to LSS, no card", service.id)
+        return json_response({"cards": [], "extension": {EXTENSION: extension}}, headers=headers)
+    assessment = await run_in_threadpool(assess, mapped.record, rules)
+    ctx = CardContext(
+        rules.ref,
+        settings.report_url,
+        tuple(data.unavailable),
+        unmapped_lines(mapped),
+        tuple(data.failed),
+    )
     if service.hook == "patient-view":
         cards = patient_view_cards(assessment, ctx)
     else:
         cards = order_cards(assessment, targets, ctx, service.hook)
+    _remember(request, service.id, cards)
     log.info("CDS Hooks %s: %d card(s)", service.id, len(cards))
-    extension["ignoredInput"] = [item.to_dict() for item in mapped.ignored]
-    extension["unavailablePrefetch"] = unavailable
     return json_response({"cards": cards, "extension": {EXTENSION: extension}}, headers=headers)
+
+
+def points_to_lss(mapped: MappingResult) -> bool:
+    """Anything in the chart that makes an LSS assessment worth showing on patient-view.
+
+    Leg symptoms or claudication features, imaging of a lumbar level, a red flag, a prior spine
+    procedure, or a recognised LSS / claudication / post-laminectomy diagnosis code.
+    """
+    r = mapped.record
+    symptoms = r.symptoms
+    if any(
+        v is True
+        for v in (
+            symptoms.leg_symptoms,
+            symptoms.provoked_by_walking,
+            symptoms.provoked_by_standing,
+            symptoms.relieved_by_sitting,
+            symptoms.relieved_by_flexion,
+            symptoms.walking_motor_sensory_disturbance,
+        )
+    ):
+        return True
+    if r.imaging.levels or r.imaging.modality is not None or r.prior_procedures:
+        return True
+    flags = r.red_flags
+    if any(
+        getattr(flags, name) is True
+        for name in type(flags).model_fields
+        if isinstance(getattr(flags, name), bool)
+    ):
+        return True
+    return any(
+        item.bears_on in ("diagnosis", "prior spine procedures", "red flags") for item in mapped.ignored
+    )
 
 
 _FEEDBACK_LOCK = threading.Lock()
 _OVERRIDE_CODES = frozenset(code for code, _ in OVERRIDE_REASONS)
 
 
-@router.post("/cds-services/{service_id}/feedback", dependencies=[Depends(require_ehr_jwt)])
-def feedback(service_id: str, body: Feedback, request: Request) -> dict[str, Any]:
-    """Card outcomes from the EHR; only counts per service, outcome and override reason are kept."""
+@router.post(
+    "/cds-services/{service_id}/feedback",
+    dependencies=[Depends(require_ehr_jwt)],
+    responses={k: v for k, v in ERROR_RESPONSES.items() if k != 412},
+)
+def feedback(service_id: ServiceIdPath, body: Feedback, request: Request) -> dict[str, Any]:
+    """Card outcomes from the EHR (CDS Hooks 2.0 feedback), checked against the cards this service issued.
+
+    Only counts per service, outcome and override reason are kept.
+    """
     service = _service(service_id)
+    state = service_state(request)
+    errors = []
+    for i, item in enumerate(body.feedback):
+        issued = state.card(item.card)
+        if issued is None or issued[0] != service.id:
+            errors.append(FieldError(f"feedback[{i}].card", "not a card this service issued"))
+            continue
+        for j, accepted in enumerate(item.acceptedSuggestions or []):
+            if accepted.id not in issued[1]:
+                errors.append(
+                    FieldError(f"feedback[{i}].acceptedSuggestions[{j}].id", "not a suggestion of this card")
+                )
+    if errors:
+        raise InputError(errors)
     with _FEEDBACK_LOCK:
         counts: Counter[str] | None = getattr(request.app.state, "cds_feedback", None)
         if counts is None:
@@ -403,3 +481,11 @@ def feedback(service_id: str, body: Feedback, request: Request) -> dict[str, Any
                 counts[f"{service.id}:override:{reason.code if known else 'other'}"] += 1
     log.info("CDS Hooks feedback for %s: %d outcome(s)", service.id, len(body.feedback))
     return {"received": len(body.feedback)}
+
+
+def _remember(request: Request, service_id: str, cards: list[dict[str, Any]]) -> None:
+    """Keep the issued cards' uuids (and their suggestions'), so that feedback can be checked."""
+    service_state(request).remember_cards(
+        service_id,
+        [(card["uuid"], tuple(s["uuid"] for s in card.get("suggestions", []))) for card in cards],
+    )

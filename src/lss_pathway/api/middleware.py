@@ -1,6 +1,9 @@
-"""ASGI middleware: a request-body size limit and the input digest on every response.
+"""ASGI middleware: a request-body size limit, the input digest on every response, and JSON hygiene.
 
-Pure ASGI (not BaseHTTPMiddleware) so that bodies are counted as they stream and refused early.
+Pure ASGI (not BaseHTTPMiddleware) so that bodies are counted as they stream and refused early. Bodies
+posted to the API (``/v1/``, ``/cds-services/``) must be UTF-8 and nested at most ``MAX_JSON_DEPTH``
+deep: both are checked here, in linear time, before any endpoint parses them, and refused in the
+project's 422 shape (the 413 names the option that raises the limit).
 """
 
 from __future__ import annotations
@@ -9,7 +12,45 @@ import hashlib
 import json
 from typing import Any
 
+import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+MAX_JSON_DEPTH = 64
+"""Deepest JSON nesting accepted: a FHIR Bundle of real resources stays well under 30 levels."""
+_CHECKED_PREFIXES = ("/v1/", "/cds-services/")
+LIMIT_OPTION = "--max-body-bytes"
+
+
+def json_depth(value: Any) -> int:
+    """The nesting depth of parsed JSON, iteratively (no recursion, linear in the size)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            deepest = max(deepest, depth)
+            stack += [(v, depth + 1) for v in node.values() if isinstance(v, dict | list)]
+        elif isinstance(node, list):
+            deepest = max(deepest, depth)
+            stack += [(v, depth + 1) for v in node if isinstance(v, dict | list)]
+    return deepest
+
+
+def body_problem(body: bytes) -> str | None:
+    """Why a JSON body is refused before parsing (not UTF-8, nested too deep), or None."""
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"request body is not valid UTF-8 (byte {exc.start})"
+    try:
+        parsed = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        if "recursion" in str(exc).lower():
+            return f"nesting too deep (more than {MAX_JSON_DEPTH} levels)"
+        return None  # the endpoint reports the syntax error in its own words
+    if json_depth(parsed) > MAX_JSON_DEPTH:
+        return f"nesting too deep (more than {MAX_JSON_DEPTH} levels)"
+    return None
 
 
 class BodyLimitAndDigest:
@@ -40,6 +81,15 @@ class BodyLimitAndDigest:
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
+        if (
+            body
+            and scope.get("method") == "POST"
+            and str(scope.get("path", "")).startswith(_CHECKED_PREFIXES)
+        ):
+            problem = body_problem(body)
+            if problem is not None:
+                await _refuse(send, 422, problem)
+                return
         digest = hashlib.sha256(body).hexdigest()
         scope.setdefault("state", {})["input_digest"] = digest
         replayed = False
@@ -62,12 +112,21 @@ class BodyLimitAndDigest:
 
 
 async def _too_large(send: Send, limit: int) -> None:
-    body: dict[str, Any] = {"detail": [{"field": "", "message": f"request body larger than {limit} bytes"}]}
+    await _refuse(
+        send,
+        413,
+        f"request body larger than {limit} bytes; the service's {LIMIT_OPTION} option (settings "
+        "max_body_bytes) raises the limit",
+    )
+
+
+async def _refuse(send: Send, status: int, message: str) -> None:
+    body: dict[str, Any] = {"detail": [{"field": "", "message": message}]}
     payload = json.dumps(body).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(payload)).encode()),

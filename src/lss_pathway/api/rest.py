@@ -2,22 +2,41 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi import APIRouter, Body, HTTPException, Query, Request, Response
 
 from lss_pathway import __version__
+from lss_pathway.api.errors import ERROR_RESPONSES
+from lss_pathway.api.json_types import type_errors
 from lss_pathway.api.responses import json_response
 from lss_pathway.assess import assess
 from lss_pathway.criteria.ruleset import RuleSet
 from lss_pathway.domain.parsing import FieldError, InputError, parse_data, record_from_data
 from lss_pathway.domain.record import PatientRecord
+from lss_pathway.domain.scope import check_scope
 from lss_pathway.rulesets.catalog import DEFAULT_RULESET, RuleSetError, available, load_ruleset
 from lss_pathway.rulesets.render import render_markdown
 
 router = APIRouter()
+_ERRORS: dict[int | str, dict[str, Any]] = {code: ERROR_RESPONSES[code] for code in (400, 413, 422)}
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {code: ERROR_RESPONSES[code] for code in (404, 422)}
 
-RulesetQuery = Annotated[str, Query(description="Rule set NAME or NAME@VERSION", pattern=r"^[a-z0-9.\-@]+$")]
+
+def _ruleset_refs() -> list[str]:
+    refs = [entry.ref for entry in available()]
+    return sorted({*refs, *(ref.split("@")[0] for ref in refs)})
+
+
+RulesetQuery = Annotated[
+    str,
+    Query(
+        description="Rule set NAME or NAME@VERSION",
+        pattern=r"^[a-z0-9.\-@]+$",
+        json_schema_extra={"enum": _ruleset_refs()},
+    ),
+]
 PretestQuery = Annotated[
     float | None, Query(gt=0, lt=1, description="Pre-test probability of LSS, for post-test estimates")
 ]
@@ -51,6 +70,7 @@ async def health() -> dict[str, str]:
     "/v1/assessments",
     tags=["assessment"],
     response_model=None,
+    responses=_ERRORS,
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -65,12 +85,17 @@ async def post_assessment(
 ) -> Response:
     """Assess one patient record (the same JSON as the CLI); the same JSON out as `lss assess -f json`."""
     rules = _rules(ruleset)
-    record = record_from_data(await _json_body(request))
+    data = await _json_body(request)
+    schema = _record_schema()
+    errors = type_errors(data, schema, schema.get("$defs", {})) if isinstance(data, dict) else []
+    if errors:
+        raise InputError(errors)
+    record = check_scope(record_from_data(data))
     result = assess(record, rules, pretest=pretest).to_dict()
     return _respond(request, result, rules.ref)
 
 
-@router.post("/v1/fhir/assessments", tags=["assessment"], response_model=None)
+@router.post("/v1/fhir/assessments", tags=["assessment"], response_model=None, responses=_ERRORS)
 async def post_fhir_assessment(
     request: Request,
     bundle: Annotated[
@@ -86,6 +111,7 @@ async def post_fhir_assessment(
     mapped = record_from_bundle(bundle)
     result = assess(mapped.record, rules, pretest=pretest).to_dict()
     result["ignored_input"] = [item.to_dict() for item in mapped.ignored]
+    result["unmapped_relevant_input"] = [item.to_dict() for item in mapped.relevant_ignored]
     return _respond(request, result, rules.ref)
 
 
@@ -108,10 +134,13 @@ def list_rulesets() -> list[dict[str, Any]]:
     return out
 
 
-@router.get("/v1/rulesets/{ref}", tags=["rule sets"])
+@router.get("/v1/rulesets/{ref}", tags=["rule sets"], responses=_NOT_FOUND)
 def get_ruleset(ref: str, response: Response) -> dict[str, Any]:
     """The resolved rule set as data, plus its clinician-readable rendering (Markdown)."""
-    rules = _rules(ref)
+    try:
+        rules = load_ruleset(ref)
+    except RuleSetError as exc:
+        raise HTTPException(status_code=404, detail=[{"field": "ref", "message": str(exc)}]) from None
     response.headers["X-Ruleset"] = rules.ref
     data: dict[str, Any] = rules.model_dump(mode="json")
     data["ref"] = rules.ref
@@ -119,5 +148,26 @@ def get_ruleset(ref: str, response: Response) -> dict[str, Any]:
     return data
 
 
+@cache
+def _record_schema() -> dict[str, Any]:
+    return patient_record_schema()
+
+
 def patient_record_schema() -> dict[str, Any]:
-    return PatientRecord.model_json_schema(ref_template="#/components/schemas/{model}")
+    """The record's JSON Schema as the API accepts it: an explicit null is the same as leaving a key out
+    (``Section._null_is_absent``), so every property of every section also allows null."""
+    schema = PatientRecord.model_json_schema(ref_template="#/components/schemas/{model}")
+    for model in [schema, *schema.get("$defs", {}).values()]:
+        required = set(model.get("required", ()))
+        for name, prop in model.get("properties", {}).items():
+            if name not in required and not _allows_null(prop):
+                model["properties"][name] = {"anyOf": [prop, {"type": "null"}], **_annotations(prop)}
+    return schema
+
+
+def _allows_null(prop: dict[str, Any]) -> bool:
+    return prop.get("type") == "null" or any(o.get("type") == "null" for o in prop.get("anyOf", []))
+
+
+def _annotations(prop: dict[str, Any]) -> dict[str, Any]:
+    return {k: prop[k] for k in ("title", "description", "default") if k in prop}

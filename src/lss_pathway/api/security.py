@@ -8,13 +8,16 @@ a key published in the configured JWKS (``AuthSettings.jwks``) and named by the 
 - the signature, with the JWK chosen by ``kid`` (never a key fetched from ``jku``: no network at run time);
 - ``iss`` is one of ``AuthSettings.issuers`` (none configured: every token is refused);
 - ``aud`` (a string or a list) contains the expected audience. **Audience rule**: the spec makes ``aud``
-  the URL of the CDS service being called. When ``AuthSettings.audience`` is set it is the public base of
-  the services as the EHR sees them (e.g. behind a proxy, ``https://cds.example.org/cds-services``), and
-  ``aud`` must equal it or ``<audience>/<id>``; when it is not set, the base is the URL the service sees,
-  ``str(request.base_url) + "cds-services"``. For a feedback call ``<...>/<id>/feedback`` is accepted too;
+  the URL of the CDS service being called, so ``aud`` must be ``<base>/<id>``, the endpoint itself (the
+  bare base is refused). ``<base>`` is ``AuthSettings.audience`` when set (the public base of the
+  services as the EHR sees them, e.g. behind a proxy ``https://cds.example.org/cds-services``), else the
+  URL the service sees, ``str(request.base_url) + "cds-services"``. For a feedback call the feedback
+  endpoint ``<base>/<id>/feedback`` is accepted too;
+- the header's ``typ`` is ``JWT``;
 - ``exp`` is present and not passed, ``iat`` is present and not in the future, and ``jti`` is a
   non-empty string not seen before from the same issuer while the earlier token is still valid
-  (an in-memory set, pruned as tokens expire; a clock skew of ``LEEWAY_SECONDS`` is allowed).
+  (``api.state``: in memory, or one SQLite file shared by the worker processes; pruned as tokens
+  expire; a clock skew of ``LEEWAY_SECONDS`` is allowed).
 
 A failure is a 401 with a short reason; nothing from the token is echoed or logged.
 ``AuthSettings.insecure_demo=True`` turns all of this off (local demonstrations only).
@@ -22,7 +25,6 @@ A failure is a 401 with a short reason; nothing from the token is echoed or logg
 
 from __future__ import annotations
 
-import heapq
 import json
 import logging
 import threading
@@ -35,6 +37,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from fastapi import HTTPException, Request
 
 from lss_pathway.api.settings import AuthSettings, ServiceSettings
+from lss_pathway.api.state import MemoryState, SqliteState, State
 
 log = logging.getLogger("lss_pathway.api.security")
 
@@ -55,37 +58,8 @@ class AuthError(Exception):
         self.reason = reason
 
 
-class JtiCache:
-    """Token ids seen recently, each kept until its token expires, so that a token is used once."""
-
-    def __init__(self, max_entries: int = MAX_REMEMBERED_JTI) -> None:
-        self._max = max_entries
-        self._expiry: dict[tuple[str, str], float] = {}
-        self._heap: list[tuple[float, tuple[str, str]]] = []
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return len(self._expiry)
-
-    def check_and_add(self, issuer: str, jti: str, expires: float, now: float) -> bool:
-        """Remember (issuer, jti) until ``expires``; False if it was already remembered (a replay)."""
-        key = (issuer, jti)
-        with self._lock:
-            self._prune(now)
-            if key in self._expiry:
-                return False
-            while len(self._expiry) >= self._max and self._heap:
-                _, oldest = heapq.heappop(self._heap)
-                self._expiry.pop(oldest, None)
-            self._expiry[key] = expires
-            heapq.heappush(self._heap, (expires, key))
-            return True
-
-    def _prune(self, now: float) -> None:
-        while self._heap and self._heap[0][0] + LEEWAY_SECONDS < now:
-            expires, key = heapq.heappop(self._heap)
-            if self._expiry.get(key) == expires:
-                del self._expiry[key]
+JtiCache = MemoryState
+"""Token ids seen recently, each kept until its token expires, so that a token is used once."""
 
 
 def _find_key(jwks: Mapping[str, object] | None, kid: str) -> dict[str, Any]:
@@ -122,7 +96,7 @@ def verify_token(
     token: str,
     auth: AuthSettings,
     audiences: Sequence[str],
-    seen: JtiCache,
+    seen: State,
     now: float | None = None,
 ) -> dict[str, Any]:
     """The verified claims of ``token``, or ``AuthError`` with the reason it was refused."""
@@ -131,6 +105,8 @@ def verify_token(
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError:
         raise AuthError("malformed token") from None
+    if header.get("typ") != "JWT":
+        raise AuthError("token type (typ) must be JWT")
     alg = header.get("alg")
     if not isinstance(alg, str) or alg not in ALLOWED_ALGORITHMS:
         raise AuthError("signing algorithm not allowed")
@@ -184,13 +160,10 @@ def verify_token(
 
 def expected_audiences(request: Request, auth: AuthSettings, service_id: str) -> tuple[str, ...]:
     """The ``aud`` values accepted for this call (see the module docstring for the rule)."""
-    if auth.audience is not None:
-        base = auth.audience.rstrip("/")
-        accepted: tuple[str, ...] = (auth.audience, f"{base}/{service_id}")
-    else:
-        accepted = (f"{request.base_url}cds-services/{service_id}",)
+    base = auth.audience.rstrip("/") if auth.audience is not None else f"{request.base_url}cds-services"
+    accepted: tuple[str, ...] = (f"{base}/{service_id}",)
     if request.url.path.rstrip("/").endswith("/feedback"):
-        accepted += (f"{accepted[-1]}/feedback",)
+        accepted += (f"{accepted[0]}/feedback",)
     return accepted
 
 
@@ -202,17 +175,18 @@ def _unauthorized(reason: str) -> HTTPException:
     )
 
 
-_CACHE_LOCK = threading.Lock()
+_STATE_LOCK = threading.Lock()
 
 
-def _replay_cache(request: Request) -> JtiCache:
-    """One replay set per app (so that separate apps, as in tests, do not share it)."""
-    with _CACHE_LOCK:
-        cache = getattr(request.app.state, "cds_jti_cache", None)
-        if not isinstance(cache, JtiCache):
-            cache = JtiCache()
-            request.app.state.cds_jti_cache = cache
-        return cache
+def service_state(request: Request) -> State:
+    """One store per app (tests build several); a SQLite file shared by the workers when configured."""
+    with _STATE_LOCK:
+        state = getattr(request.app.state, "cds_state", None)
+        if state is None:
+            settings: ServiceSettings = request.app.state.settings
+            state = SqliteState(settings.state_path) if settings.state_path else MemoryState()
+            request.app.state.cds_state = state
+        return state
 
 
 def require_ehr_jwt(request: Request) -> dict[str, Any] | None:
@@ -229,7 +203,7 @@ def require_ehr_jwt(request: Request) -> dict[str, Any] | None:
     service_id = str(request.path_params.get("service_id", ""))
     try:
         return verify_token(
-            token, auth, expected_audiences(request, auth, service_id), _replay_cache(request)
+            token, auth, expected_audiences(request, auth, service_id), service_state(request)
         )
     except AuthError as exc:
         log.info("CDS Hooks call refused: %s", exc.reason)

@@ -31,6 +31,8 @@ class ServiceSettings:
     max_body_bytes: int = 1_000_000
     report_url: str | None = None
     """Where a card links for the full report (the clinic app, when deployed)."""
+    state_path: str | None = None
+    """SQLite file for the replay cache and issued cards, shared by worker processes (None: in memory)."""
     examples_dir: str | None = None
     """Patient files the clinic form offers under "load an example"; default: the checkout's examples/."""
 

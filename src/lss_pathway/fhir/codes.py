@@ -1,7 +1,9 @@
 """Code systems and code tables of the FHIR R4 mapping, as data (docs/fhir-mapping.md explains each one).
 
-A standard code (SNOMED CT, ICD-10-CM, RxNorm, ATC, DICOM, UCUM) appears here only where its meaning is
-certain. Every record fact without such a code has a code in the project's own code system ``FINDINGS``;
+The standard codes (SNOMED CT, ICD-10-CM, LOINC, RxNorm, ATC, CPT, DICOM) are one data table,
+``data/codes.yaml``, where every code names its source and verification tag; a code that could not be
+verified is not in it. Every record fact without such a code has a code in the project's own code system
+``FINDINGS``;
 enumerated values (grades, causes, procedure types ...) have one small project code system each, whose
 codes are exactly the record's vocabulary values. A code that is not in these tables is never guessed at:
 the mapping reports it as ignored input.
@@ -9,12 +11,15 @@ the mapping reports it as ignored input.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
+from typing import Any
 
 from lss_pathway.domain.anatomy import Level, Side
+from lss_pathway.domain.packaged import packaged_yaml
 from lss_pathway.domain.vocabulary import (
     Grade,
     Modality,
@@ -31,6 +36,8 @@ SNOMED = "http://snomed.info/sct"
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 ATC = "http://www.whocc.no/atc"
+LOINC = "http://loinc.org"
+CPT = "http://www.ama-assn.org/go/cpt"
 UCUM = "http://unitsofmeasure.org"
 DICOM = "http://dicom.nema.org/resources/ontology/DCM"
 CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
@@ -68,22 +75,6 @@ VALUE_SYSTEMS: Mapping[str, type[StrEnum]] = MappingProxyType(
 )
 
 SPINAL_LEVELS: Mapping[str, Level] = MappingProxyType({level.value: level for level in Level})
-
-# SNOMED CT qualifier values for laterality.
-LATERALITY: Mapping[str, Side] = MappingProxyType({"7771000": Side.LEFT, "24028007": Side.RIGHT})
-LATERALITY_CODE: Mapping[Side, str] = MappingProxyType({side: code for code, side in LATERALITY.items()})
-LATERALITY_DISPLAY: Mapping[Side, str] = MappingProxyType({Side.LEFT: "Left", Side.RIGHT: "Right"})
-
-# DICOM modality codes (ImagingStudy.modality / series.modality).
-DICOM_MODALITY: Mapping[str, Modality] = MappingProxyType({"MR": Modality.MRI, "CT": Modality.CT})
-DICOM_CODE: Mapping[Modality, tuple[str, str]] = MappingProxyType(
-    {
-        Modality.MRI: ("MR", "Magnetic Resonance"),
-        Modality.CT: ("CT", "Computed Tomography"),
-        Modality.CT_MYELOGRAM: ("CT", "Computed Tomography"),
-    }
-)
-
 
 # --- Units --------------------------------------------------------------------------------------------
 
@@ -208,6 +199,27 @@ FINDINGS_TABLE: tuple[Finding, ...] = (
         unit=DAYS,
         whole=True,
     ),
+    *(
+        Finding(
+            f"{code}-onset-days",
+            f"Days since {what} began or last worsened",
+            _R + f"{field}_onset_days",
+            kind=Kind.QUANTITY,
+            unit=DAYS,
+            whole=True,
+        )
+        for code, field, what in (
+            ("saddle-anaesthesia", "saddle_anaesthesia", "saddle numbness"),
+            ("bladder-bowel", "bladder_bowel", "the bladder or bowel disturbance"),
+            ("bilateral-leg-deficit", "bilateral_leg_deficit", "the deficit in both legs"),
+            ("sexual-dysfunction", "sexual_dysfunction", "the sexual dysfunction"),
+        )
+    ),
+    Finding(
+        "specialist-review-cleared",
+        "A spine specialist cleared the long-standing cauda equina-type features for an elective procedure",
+        _R + "specialist_review_cleared",
+    ),
     Finding(
         "sacral-symptoms-walking-only",
         "Sacral symptoms only while walking, easing at rest",
@@ -257,6 +269,18 @@ FINDINGS_TABLE: tuple[Finding, ...] = (
         category="exam",
     ),
     Finding("wide-based-gait", "Wide-based gait", _E + "wide_based_gait", category="exam"),
+    Finding(
+        "exercise-abi-normal",
+        "Exercise ABI shows no significant fall after exercise",
+        _E + "exercise_abi_normal",
+        category="exam",
+    ),
+    Finding(
+        "vascular-cause-excluded",
+        "A vascular work-up found the leg symptoms are not vascular",
+        _E + "vascular_cause_excluded",
+        category="exam",
+    ),
     Finding("abnormal-romberg", "Abnormal Romberg test", _E + "abnormal_romberg", category="exam"),
     # Conservative care
     Finding(
@@ -503,7 +527,97 @@ FINDINGS_TABLE: tuple[Finding, ...] = (
 FINDINGS_BY_CODE: Mapping[str, Finding] = MappingProxyType({f.code: f for f in FINDINGS_TABLE})
 
 
-# --- Conditions with standard codes -------------------------------------------------------------------
+# --- Standard codes: data/codes.yaml ----------------------------------------------------------------
+
+SYSTEM_URIS: Mapping[str, str] = MappingProxyType(
+    {
+        "rxnorm": RXNORM,
+        "atc": ATC,
+        "icd10cm": ICD10CM,
+        "snomed": SNOMED,
+        "loinc": LOINC,
+        "cpt": CPT,
+        "dicom": DICOM,
+    }
+)
+MEANINGS = ("agent", "agents", "atc_class", "fact", "recognised", "surgery", "finding", "side", "modality")
+VERIFICATION_TAGS = frozenset({"V", "R", "P"})
+
+
+@dataclass(frozen=True)
+class StandardCode:
+    """One row of ``data/codes.yaml``: a code, what it means for the record, and where that comes from."""
+
+    system: str  # the code system URI
+    code: str
+    display: str
+    meaning: str  # one of MEANINGS
+    value: Any  # the meaning's value (an agent id, a field, a procedure type ...)
+    source: str  # a key of the table's sources
+    verification: str  # V, R or P (addendum-2026-12 tags); unverified codes are not in the table
+    entry: Mapping[str, Any]  # the whole row, for the optional keys
+
+
+def _load_codes() -> tuple[Mapping[str, str], tuple[StandardCode, ...], Mapping[str, Any]]:
+    data = packaged_yaml("lss_pathway.fhir", "data/codes.yaml")
+    rows = []
+    for entry in data["codes"]:
+        meaning = [key for key in MEANINGS if key in entry]
+        if len(meaning) != 1:
+            raise ValueError(f"codes.yaml: {entry.get('code')} needs exactly one meaning, has {meaning}")
+        rows.append(
+            StandardCode(
+                SYSTEM_URIS[entry["system"]],
+                str(entry["code"]),
+                str(entry["display"]),
+                meaning[0],
+                entry[meaning[0]],
+                str(entry["source"]),
+                str(entry["verification"]),
+                MappingProxyType(dict(entry)),
+            )
+        )
+    return MappingProxyType(dict(data["sources"])), tuple(rows), MappingProxyType(dict(data["names"]))
+
+
+SOURCES, STANDARD_CODES, _NAMES = _load_codes()
+
+
+def _rows(system: str, meaning: str) -> list[StandardCode]:
+    return [row for row in STANDARD_CODES if row.system == system and row.meaning == meaning]
+
+
+# SNOMED CT qualifier values for laterality.
+LATERALITY: Mapping[str, Side] = MappingProxyType({r.code: Side(r.value) for r in _rows(SNOMED, "side")})
+LATERALITY_CODE: Mapping[Side, str] = MappingProxyType({side: code for code, side in LATERALITY.items()})
+LATERALITY_DISPLAY: Mapping[Side, str] = MappingProxyType(
+    {Side(r.value): r.display for r in _rows(SNOMED, "side")}
+)
+
+# DICOM modality codes (ImagingStudy.modality / series.modality).
+DICOM_MODALITY: Mapping[str, Modality] = MappingProxyType(
+    {r.code: Modality(r.value) for r in _rows(DICOM, "modality")}
+)
+_DICOM_DISPLAY = {r.code: r.display for r in _rows(DICOM, "modality")}
+DICOM_CODE: Mapping[Modality, tuple[str, str]] = MappingProxyType(
+    {
+        Modality.MRI: ("MR", _DICOM_DISPLAY["MR"]),
+        Modality.CT: ("CT", _DICOM_DISPLAY["CT"]),
+        Modality.CT_MYELOGRAM: ("CT", _DICOM_DISPLAY["CT"]),
+    }
+)
+
+# LOINC codes read as a project finding (the finding's unit rules apply: ODI only as %).
+LOINC_FINDINGS: Mapping[str, str] = MappingProxyType({r.code: str(r.value) for r in _rows(LOINC, "finding")})
+
+# Prior spine procedures by standard code (system, code) -> procedure type.
+SURGERY_CODES: Mapping[tuple[str, str], ProcedureType] = MappingProxyType(
+    {(r.system, r.code.upper()): ProcedureType(r.value) for r in STANDARD_CODES if r.meaning == "surgery"}
+)
+# Procedures a draft order may request: (system, code) -> what.
+ORDER_CODES: Mapping[tuple[str, str], str] = MappingProxyType(
+    {(r.system, r.code.upper()): str(r.entry["order"]) for r in STANDARD_CODES if "order" in r.entry}
+)
 
 
 @dataclass(frozen=True)
@@ -512,7 +626,8 @@ class ConditionCode:
 
     ``field`` is the record fact a *present* condition sets to true. These codes are narrower than the
     fact (haemophilia A is one bleeding disorder), so a refuted one says nothing about the fact and is
-    reported as ignored. ``field`` None: recognised, but the record holds no such fact (``note`` says why).
+    reported as ignored. ``field`` None: recognised, but the record holds no such fact (``note`` says why,
+    ``bears_on`` what it matters for: such inputs are shown with the assessment, not only listed).
     """
 
     system: str
@@ -521,6 +636,7 @@ class ConditionCode:
     field: str | None
     prefix: bool = False  # also matches every more specific code below it (D68.0 matches D68.01)
     note: str = ""
+    bears_on: str | None = None
 
     def matches(self, system: str | None, code: str | None) -> bool:
         if system != self.system or not code:
@@ -529,58 +645,39 @@ class ConditionCode:
         return code == self.code or (self.prefix and code.startswith(self.code))
 
 
-_BLEEDING = "safety.bleeding_disorder"
-_SEPSIS = "safety.systemic_infection"
-_DIAGNOSIS_NOTE = (
-    "the assessment derives the diagnosis from the recorded symptoms and imaging; a coded diagnosis is "
-    "not an input"
-)
-_CES_NOTE = (
-    "the record holds the features of cauda equina syndrome (red-flag Observations: saddle anaesthesia, "
-    "new bladder or bowel dysfunction, bilateral leg deficit, sexual dysfunction), not the diagnosis; "
-    "record them so the assessment sees them"
+_NOTES: Mapping[str, str] = MappingProxyType(
+    {
+        "diagnosis": "the assessment derives the diagnosis from the recorded symptoms and imaging; a coded "
+        "diagnosis is not an input",
+        "claudication": "the record holds the features of claudication (leg symptoms, what provokes and "
+        "relieves them), not the label; record them so the assessment sees them",
+        "prior-surgery": "says the patient had lumbar spine surgery but not which operation, at which level "
+        "or when; record the prior procedure (the list of prior spine procedures is left unknown)",
+        "cauda-equina": "the record holds the features of cauda equina syndrome (red-flag Observations: "
+        "saddle anaesthesia, new bladder or bowel dysfunction, bilateral leg deficit, sexual dysfunction), "
+        "not the diagnosis; record them so the assessment sees them",
+        "vascular": "peripheral arterial disease bears on vascular versus neurogenic claudication; record "
+        "the ankle-brachial index and pedal pulses",
+    }
 )
 
-CONDITION_CODES: tuple[ConditionCode, ...] = (
-    # Bleeding disorders (ICD-10-CM D65-D68 coagulation defects without the thrombophilias D68.5/D68.6,
-    # and qualitative platelet defects). Thrombocytopenia is not mapped: whether it is a bleeding disorder
-    # depends on a count the code does not carry.
-    ConditionCode(ICD10CM, "D65", "Disseminated intravascular coagulation", _BLEEDING),
-    ConditionCode(ICD10CM, "D66", "Hereditary factor VIII deficiency", _BLEEDING),
-    ConditionCode(ICD10CM, "D67", "Hereditary factor IX deficiency", _BLEEDING),
-    ConditionCode(ICD10CM, "D68.0", "Von Willebrand disease", _BLEEDING, prefix=True),
-    ConditionCode(ICD10CM, "D68.1", "Hereditary factor XI deficiency", _BLEEDING),
-    ConditionCode(ICD10CM, "D68.2", "Hereditary deficiency of other clotting factors", _BLEEDING),
+CONDITION_CODES: tuple[ConditionCode, ...] = tuple(
     ConditionCode(
-        ICD10CM, "D68.3", "Hemorrhagic disorder due to circulating anticoagulants", _BLEEDING, prefix=True
-    ),
-    ConditionCode(ICD10CM, "D68.4", "Acquired coagulation factor deficiency", _BLEEDING),
-    ConditionCode(ICD10CM, "D68.8", "Other specified coagulation defects", _BLEEDING),
-    ConditionCode(ICD10CM, "D68.9", "Coagulation defect, unspecified", _BLEEDING),
-    ConditionCode(ICD10CM, "D69.1", "Qualitative platelet defects", _BLEEDING),
-    # Systemic infection: sepsis and bacteremia.
-    ConditionCode(ICD10CM, "A40", "Streptococcal sepsis", _SEPSIS, prefix=True),
-    ConditionCode(ICD10CM, "A41", "Other sepsis", _SEPSIS, prefix=True),
-    ConditionCode(ICD10CM, "R65.2", "Severe sepsis", _SEPSIS, prefix=True),
-    ConditionCode(ICD10CM, "R78.81", "Bacteremia", _SEPSIS),
-    # Recognised, not record facts.
-    ConditionCode(ICD10CM, "M48.06", "Spinal stenosis, lumbar region", None, note=_DIAGNOSIS_NOTE),
-    ConditionCode(
-        ICD10CM,
-        "M48.061",
-        "Spinal stenosis, lumbar region without neurogenic claudication",
-        None,
-        note=_DIAGNOSIS_NOTE,
-    ),
-    ConditionCode(
-        ICD10CM,
-        "M48.062",
-        "Spinal stenosis, lumbar region with neurogenic claudication",
-        None,
-        note=_DIAGNOSIS_NOTE,
-    ),
-    ConditionCode(SNOMED, "18347007", "Spinal stenosis of lumbar region", None, note=_DIAGNOSIS_NOTE),
-    ConditionCode(ICD10CM, "G83.4", "Cauda equina syndrome", None, note=_CES_NOTE),
+        r.system,
+        r.code,
+        r.display,
+        str(r.value) if r.meaning == "fact" else None,
+        prefix=bool(r.entry.get("prefix", False)),
+        note=_NOTES[str(r.value)] if r.meaning == "recognised" else "",
+        bears_on=r.entry.get("bears_on"),
+    )
+    for r in STANDARD_CODES
+    if r.meaning in ("fact", "recognised") and r.system in (ICD10CM, SNOMED)
+)
+# Recognised conditions that say a spine operation happened: the prior-procedure list cannot be "none".
+PRIOR_SURGERY_NOTE = "prior-surgery"
+PRIOR_SURGERY_CONDITIONS = frozenset(
+    (r.system, r.code) for r in STANDARD_CODES if r.meaning == "recognised" and r.value == PRIOR_SURGERY_NOTE
 )
 
 
@@ -591,62 +688,39 @@ CONDITION_CODES: tuple[ConditionCode, ...] = (
 class AgentCode:
     """A standard code naming one substance; ``agents`` are the vocabulary agents it may be.
 
-    More than one agent means the code names the substance but not what the record distinguishes
-    (aspirin for primary or secondary prophylaxis, heparin IV or SC, enoxaparin dose): the agent is then
-    known to be an antithrombotic but not which vocabulary entry, and the list is left unknown.
+    ``default`` is the agent the code names on its own (RxNorm aspirin -> ``aspirin``, whose indication is
+    not recorded); ``agents`` also holds what a project code may narrow it to (``aspirin_primary`` ...).
+    No default means the code names the substance but not what the record distinguishes (heparin IV or SC,
+    enoxaparin dose): the agent is then known to be an antithrombotic but not which vocabulary entry, and
+    the list is left unknown.
     """
 
     display: str
     agents: tuple[str, ...]
+    default: str | None = None
+    tty: str | None = None
 
 
-_ASPIRIN = ("aspirin_primary", "aspirin_secondary")
-_HEPARIN = ("heparin_iv", "heparin_sc")
-_ENOXAPARIN = ("enoxaparin_prophylactic", "enoxaparin_therapeutic")
+def _agent_code(row: StandardCode) -> AgentCode:
+    if row.meaning == "agent":
+        agent = str(row.value)
+        refines = tuple(str(a) for a in row.entry.get("refines", ()))
+        return AgentCode(row.display, (agent, *refines), agent, row.entry.get("tty"))
+    return AgentCode(row.display, tuple(str(a) for a in row.value), None, row.entry.get("tty"))
 
-# RxNorm ingredient (IN) concepts only; clinical drugs (SCD/SBD) are not ingredients and are not mapped.
-RXNORM_INGREDIENTS: Mapping[str, AgentCode] = MappingProxyType(
-    {
-        "11289": AgentCode("warfarin", ("warfarin",)),
-        "32968": AgentCode("clopidogrel", ("clopidogrel",)),
-        "613391": AgentCode("prasugrel", ("prasugrel",)),
-        "1116632": AgentCode("ticagrelor", ("ticagrelor",)),
-        "1364430": AgentCode("apixaban", ("apixaban",)),
-        "1114195": AgentCode("rivaroxaban", ("rivaroxaban",)),
-        "1037042": AgentCode("dabigatran etexilate", ("dabigatran",)),
-        "1191": AgentCode("aspirin", _ASPIRIN),
-        "5224": AgentCode("heparin", _HEPARIN),
-        "67108": AgentCode("enoxaparin", _ENOXAPARIN),
-        "5640": AgentCode("ibuprofen", ("ibuprofen",)),
-        "7258": AgentCode("naproxen", ("naproxen",)),
-    }
+
+_MEDICATION_ROWS = [r for r in STANDARD_CODES if r.meaning in ("agent", "agents")]
+
+# RxNorm: ingredients (IN) and the clinical and branded drugs (SCD/SBD) EHRs send.
+RXNORM_CODES: Mapping[str, AgentCode] = MappingProxyType(
+    {r.code: _agent_code(r) for r in _MEDICATION_ROWS if r.system == RXNORM}
 )
-
+RXNORM_INGREDIENTS: Mapping[str, AgentCode] = MappingProxyType(
+    {code: entry for code, entry in RXNORM_CODES.items() if entry.tty == "IN"}
+)
 # ATC chemical substances (level 5).
 ATC_SUBSTANCES: Mapping[str, AgentCode] = MappingProxyType(
-    {
-        "B01AA03": AgentCode("warfarin", ("warfarin",)),
-        "B01AA07": AgentCode("acenocoumarol", ("acenocoumarol",)),
-        "B01AB01": AgentCode("heparin", _HEPARIN),
-        "B01AB05": AgentCode("enoxaparin", _ENOXAPARIN),
-        "B01AC04": AgentCode("clopidogrel", ("clopidogrel",)),
-        "B01AC06": AgentCode("acetylsalicylic acid", _ASPIRIN),
-        "B01AC07": AgentCode("dipyridamole", ("dipyridamole",)),
-        "B01AC22": AgentCode("prasugrel", ("prasugrel",)),
-        "B01AC23": AgentCode("cilostazol", ("cilostazol",)),
-        "B01AC24": AgentCode("ticagrelor", ("ticagrelor",)),
-        "B01AE07": AgentCode("dabigatran etexilate", ("dabigatran",)),
-        "B01AF01": AgentCode("rivaroxaban", ("rivaroxaban",)),
-        "B01AF02": AgentCode("apixaban", ("apixaban",)),
-        "B01AF03": AgentCode("edoxaban", ("edoxaban",)),
-        "M01AB01": AgentCode("indometacin", ("indomethacin",)),
-        "M01AB05": AgentCode("diclofenac", ("diclofenac",)),
-        "M01AB15": AgentCode("ketorolac", ("ketorolac",)),
-        "M01AC01": AgentCode("piroxicam", ("piroxicam",)),
-        "M01AC06": AgentCode("meloxicam", ("meloxicam",)),
-        "M01AE01": AgentCode("ibuprofen", ("ibuprofen",)),
-        "M01AE02": AgentCode("naproxen", ("naproxen",)),
-    }
+    {r.code: _agent_code(r) for r in _MEDICATION_ROWS if r.system == ATC}
 )
 
 
@@ -656,34 +730,27 @@ class AtcClass:
     classes: frozenset[str] = field(default_factory=frozenset)  # vocabulary classes (antithrombotics.yaml)
 
 
-_ANTITHROMBOTIC_CLASSES = frozenset(
-    {
-        "antiplatelet",
-        "p2y12_inhibitor",
-        "pde_inhibitor",
-        "vitamin_k_antagonist",
-        "direct_oral_anticoagulant",
-        "heparin",
-        "low_molecular_weight_heparin",
-    }
-)
-
 # ATC groups, matched by prefix (the longest wins). A class never identifies an agent on its own: it
 # checks the agent named by another code and, alone, marks an antithrombotic whose agent is unknown.
 ATC_CLASSES: Mapping[str, AtcClass] = MappingProxyType(
-    {
-        "B01A": AtcClass("Antithrombotic agents", _ANTITHROMBOTIC_CLASSES),
-        "B01AA": AtcClass("Vitamin K antagonists", frozenset({"vitamin_k_antagonist"})),
-        "B01AB": AtcClass("Heparin group", frozenset({"heparin", "low_molecular_weight_heparin"})),
-        "B01AC": AtcClass(
-            "Platelet aggregation inhibitors excl. heparin",
-            frozenset({"antiplatelet", "p2y12_inhibitor", "pde_inhibitor"}),
-        ),
-        "B01AE": AtcClass("Direct thrombin inhibitors", frozenset({"direct_oral_anticoagulant"})),
-        "B01AF": AtcClass("Direct factor Xa inhibitors", frozenset({"direct_oral_anticoagulant"})),
-        "M01A": AtcClass("Anti-inflammatory and antirheumatic products, non-steroids", frozenset({"nsaid"})),
-    }
+    {r.code: AtcClass(r.display, frozenset(r.value)) for r in _rows(ATC, "atc_class")}
 )
+
+# Whole words naming an antithrombotic or NSAID in free text (never naming an agent: see codes.yaml).
+ANTITHROMBOTIC_NAMES = re.compile(
+    r"\b(" + "|".join(re.escape(str(n)) for n in _NAMES["antithrombotic"]) + r")\b", re.IGNORECASE
+)
+SPINAL_SURGERY_NAMES = tuple(re.compile(str(p), re.IGNORECASE) for p in _NAMES["spinal_surgery"])
+
+
+def names_antithrombotic(text: str) -> str | None:
+    """The first antithrombotic or NSAID name in ``text`` (lower case), if any."""
+    found = ANTITHROMBOTIC_NAMES.search(text)
+    return found.group(1).lower() if found else None
+
+
+def names_spinal_surgery(text: str) -> bool:
+    return any(pattern.search(text) for pattern in SPINAL_SURGERY_NAMES)
 
 
 def atc_class(code: str) -> tuple[str, AtcClass] | None:

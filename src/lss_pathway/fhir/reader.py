@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
-from enum import Enum
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple, TypeVar
 
 from lss_pathway.domain.anatomy import Level, Side
+from lss_pathway.domain.assembly import LISTED, NAME_SEP, OTHER_AGENT, FactAssembly, Key
 from lss_pathway.domain.drugs import agent_class, agent_label, antithrombotic_agents
-from lss_pathway.domain.parsing import FieldError, InputError, record_from_data
+from lss_pathway.domain.parsing import FieldError
 from lss_pathway.domain.vocabulary import Modality, ProcedureType, Sex
 from lss_pathway.fhir import codes as c
 from lss_pathway.fhir.results import IgnoredInput, MappingResult
@@ -24,11 +24,10 @@ _NOT_CONFIRMED = {"unconfirmed", "provisional", "differential"}
 _NOT_CURRENT = {"inactive", "remission", "resolved"}
 _FULL_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 _RELATIVE = re.compile(r"(?:^|/)([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?:/_history/[^/]+)?$")
-_LISTED = "listed"
-_ANTITHROMBOTICS = "safety.antithrombotics"
-_PRIOR = "prior_procedures"
+_ANTITHROMBOTIC_TOPIC = "antithrombotics"
+_PROCEDURE_NOT_DONE = {"not-done", "entered-in-error", "preparation"}
+_PRIOR_TOPIC = "prior spine procedures"
 
-Key = tuple[Any, ...]
 T = TypeVar("T")
 _PROCEDURE_TYPES = {t.value: t for t in ProcedureType}
 _MODALITIES = {m.value: m for m in Modality}
@@ -47,44 +46,9 @@ def read_sources(
         reader.set(("id",), record_id, "Bundle.identifier")
     reader.run()
     data, blame = reader.build()
-    if reader.errors:
-        raise InputError(reader.errors)
-    try:
-        record = record_from_data(data)
-    except InputError as exc:
-        raise InputError([_blamed(err, blame) for err in exc.errors]) from None
+    reader.report_unsupported_lists()
+    record = reader.record(data, blame)
     return MappingResult(record, tuple(reader.ignored))
-
-
-def _blamed(err: FieldError, blame: dict[str, str]) -> FieldError:
-    if not err.field:
-        return err
-    labels = [
-        label
-        for path, label in blame.items()
-        if path == err.field or path.startswith((err.field + ".", err.field + "["))
-    ]
-    if not labels:
-        return err
-    return FieldError(err.field, f"{err.message} (from {', '.join(dict.fromkeys(labels))})")
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, Enum):
-        return repr(value.value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return repr(value)
-
-
-def _key_path(key: Key) -> str:
-    out = ""
-    for i, part in enumerate(key):
-        if isinstance(part, Enum) or (i == 2 and key[:2] == ("safety", "antithrombotics")):
-            out += f"[{part.value if isinstance(part, Enum) else part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
 
 
 def _full_date(value: Any) -> dt.date | None:
@@ -138,17 +102,13 @@ def _first_code(concept: Any) -> tuple[str | None, str | None]:
     return None, None
 
 
-class _Reader:
+class _Reader(FactAssembly):
+    """One pass over validated resources, feeding the shared fact assembly (``domain.assembly``)."""
+
     def __init__(self, sources: list[Source], ignored: list[IgnoredInput]):
+        super().__init__()
         self.sources = sources
         self.ignored = ignored
-        self.errors: list[FieldError] = []
-        self.facts: dict[Key, tuple[Any, str]] = {}
-        self.levels: dict[Level, dict[Side, None]] = {}
-        self.epidurogram: dict[tuple[Level, Side], None] = {}
-        self.agents: dict[str, str] = {}  # agent -> label of the first resource naming it
-        self.uncertain: list[str] = []  # labels of antithrombotics whose agent is not identified
-        self.procedures: list[tuple[dict[str, Any], str]] = []
         self.med_agents: dict[str, str] = {}  # prefix of a medication resource -> its agent
         self.refs: dict[str, Source] = {}
         self.subjects: dict[str, str] = {}  # unresolved subject reference -> first label
@@ -157,7 +117,15 @@ class _Reader:
 
     # -- bookkeeping --
 
-    def ignore(self, src: Source, path: str, reason: str, code: Any = None, system: Any = None) -> None:
+    def ignore(
+        self,
+        src: Source,
+        path: str,
+        reason: str,
+        code: Any = None,
+        system: Any = None,
+        bears_on: str | None = None,
+    ) -> None:
         self.ignored.append(
             IgnoredInput(
                 src.type,
@@ -166,6 +134,7 @@ class _Reader:
                 reason,
                 code if isinstance(code, str) else None,
                 system if isinstance(system, str) else None,
+                bears_on,
             )
         )
 
@@ -179,18 +148,6 @@ class _Reader:
         else:
             reason = f"unknown {what} code '{code}' ({system or 'no system'}); not mapped, never guessed"
         self.ignore(src, path, reason, code, system)
-
-    def set(self, key: Key, value: Any, label: str) -> None:
-        old = self.facts.get(key)
-        if old is None:
-            self.facts[key] = (value, label)
-        elif old[0] != value:
-            self.errors.append(
-                FieldError(
-                    _key_path(key),
-                    f"contradiction: {old[1]} says {_show(old[0])} but {label} says {_show(value)}",
-                )
-            )
 
     def resolve(self, reference: Any) -> Source | None:
         if not isinstance(reference, Mapping) or not isinstance(reference.get("reference"), str):
@@ -272,6 +229,14 @@ class _Reader:
                 )
             else:
                 self.set(("patient", "birth_date"), birth, src.label)
+        deceased = d.get("deceasedDateTime") or d.get("deceasedBoolean")
+        if deceased:
+            self.errors.append(
+                FieldError(
+                    f"{src.label}.deceased[x]",
+                    "the patient is recorded as deceased; the tool assesses living patients only",
+                )
+            )
         gender = d.get("gender")
         if gender in ("male", "female", "other"):
             self.set(("patient", "sex"), Sex(gender), src.label)
@@ -307,7 +272,7 @@ class _Reader:
         if finding.kind is c.Kind.MARKER:
             return
         if finding.kind is c.Kind.NONE_LISTED:
-            self.set((_LISTED, finding.field), value, src.label)
+            self.set((LISTED, finding.field), value, src.label)
             self.list_claims.setdefault(finding.field, src)
             return
         self.set(self.key(finding, place), value, src.label)
@@ -315,6 +280,10 @@ class _Reader:
     def finding(self, src: Source) -> c.Finding | None:
         concept = src.data.get("code")
         found = _values(c.FINDINGS_BY_CODE, concept, c.FINDINGS)
+        for coding in _codings(concept):
+            loinc = _lookup(c.LOINC_FINDINGS, coding, c.LOINC)
+            if loinc is not None:
+                found[c.FINDINGS_BY_CODE[loinc]] = None
         if len(found) > 1:
             self.ignore(src, "code", f"more than one project code ({', '.join(f.code for f in found)})")
             return None
@@ -392,9 +361,7 @@ class _Reader:
     def touch(self, finding: c.Finding, place: tuple[Any, ...]) -> None:
         level, side, _ = place
         if finding.scope in (c.Scope.LEVEL, c.Scope.LEVEL_SIDE):
-            sides = self.levels.setdefault(level, {})
-            if side is not None:
-                sides.setdefault(side, None)
+            self.touch_level(level, side)
         elif finding.scope is c.Scope.EPIDUROGRAM:
             self.epidurogram.setdefault((level, side), None)
 
@@ -515,12 +482,15 @@ class _Reader:
                     break
         if not fields:
             if info is not None:
+                if (info.system, info.code) in c.PRIOR_SURGERY_CONDITIONS and self.current_condition(src):
+                    self.uncertain_procedures.append(src.label)
                 self.ignore(
                     src,
                     "code",
                     f"recognised: {info.display} ({info.code}); {info.note}",
                     info.code,
                     info.system,
+                    info.bears_on,
                 )
             else:
                 self.ignore_code(src, "code", concept, "Condition")
@@ -554,6 +524,15 @@ class _Reader:
             return
         for field, _ in dict.fromkeys(fields):
             self.set(tuple(field.split(".")), True, src.label)
+
+    def current_condition(self, src: Source) -> bool:
+        """Neither refuted, unconfirmed, entered in error nor resolved (what a present Condition needs)."""
+        verification = _status(src.data.get("verificationStatus"), c.CONDITION_VERIFICATION)
+        clinical = _status(src.data.get("clinicalStatus"), c.CONDITION_CLINICAL)
+        return (
+            verification not in (*_NOT_CONFIRMED, "refuted", "entered-in-error")
+            and clinical not in _NOT_CURRENT
+        )
 
     def medication(self, src: Source) -> None:
         d = src.data
@@ -589,62 +568,76 @@ class _Reader:
 
     def identify(self, src: Source, concept: Any, path: str) -> None:
         agents_known = antithrombotic_agents()
-        named: list[tuple[set[str], str]] = []  # (possible agents, what named them)
+        named: list[tuple[set[str], str | None, str]] = []  # (possible agents, default, what named them)
         classes: list[tuple[str, c.AtcClass]] = []
         for coding in _codings(concept):
             system, code = coding.system, coding.code
             if not isinstance(code, str):
                 continue
             if system == c.ANTITHROMBOTIC_AGENT and code in agents_known:
-                named.append(({code}, f"project code '{code}'"))
-            elif system == c.RXNORM and code in c.RXNORM_INGREDIENTS:
-                entry = c.RXNORM_INGREDIENTS[code]
-                named.append((set(entry.agents), f"RxNorm {code} ({entry.display})"))
+                named.append(({code}, code, f"project code '{code}'"))
+            elif system == c.RXNORM and code in c.RXNORM_CODES:
+                entry = c.RXNORM_CODES[code]
+                named.append((set(entry.agents), entry.default, f"RxNorm {code} ({entry.display})"))
             elif system == c.ATC:
                 if code.upper() in c.ATC_SUBSTANCES:
                     entry = c.ATC_SUBSTANCES[code.upper()]
-                    named.append((set(entry.agents), f"ATC {code} ({entry.display})"))
+                    named.append((set(entry.agents), entry.default, f"ATC {code} ({entry.display})"))
                 found = c.atc_class(code)
                 if found is not None:
                     classes.append(found)
         if not named:
             agent = _agent_from_text(concept.get("text") if isinstance(concept, Mapping) else None)
             if agent is not None:
-                named.append(({agent}, f"text '{concept['text']}'"))
+                named.append(({agent}, agent, f"text '{concept['text']}'"))
         if named:
-            possible = set.intersection(*(names for names, _ in named))
+            possible = set.intersection(*(names for names, _, _ in named))
             if not possible:
                 self.errors.append(
                     FieldError(
                         f"{src.label}.{path}",
-                        "its codes name different agents: " + ", ".join(w for _, w in named),
+                        "its codes name different agents: " + ", ".join(w for _, _, w in named),
                     )
                 )
                 return
             for group_code, group in classes:
-                narrowed = {a for a in possible if agent_class(a) in group.classes}
+                narrowed = {a for a in possible if a not in agents_known or agent_class(a) in group.classes}
                 if not narrowed:
                     self.errors.append(
                         FieldError(
                             f"{src.label}.{path}",
                             f"ATC {group_code} ({group.display}) contradicts "
-                            + ", ".join(w for _, w in named),
+                            + ", ".join(w for _, _, w in named),
                         )
                     )
                     return
                 possible = narrowed
-            if len(possible) == 1:
-                agent = possible.pop()
+            defaults = {d for _, d, _ in named if d in possible}
+            if len(possible) > 1 and len(defaults) == 1:
+                possible = defaults  # the code names the agent on its own (aspirin, indication unknown)
+            known = {a for a in possible if a in agents_known}
+            if len(possible) == 1 and len(known) == 1:
+                agent = known.pop()
+                if agent == OTHER_AGENT:  # named by its text (or a display): one entry per name
+                    name = _name_of(concept)
+                    agent = f"{OTHER_AGENT}{NAME_SEP}{name}" if name else agent
                 self.med_agents[src.prefix] = agent
                 self.agents.setdefault(agent, src.label)
                 return
             self.uncertain.append(src.label)
+            detail = (
+                f"does not say which of {', '.join(sorted(possible))} the record needs; add the project "
+                "agent code"
+                if known
+                else f"names {', '.join(sorted(possible))}, which this version's antithrombotic vocabulary "
+                "does not hold; the hold must be decided with the prescriber"
+            )
             self.ignore(
                 src,
                 path,
-                f"{named[0][1]} does not say which of {', '.join(sorted(possible))} the record needs; "
-                "add the project agent code. The antithrombotic list is left unknown",
+                f"{named[0][2]} {detail}. The antithrombotic list is left unknown",
                 *_first_code(concept),
+                bears_on=_ANTITHROMBOTIC_TOPIC,
             )
             return
         if classes:
@@ -657,6 +650,22 @@ class _Reader:
                 "the antithrombotic list is left unknown",
                 group_code,
                 c.ATC,
+                bears_on=_ANTITHROMBOTIC_TOPIC,
+            )
+            return
+        name = _named_in(concept, c.names_antithrombotic)
+        if name is not None:
+            self.uncertain.append(src.label)
+            code, system = _first_code(concept)
+            self.ignore(
+                src,
+                path,
+                f"names an antithrombotic or NSAID ('{name}') but its code"
+                f"{f' {code!r}' if code else ''} is not in the code table; the antithrombotic list is "
+                "left unknown, never read as none",
+                code,
+                system,
+                bears_on=_ANTITHROMBOTIC_TOPIC,
             )
             return
         self.ignore_code(src, path, concept, "medication")
@@ -666,6 +675,28 @@ class _Reader:
         concept = d.get("code")
         types = _values(_PROCEDURE_TYPES, concept, c.PROCEDURE_TYPE)
         if not types:
+            for coding in _codings(concept):
+                if coding.system is not None and coding.code is not None:
+                    surgery = c.SURGERY_CODES.get((coding.system, coding.code.strip().upper()))
+                    if surgery is not None:
+                        types[surgery] = None
+        if not types:
+            named = _named_in(
+                concept, lambda text: "spine operation" if c.names_spinal_surgery(text) else None
+            )
+            if named is not None and d.get("status") not in _PROCEDURE_NOT_DONE:
+                self.uncertain_procedures.append(src.label)
+                code, system = _first_code(concept)
+                self.ignore(
+                    src,
+                    "code",
+                    "names a spine operation but its code is not in the code table; the list of prior "
+                    "spine procedures is left unknown, never read as none",
+                    code,
+                    system,
+                    bears_on=_PRIOR_TOPIC,
+                )
+                return
             self.ignore_code(src, "code", concept, "Procedure")
             return
         if len(types) > 1:
@@ -776,103 +807,38 @@ class _Reader:
             else:
                 self.set(("imaging", "date"), day, src.label)
 
-    # -- the record's data --
-
-    def build(self) -> tuple[dict[str, Any], dict[str, str]]:
-        data: dict[str, Any] = {}
-        blame: dict[str, str] = {}
-        level_facts: dict[Level, dict[str, Any]] = {lv: {} for lv in self.levels}
-        side_facts: dict[tuple[Level, Side], dict[str, Any]] = {
-            (lv, sd): {} for lv, sides in self.levels.items() for sd in sides
-        }
-        epi_facts: dict[tuple[Level, Side], dict[str, Any]] = {cell: {} for cell in self.epidurogram}
-        agent_facts: dict[str, dict[str, Any]] = {agent: {} for agent in self.agents}
-        for key, (value, label) in self.facts.items():
-            if key[0] == _LISTED:
-                continue
-            if key[:2] == ("imaging", "levels"):
-                if key[3] == "sides":
-                    side_facts[(key[2], key[4])][key[5]] = (value, label)
-                else:
-                    level_facts[key[2]][key[3]] = (value, label)
-            elif key[0] == "procedure":
-                epi_facts[(key[2], key[3])][key[4]] = (value, label)
-            elif key[:2] == ("safety", "antithrombotics"):
-                agent_facts[key[2]][key[3]] = (value, label)
-            else:
-                node = data
-                for part in key[:-1]:
-                    node = node.setdefault(part, {})
-                node[key[-1]] = value.value if isinstance(value, Enum) else value
-                blame[".".join(str(p.value if isinstance(p, Enum) else p) for p in key)] = label
-
-        def fill(target: dict[str, Any], facts: dict[str, Any], path: str) -> dict[str, Any]:
-            for name, (value, label) in facts.items():
-                target[name] = value.value if isinstance(value, Enum) else value
-                blame[f"{path}.{name}"] = label
-            return target
-
-        levels = []
-        for i, (level, sides) in enumerate(self.levels.items()):
-            entry = fill({"level": level.value}, level_facts[level], f"imaging.levels[{i}]")
-            entry["sides"] = [
-                fill({"side": side.value}, side_facts[(level, side)], f"imaging.levels[{i}].sides[{j}]")
-                for j, side in enumerate(sides)
-            ]
-            levels.append(entry)
-        if levels:
-            data.setdefault("imaging", {})["levels"] = levels
-        if self.epidurogram:
-            data["procedure"] = {
-                "epidurogram": [
-                    fill(
-                        {"level": lv.value, "side": sd.value},
-                        epi_facts[(lv, sd)],
-                        f"procedure.epidurogram[{i}]",
-                    )
-                    for i, (lv, sd) in enumerate(self.epidurogram)
-                ]
-            }
-        antithrombotics = self.listed(
-            _ANTITHROMBOTICS, [*self.agents.values(), *self.uncertain], "antithrombotic"
-        )
-        if self.uncertain:
-            antithrombotics = None
-        elif self.agents:
-            antithrombotics = [
-                fill({"agent": agent}, agent_facts[agent], f"safety.antithrombotics[{i}]")
-                for i, agent in enumerate(self.agents)
-            ]
-        if antithrombotics is not None:
-            data.setdefault("safety", {})["antithrombotics"] = antithrombotics
-        prior = self.listed(_PRIOR, [label for _, label in self.procedures], "prior spine procedure")
-        if self.procedures:
-            prior = [entry for entry, _ in self.procedures]
-            for i, (_, label) in enumerate(self.procedures):
-                blame[f"prior_procedures[{i}]"] = label
-        if prior is not None:
-            data["prior_procedures"] = prior
-        return data, blame
-
-    def listed(self, field: str, labels: list[str], what: str) -> list[Any] | None:
-        """[] when a resource says the list is empty (and none names an item), else None (unknown)."""
-        claim = self.facts.get((_LISTED, field))
-        if claim is None:
-            return None
-        value, label = claim
-        if value is False:
-            if labels:
-                self.errors.append(
-                    FieldError(field, f"contradiction: {label} says there is none but {labels[0]} names one")
-                )
-            return []
-        if not labels:
+    def report_unsupported_lists(self) -> None:
+        for field, what in self.unsupported_lists:
             self.ignore(
                 self.list_claims[field],
                 "valueBoolean",
                 f"says there is a {what} but no resource names one; left unknown",
             )
+
+
+def _name_of(concept: Any) -> str | None:
+    """The drug name of an ``other_antithrombotic``: the concept's text, else its first display."""
+    if not isinstance(concept, Mapping):
         return None
+    texts = [concept.get("text")] + [coding.get("display") for coding in concept.get("coding") or []]
+    found = next((t.strip() for t in texts if isinstance(t, str) and t.strip()), None)
+    return found[:80] if found else None
+
+
+def _named_in(concept: Any, find: Callable[[str], str | None]) -> str | None:
+    """What ``find`` spots in a CodeableConcept's text or coding displays (free text never names an agent)."""
+    if not isinstance(concept, Mapping):
+        return None
+    texts = [concept.get("text")]
+    items = concept.get("coding")
+    if isinstance(items, list):
+        texts += [item.get("display") for item in items if isinstance(item, Mapping)]
+    for text in texts:
+        if isinstance(text, str):
+            found = find(text)
+            if found is not None:
+                return str(found)
+    return None
 
 
 def _agent_from_text(text: Any) -> str | None:

@@ -18,6 +18,9 @@ class IgnoredInput:
     reason: str
     code: str | None = None
     system: str | None = None
+    bears_on: str | None = None
+    """What the unused input matters for (antithrombotics, prior spine procedures, diagnosis ...): such
+    inputs are shown with the assessment and on the cards, not only listed."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -27,3 +30,8 @@ class IgnoredInput:
 class MappingResult:
     record: PatientRecord
     ignored: tuple[IgnoredInput, ...]
+
+    @property
+    def relevant_ignored(self) -> tuple[IgnoredInput, ...]:
+        """The ignored inputs that bear on a criterion (shown to the clinician, not only listed)."""
+        return tuple(item for item in self.ignored if item.bears_on is not None)

@@ -46,7 +46,7 @@ def validate_items(items: list[tuple[str, Any, str | None]]) -> tuple[list[Sourc
         if not isinstance(resource, Mapping):
             errors.append(FieldError(prefix, "expected a FHIR resource object"))
             continue
-        data = dict(resource)
+        data = _without_nulls(resource)
         rtype = data.get("resourceType")
         if not isinstance(rtype, str) or not rtype:
             errors.append(FieldError(f"{prefix}.resourceType", "missing: every resource names its type"))
@@ -76,6 +76,31 @@ def validate_items(items: list[tuple[str, Any, str | None]]) -> tuple[list[Sourc
     return sources, ignored
 
 
+def _without_nulls(resource: Mapping[str, Any]) -> dict[str, Any]:
+    """FHIR JSON has no nulls (an element is present or absent): a null is read as absent. Iterative."""
+    root: dict[str, Any] = {}
+    stack: list[tuple[Any, Any]] = [(resource, root)]
+    while stack:
+        source, target = stack.pop()
+        items = source.items() if isinstance(source, Mapping) else enumerate(source)
+        for key, value in items:
+            if value is None:
+                continue
+            if isinstance(value, Mapping):
+                copy: Any = {}
+            elif isinstance(value, list):
+                copy = []
+            else:
+                copy = value
+            if isinstance(target, dict):
+                target[key] = copy
+            else:
+                target.append(copy)
+            if isinstance(value, Mapping | list):
+                stack.append((value, copy))
+    return root
+
+
 def check_resource(model: type[Any], data: dict[str, Any], label: str) -> None:
     try:
         model.model_validate(data)
@@ -83,6 +108,8 @@ def check_resource(model: type[Any], data: dict[str, Any], label: str) -> None:
         raise InputError(
             [FieldError(_join(label, err["loc"]), _message(err)) for err in exc.errors()]
         ) from None
+    except RecursionError:
+        raise InputError([FieldError(label, "nesting too deep")]) from None
     except (KeyError, TypeError, ValueError) as exc:  # fhir.resources raises these for unknown nested types
         raise InputError([FieldError(label, f"not a valid FHIR R4 resource: {exc}")]) from None
 

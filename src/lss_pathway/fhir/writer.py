@@ -69,7 +69,7 @@ class _Writer:
                     if value is not None:
                         self.observation(finding, value, f"{finding.code}-{side.value}", side=side)
         for item in r.safety.antithrombotics or []:
-            self.antithrombotic(item.agent, item.can_be_held, item.days_held)
+            self.antithrombotic(item.agent, item.can_be_held, item.days_held, item.name)
         for i, prior in enumerate(r.prior_procedures or []):
             self.procedure(i, prior.type, prior.levels, prior.date)
         self.imaging()
@@ -159,7 +159,9 @@ class _Writer:
         resource["subject"] = {"reference": self.patient}
         self.add(resource)
 
-    def antithrombotic(self, agent: str, can_be_held: bool | None, days_held: float | None) -> None:
+    def antithrombotic(
+        self, agent: str, can_be_held: bool | None, days_held: float | None, name: str | None = None
+    ) -> None:
         codings = [_coding(c.ANTITHROMBOTIC_AGENT, agent, agent_label(agent))]
         rxnorm = c.rxnorm_code(agent)
         if rxnorm is not None:
@@ -169,9 +171,9 @@ class _Writer:
             codings.append(_coding(c.ATC, *atc))
         statement = {
             "resourceType": "MedicationStatement",
-            "id": _id(f"medication-{agent}"),
+            "id": _id(f"medication-{agent}-{name}" if name else f"medication-{agent}"),
             "status": "active",
-            "medicationCodeableConcept": {"coding": codings, "text": agent_label(agent)},
+            "medicationCodeableConcept": {"coding": codings, "text": name or agent_label(agent)},
             "subject": {"reference": self.patient},
         }
         url = self.add(statement)
