@@ -349,9 +349,11 @@ def test_project_code_narrows_rxnorm_aspirin_to_its_indication() -> None:
     assert [a.agent for a in result.record.safety.antithrombotics or []] == ["aspirin_primary"]
 
 
-def test_heparin_without_route_leaves_the_list_unknown() -> None:
+def test_heparin_without_route_is_an_other_antithrombotic_to_agree_with_the_prescriber() -> None:
     result = read(medication("MedicationStatement", [{"system": RXNORM, "code": "5224"}], "hep"))
-    assert result.record.safety.antithrombotics is None
+    (agent,) = result.record.safety.antithrombotics or []
+    assert agent.agent == "other_antithrombotic" and agent.can_be_held is None
+    assert agent.name is not None and "heparin" in agent.name
     (ignored,) = result.ignored
     assert ignored.resource_id == "hep" and "heparin_iv" in ignored.reason
     assert ignored.bears_on == "antithrombotics"
@@ -359,7 +361,8 @@ def test_heparin_without_route_leaves_the_list_unknown() -> None:
 
 def test_atc_class_alone_never_names_an_agent() -> None:
     result = read(medication("MedicationStatement", [{"system": ATC, "code": "B01AE"}]))
-    assert result.record.safety.antithrombotics is None
+    (agent,) = result.record.safety.antithrombotics or []
+    assert agent.agent == "other_antithrombotic"  # an antithrombotic, which one the prescriber says
     assert result.ignored[0].code == "B01AE"
 
 

@@ -127,15 +127,18 @@ def _l45_left() -> tuple[Any, Any]:
     ],
     ids=["unknown-scd-clopidogrel", "other-warfarin-strength", "ndc-eliquis", "atc-b01a-class"],
 )
-def test_an_unmapped_medication_naming_an_antithrombotic_makes_the_list_unknown(
+def test_an_unmapped_medication_naming_an_antithrombotic_is_an_other_antithrombotic(
     coding: dict[str, str],
 ) -> None:
+    """Never "none", and not merely pending: an antithrombotic whose hold is not agreed holds the cell."""
     bundle = add(without_none_listed(candidate_bundle(), "on-antithrombotics"), order(coding))
     result = record_from_bundle(bundle)
-    assert result.record.safety.antithrombotics is None
+    (agent,) = result.record.safety.antithrombotics or []
+    assert agent.agent == "other_antithrombotic" and agent.name and agent.can_be_held is None
     (item,) = result.relevant_ignored
     assert item.bears_on == "antithrombotics" and item.resource_id == "med-1"
-    assert not antithrombotics_settled(result)  # pending the medication review, never "none"
+    assert not antithrombotics_settled(result)
+    assert cell(result) is Verdict.UNDETERMINED
     with pytest.raises(InputError):  # and it contradicts a recorded "none"
         record_from_bundle(add(candidate_bundle(), order(coding)))
 
@@ -145,7 +148,8 @@ def test_free_text_alone_naming_an_anticoagulant_is_not_none() -> None:
         without_none_listed(candidate_bundle(), "on-antithrombotics"),
         order({"system": "urn:example:local", "code": "X1"}, text="Xarelto 20mg daily with evening meal"),
     )
-    assert record_from_bundle(bundle).record.safety.antithrombotics is None
+    (agent,) = record_from_bundle(bundle).record.safety.antithrombotics or []
+    assert agent.agent == "other_antithrombotic" and agent.name == "Xarelto 20mg daily with evening meal"
 
 
 def test_an_unrelated_unknown_medication_changes_nothing() -> None:

@@ -17,12 +17,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from lss_pathway import __version__
 from lss_pathway.api.cds_hooks import router as cds_router
 from lss_pathway.api.errors import http_error_handler, input_error_handler, validation_error_handler
+from lss_pathway.api.extract import router as extract_router
 from lss_pathway.api.middleware import BodyLimitAndDigest
 from lss_pathway.api.rest import patient_record_schema
 from lss_pathway.api.rest import router as rest_router
 from lss_pathway.api.settings import ServiceSettings
 from lss_pathway.domain.parsing import InputError
-from lss_pathway.nlp.api import router as extract_router
 from lss_pathway.web.routes import router as web_router
 
 

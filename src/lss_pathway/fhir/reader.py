@@ -624,7 +624,6 @@ class _Reader(FactAssembly):
                 self.med_agents[src.prefix] = agent
                 self.agents.setdefault(agent, src.label)
                 return
-            self.uncertain.append(src.label)
             detail = (
                 f"does not say which of {', '.join(sorted(possible))} the record needs; add the project "
                 "agent code"
@@ -632,43 +631,40 @@ class _Reader(FactAssembly):
                 else f"names {', '.join(sorted(possible))}, which this version's antithrombotic vocabulary "
                 "does not hold; the hold must be decided with the prescriber"
             )
-            self.ignore(
-                src,
-                path,
-                f"{named[0][2]} {detail}. The antithrombotic list is left unknown",
-                *_first_code(concept),
-                bears_on=_ANTITHROMBOTIC_TOPIC,
-            )
+            names = [agent_label(a) if a in agents_known else a for a in sorted(possible)]
+            self.other_agent(src, path, concept, f"{named[0][2]} {detail}", " or ".join(names))
             return
         if classes:
             group_code, group = classes[0]
-            self.uncertain.append(src.label)
-            self.ignore(
-                src,
-                path,
-                f"ATC {group_code} ({group.display}) without an identifiable agent; "
-                "the antithrombotic list is left unknown",
-                group_code,
-                c.ATC,
-                bears_on=_ANTITHROMBOTIC_TOPIC,
-            )
+            reason = f"ATC {group_code} ({group.display}) without an identifiable agent"
+            self.other_agent(src, path, concept, reason, f"ATC {group_code}")
             return
         name = _named_in(concept, c.names_antithrombotic)
         if name is not None:
-            self.uncertain.append(src.label)
-            code, system = _first_code(concept)
-            self.ignore(
-                src,
-                path,
-                f"names an antithrombotic or NSAID ('{name}') but its code"
-                f"{f' {code!r}' if code else ''} is not in the code table; the antithrombotic list is "
-                "left unknown, never read as none",
-                code,
-                system,
-                bears_on=_ANTITHROMBOTIC_TOPIC,
+            code, _ = _first_code(concept)
+            reason = (
+                f"names an antithrombotic or NSAID ('{name}') but its code{f' {code!r}' if code else ''} "
+                "is not in the code table"
             )
+            self.other_agent(src, path, concept, reason, name)
             return
         self.ignore_code(src, path, concept, "medication")
+
+    def other_agent(self, src: Source, path: str, concept: Any, reason: str, fallback: str) -> None:
+        """An antithrombotic the table cannot identify is still an antithrombotic: it is recorded as
+        ``other_antithrombotic`` with its name, so its hold must be agreed with the prescriber (the cell
+        stays undetermined until it is), and the list is never read as none."""
+        name = (_name_of(concept) or fallback)[:80]
+        agent = f"{OTHER_AGENT}{NAME_SEP}{name}"
+        self.med_agents[src.prefix] = agent
+        self.agents.setdefault(agent, src.label)
+        self.ignore(
+            src,
+            path,
+            f"{reason}; recorded as other antithrombotic '{name}', its hold to be agreed with the prescriber",
+            *_first_code(concept),
+            bears_on=_ANTITHROMBOTIC_TOPIC,
+        )
 
     def procedure(self, src: Source) -> None:
         d = src.data
