@@ -1,0 +1,144 @@
+"""A study's masks on one grid, in physical millimetres: loading, canonical orientation, cropping.
+
+Label maps are reoriented to the closest canonical (RAS) voxel order with nibabel, which only permutes
+and flips axes (no resampling), so any permutation or flip of the same data gives identical arrays. What
+remains of an oblique affine is kept and used: every position and direction below is computed in world
+millimetres through the affine, never in voxel units.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lss_pathway.imaging.profiles import LabelProfile
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    FloatArray = npt.NDArray[np.float64]
+    Mask = npt.NDArray[np.float32]
+    Labels = npt.NDArray[np.int32]
+
+
+class SegmentationError(ValueError):
+    """The label maps cannot be read or do not fit together."""
+
+
+@dataclass
+class Study:
+    """Role masks (fractions 0..1, soft or binary) and instance labels on one grid."""
+
+    affine: FloatArray
+    shape: tuple[int, int, int]
+    canal: Mask | None
+    vertebrae: Labels  # 0 = none; else the profile's vertebra label
+    discs: Labels
+    posterior: Mask | None = None
+    flavum_left: Mask | None = None
+    flavum_right: Mask | None = None
+    flavum_either: Mask | None = None
+    source: str = "in-memory"
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def spacing(self) -> tuple[float, float, float]:
+        import numpy as np
+
+        s = np.linalg.norm(self.affine[:3, :3], axis=0)
+        return (float(s[0]), float(s[1]), float(s[2]))
+
+    def world(self, ijk: FloatArray) -> FloatArray:
+        """Voxel coordinates (n, 3) to world millimetres (n, 3)."""
+        return ijk @ self.affine[:3, :3].T + self.affine[:3, 3]
+
+    def voxel(self, xyz: FloatArray) -> FloatArray:
+        import numpy as np
+
+        inv = np.linalg.inv(self.affine)
+        return xyz @ inv[:3, :3].T + inv[:3, 3]
+
+
+def _canonical(path: Path) -> tuple[FloatArray, npt.NDArray[np.generic]]:
+    import nibabel as nib
+    import numpy as np
+
+    try:
+        image = nib.load(str(path))
+    except FileNotFoundError as exc:
+        raise SegmentationError(f"{path}: no such file") from exc
+    except Exception as exc:  # nibabel raises several types for unreadable files
+        raise SegmentationError(f"{path}: not a NIfTI label map ({exc})") from exc
+    image = nib.as_closest_canonical(image)
+    data = np.asanyarray(image.dataobj)
+    if data.ndim != 3:
+        raise SegmentationError(f"{path}: expected a 3-D label map, found {data.ndim}-D")
+    return np.asarray(image.affine, dtype=np.float64), data
+
+
+def _select(maps: Sequence[npt.NDArray[np.generic]], labels: Sequence[int]) -> Mask | None:
+    import numpy as np
+
+    if not labels:
+        return None
+    out = np.zeros(maps[0].shape, dtype=np.float32)
+    for data in maps:
+        out = np.maximum(out, np.isin(data, labels).astype(np.float32))
+    return out if out.any() else None
+
+
+def _instances(maps: Sequence[npt.NDArray[np.generic]], labels: Sequence[int]) -> Labels:
+    import numpy as np
+
+    out = np.zeros(maps[0].shape, dtype=np.int32)
+    for data in maps:
+        hit = np.isin(data, labels) & (out == 0)
+        out[hit] = data[hit].astype(np.int32)
+    return out
+
+
+def study_from_arrays(
+    maps: Sequence[npt.NDArray[np.generic]], affine: FloatArray, profile: LabelProfile, source: str
+) -> Study:
+    """Role masks from integer label maps that share one grid, as the profile names them."""
+    import numpy as np
+
+    shape = tuple(int(n) for n in maps[0].shape)
+    if len(shape) != 3:
+        raise SegmentationError(f"{source}: expected 3-D label maps")
+    return Study(
+        affine=np.asarray(affine, dtype=np.float64),
+        shape=(shape[0], shape[1], shape[2]),
+        canal=_select(maps, profile.canal),
+        vertebrae=_instances(maps, list(profile.vertebra_labels())),
+        discs=_instances(maps, list(profile.disc_labels())),
+        posterior=_select(maps, profile.posterior_elements),
+        flavum_left=_select(maps, profile.flavum.left),
+        flavum_right=_select(maps, profile.flavum.right),
+        flavum_either=_select(maps, profile.flavum.either),
+        source=source,
+    )
+
+
+def load_study(paths: Sequence[Path], profile: LabelProfile) -> Study:
+    """Read one or more NIfTI label maps of one study (e.g. SPINEPS's instance and subregion maps)."""
+    import numpy as np
+
+    if not paths:
+        raise SegmentationError("no label map given")
+    affine, first = _canonical(paths[0])
+    maps = [first]
+    for path in paths[1:]:
+        other_affine, data = _canonical(path)
+        if data.shape != first.shape or not np.allclose(other_affine, affine, atol=1e-3):
+            raise SegmentationError(
+                f"{path}: its grid ({data.shape}) differs from {paths[0]} ({first.shape}); "
+                "the label maps of one study must share one grid"
+            )
+        maps.append(data)
+    if any(np.issubdtype(m.dtype, np.floating) and not np.all(np.mod(m, 1) == 0) for m in maps):
+        raise SegmentationError("label maps must hold whole-number labels (give probability maps separately)")
+    return study_from_arrays(maps, affine, profile, ", ".join(p.name for p in paths))
