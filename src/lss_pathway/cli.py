@@ -21,6 +21,7 @@ from lss_pathway import __version__
 from lss_pathway.assess import Assessment, assess
 from lss_pathway.domain.parsing import InputError, format_for, parse_record
 from lss_pathway.domain.record import PatientRecord
+from lss_pathway.imaging.cli import measure_command
 from lss_pathway.report.paper import Paper
 from lss_pathway.rulesets.catalog import (
     DEFAULT_RULESET,
@@ -40,6 +41,7 @@ rulesets_app = typer.Typer(help="List, show and lint rule sets.", no_args_is_hel
 app.add_typer(rulesets_app, name="rulesets")
 instruments_app = typer.Typer(help="Clinical instruments and what is shipped.", no_args_is_help=True)
 app.add_typer(instruments_app, name="instruments")
+app.command("measure")(measure_command)
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -126,9 +128,19 @@ def assess_command(
             max=0.999,
         ),
     ] = None,
+    segmentation: Annotated[
+        list[Path] | None,
+        typer.Option("--segmentation", help="Label map(s) to measure and merge (see 'lss measure')."),
+    ] = None,
+    profile: Annotated[str, typer.Option("--profile", help="Label profile of --segmentation.")] = "manual",
 ) -> None:
     """Assess one patient: red flags, claudication, stenosis, candidacy per level and side, next steps."""
-    result = _assess(_load_record(file), ruleset, pretest)
+    record = _load_record(file)
+    if segmentation:
+        from lss_pathway.imaging.cli import merge_segmentation
+
+        record = merge_segmentation(record, segmentation, profile, ruleset)
+    result = _assess(record, ruleset, pretest)
     if fmt is OutputFormat.json:
         sys.stdout.write(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
     elif fmt is OutputFormat.markdown:

@@ -154,7 +154,7 @@ def find_levels(study: Study, line: Centreline, profile: LabelProfile) -> tuple[
                     basis=f"between vertebrae {upper_name or '?'} and {lower_name or '?'} (no disc label)",
                 )
             )
-    planes.sort(key=lambda p: p.s if up else -p.s)
+    planes.sort(key=lambda p: -p.s if up else p.s)  # cranial first, as L1-L2..L5-S1
     if any(p.name.startswith("disc label") for p in planes) or not profile.vertebrae:
         notes.append(f"the {profile.name} labels do not name vertebrae anatomically: levels are not named")
     return planes, notes

@@ -142,3 +142,13 @@ def load_study(paths: Sequence[Path], profile: LabelProfile) -> Study:
     if any(np.issubdtype(m.dtype, np.floating) and not np.all(np.mod(m, 1) == 0) for m in maps):
         raise SegmentationError("label maps must hold whole-number labels (give probability maps separately)")
     return study_from_arrays(maps, affine, profile, ", ".join(p.name for p in paths))
+
+
+def check_image_grid(study: Study, image: Path) -> None:
+    """The segmentation must lie on the source image's grid, or its millimetres mean something else."""
+    import numpy as np
+
+    affine, data = _canonical(image)
+    if tuple(data.shape) != study.shape or not np.allclose(affine, study.affine, atol=1e-3):
+        raise SegmentationError(f"{image}: the image grid differs from the segmentation's; resample first")
+    study.source = f"{study.source} (image {image.name})"
