@@ -6,6 +6,8 @@ import math
 import random
 from collections.abc import Callable
 from typing import Any
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest

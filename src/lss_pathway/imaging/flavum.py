@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from lss_pathway.imaging.centreline import Centreline, section_axes
+from lss_pathway.imaging.centreline import ANTERIOR, Centreline, section_axes
 from lss_pathway.imaging.levels import LevelPlane
 from lss_pathway.imaging.measurement import Measured, SideMeasurement, unknown
 from lss_pathway.imaging.volume import Study
@@ -35,7 +35,7 @@ PROXY_METHOD = "proxy: posterolateral soft-tissue gap between dural sac and post
 CHORD_STEP_MM = 0.05
 # Half-width of the LF interval: a fixed part plus a part per millimetre of voxel size along the measured
 # direction (calibrated on the phantom bands, docs/imaging-measurement.md).
-LF_FIXED_SOFT, LF_PER_VOXEL_SOFT = 0.05, 0.1
+LF_FIXED_SOFT, LF_PER_VOXEL_SOFT = 0.05, 0.15
 LF_FIXED_BINARY, LF_PER_VOXEL_BINARY = 0.1, 0.5
 
 
@@ -151,12 +151,15 @@ def _split(study: Study, line: Centreline, mask: Mask) -> tuple[Mask, Mask]:
         return left, right
     xyz = study.world(ijk.astype(np.float64))
     s = line.project(xyz)
-    for n, (p, si) in enumerate(zip(xyz, s, strict=True)):
-        centre, tangent = line.position(float(si))
-        _, lateral = section_axes(tangent)
-        target = left if float(np.dot(p - centre, lateral)) >= 0 else right
-        i, j, k = ijk[n]
-        target[i, j, k] = mask[i, j, k]
+    centres = np.stack([np.interp(s, line.arc, line.points[:, d]) for d in range(3)], axis=1)
+    tangents = np.stack([np.interp(s, line.arc, line.tangents[:, d]) for d in range(3)], axis=1)
+    tangents /= np.linalg.norm(tangents, axis=1, keepdims=True)
+    ap = np.array(ANTERIOR) - (tangents @ np.array(ANTERIOR))[:, None] * tangents
+    lateral = np.cross(tangents, ap)  # towards the patient's left, as in section_axes
+    on_left = np.einsum("ij,ij->i", xyz - centres, lateral) >= 0
+    i, j, k = ijk.T
+    left[i[on_left], j[on_left], k[on_left]] = mask[i[on_left], j[on_left], k[on_left]]
+    right[i[~on_left], j[~on_left], k[~on_left]] = mask[i[~on_left], j[~on_left], k[~on_left]]
     return left, right
 
 

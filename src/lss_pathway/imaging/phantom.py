@@ -269,11 +269,12 @@ def _band_at(tube: Tube, along: float, side: str, thickness: float, angle_deg: f
     """A band behind the canal on one side, its normal turned ``angle_deg`` from AP towards that side."""
     import numpy as np
 
-    a, b = tube.semi_axes
+    a, _ = tube.semi_axes
     sign = 1.0 if side == "left" else -1.0
     theta = math.radians(angle_deg)
     # in the tube frame (x right, y anterior, z along); left is -x
-    centre_t = np.array([-sign * (b * 0.55), -(a + 2.0 + thickness / 2), along])
+    half_width = max(4.0, 0.8 * thickness)  # across: kept clear of the midline so the sides never touch
+    centre_t = np.array([-sign * (half_width + 1.0), -(a + 2.0 + thickness / 2), along])
     normal_t = np.array([-sign * math.sin(theta), -math.cos(theta), 0.0])
     rot = rotation(*tube.tilt_deg)
     if tube.radius_of_curvature is None:
@@ -289,6 +290,6 @@ def _band_at(tube: Tube, along: float, side: str, thickness: float, angle_deg: f
         (float(centre[0]), float(centre[1]), float(centre[2])),
         (float(normal[0]), float(normal[1]), float(normal[2])),
         thickness,
-        half_width_mm=max(5.0, thickness * 1.2),
+        half_width_mm=half_width,
         half_length_mm=max(5.0, thickness * 1.2),
     )
