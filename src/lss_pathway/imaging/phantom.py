@@ -182,7 +182,9 @@ class Band:
         )
 
 
-def rasterise(grid: Grid, signed: Callable[[FloatArray], FloatArray], soft: bool) -> npt.NDArray[np.float32]:
+def rasterise(
+    grid: Grid, signed: Callable[[FloatArray], FloatArray], soft: bool, centres: FloatArray | None = None
+) -> npt.NDArray[np.float32]:
     """Fraction of each voxel inside ``signed < 0`` (soft) or whether its centre is inside (binary).
 
     ``signed`` must be a lower bound of the distance to the boundary (in mm) so that voxels farther than
@@ -190,7 +192,7 @@ def rasterise(grid: Grid, signed: Callable[[FloatArray], FloatArray], soft: bool
     """
     import numpy as np
 
-    centres = grid.centres()
+    centres = grid.centres() if centres is None else centres
     d = signed(centres)
     if not soft:
         return (d <= 0).reshape(grid.shape).astype(np.float32)
@@ -248,7 +250,7 @@ def spine_phantom(
             disc = front & (along <= tops[i] - body_height_mm) & (along > tops[i] - pitch)
             labels[disc] = DISC_OFFSET + VERTEBRA_LABELS[name]
             positions[f"{name}-{vertebrae[i + 1]}"] = tops[i] - body_height_mm - disc_height_mm / 2
-    canal = rasterise(grid, lambda p: (tube.radius_ratio(p) - 1) * tube.min_radius, soft)
+    canal = rasterise(grid, lambda p: (tube.radius_ratio(p) - 1) * tube.min_radius, soft, centres)
     flat = canal.reshape(-1)
     labels[flat >= 0.5] = CANAL
     phantom = Phantom(grid, labels.reshape(grid.shape), canal, tube, positions)
@@ -256,7 +258,7 @@ def spine_phantom(
         for level, w in positions.items():
             for side, thick in lf_thickness_mm.items():
                 band = _band_at(tube, w, side, thick, lf_angle_deg)
-                mask = rasterise(grid, band.signed, soft)
+                mask = rasterise(grid, band.signed, soft, centres)
                 phantom.bands[f"{level} {side}"] = band
                 key = side
                 phantom.flavum[key] = np.maximum(phantom.flavum.get(key, np.zeros_like(mask)), mask)
