@@ -87,11 +87,18 @@ def demo_files(folder: Path) -> list[Path]:
     return [path]
 
 
-def _cell(m: Measured) -> str:
-    return m.interval_text() if m.known else f"unknown: {m.reason}"
+def render_table(study: StudyMeasurement) -> tuple[Table, list[str]]:
+    """The table, with each distinct reason for an unknown value given once, as a numbered note."""
+    reasons: list[str] = []
 
+    def cell(m: Measured) -> str:
+        if m.known:
+            return m.interval_text()
+        reason = m.reason or "not measured"
+        if reason not in reasons:
+            reasons.append(reason)
+        return f"unknown [{reasons.index(reason) + 1}]"
 
-def render_table(study: StudyMeasurement, merged: Merged | None = None) -> Table:
     table = Table(title=f"{study.source} ({study.profile}; {study.method})", show_lines=True)
     for column in ("level", "canal area, narrowest", "at disc mid-plane", "AP diameter", "LF left", "LF right"):
         table.add_column(column)
@@ -100,13 +107,13 @@ def render_table(study: StudyMeasurement, merged: Merged | None = None) -> Table
         lf = []
         for side in ("left", "right"):
             s = sides.get(side)
-            text = "" if s is None else _cell(s.lf_thickness)
+            text = "" if s is None else cell(s.lf_thickness)
             if s is not None and s.proxy_gap is not None and s.proxy_gap.known:
                 text += f"\nproxy gap {s.proxy_gap.interval_text()} (not LF)"
             lf.append(text)
         name = lm.name + ("" if lm.level else "\n(not a record level)")
-        table.add_row(name, _cell(lm.canal_area_min), _cell(lm.canal_area_midplane), _cell(lm.ap_diameter), *lf)
-    return table
+        table.add_row(name, cell(lm.canal_area_min), cell(lm.canal_area_midplane), cell(lm.ap_diameter), *lf)
+    return table, [f"[{n}] {r}" for n, r in enumerate(reasons, start=1)]
 
 
 def measure_command(
@@ -141,7 +148,10 @@ def measure_command(
             payload["record_facts"] = [d.to_dict() for d in merged.decisions]
         sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
         return
-    out.print(render_table(study))
+    table, reasons = render_table(study)
+    out.print(table)
+    for line in reasons:
+        out.print(line)
     for note in study.notes:
         out.print(f"note: {note}")
     if merged is not None:
