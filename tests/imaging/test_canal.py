@@ -6,16 +6,14 @@ import math
 import random
 from collections.abc import Callable
 from typing import Any
-from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 import pytest
 
-Measure = Callable[..., Any]
-
 from lss_pathway.imaging.canal import AXIAL, RESLICE
 from lss_pathway.imaging.phantom import Tube
+
+Measure = Callable[..., Any]
 
 VOXELS = {"iso1": (1.0, 1.0, 1.0), "axial0.6x3": (0.6, 0.6, 3.0), "aniso0.5x1x4": (0.5, 1.0, 4.0)}
 TILTS = [(0.0, 0.0), (15.0, 0.0), (0.0, 30.0), (30.0, 0.0), (20.0, 20.0)]

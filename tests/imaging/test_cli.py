@@ -20,7 +20,9 @@ runner = CliRunner()
 def segmentation(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An L4-L5 phantom: canal 60 mm² (clearly below both bands), LF 5 mm left and 3 mm right."""
     grid = make_grid((0.8, 0.8, 0.8))
-    phantom = spine_phantom(grid, Tube(area_mm2=60.0), soft=False, lf_thickness_mm={"left": 5.0, "right": 3.0})
+    phantom = spine_phantom(
+        grid, Tube(area_mm2=60.0), soft=False, lf_thickness_mm={"left": 5.0, "right": 3.0}
+    )
     path = tmp_path_factory.mktemp("seg") / "seg.nii.gz"
     nib.save(nib.Nifti1Image(phantom.labels.astype(np.int16), grid.affine), str(path))
     return path
@@ -47,7 +49,9 @@ def test_measure_table_with_a_ruleset_lists_the_record_facts(segmentation: Path)
 
 def test_assess_merges_measurements_and_reports_a_conflict(segmentation: Path, tmp_path: Path) -> None:
     record = tmp_path / "patient.yaml"
-    record.write_text("imaging:\n  levels:\n    - level: L4-L5\n      canal_area_mm2: 140\n", encoding="utf-8")
+    record.write_text(
+        "imaging:\n  levels:\n    - level: L4-L5\n      canal_area_mm2: 140\n", encoding="utf-8"
+    )
     result = runner.invoke(
         app, ["assess", str(record), "--segmentation", str(segmentation), "--profile", "manual", "-f", "json"]
     )

@@ -36,7 +36,7 @@ def test_soft_band_thickness_within_0_2_mm(
     out_of_plane = 0.0 if max(voxels) / min(voxels) > 1.5 else 20.0
     normal = rotation(out_of_plane, 0.0) @ axial_turn(angle) @ np.array([0.0, 1.0, 0.0])
     band = Band((0.3, -0.2, 0.1), tuple(normal), true_mm, 9.0, 9.0)  # type: ignore[arg-type]
-    grid = make_grid(voxels, extent_mm=((-14, 14), (-14, 14), (-14, 14)))
+    grid = make_grid(voxels, extent_mm=((-12, 12), (-12, 12), (-12, 12)))
     mask = rasterise(grid, band.signed, soft=True)
     empty = np.zeros(grid.shape, dtype=np.int32)
     m = thickness(Study(grid.affine, grid.shape, None, empty, empty), mask, soft=True)
@@ -53,12 +53,12 @@ def axial_turn(degrees: float) -> Any:
 
 
 def test_a_band_thinner_than_the_slices_along_its_normal_keeps_truth_in_its_wider_interval() -> None:
-    """Thick slices cannot resolve 0.2 mm across themselves; the interval widens with the voxel size instead."""
+    """Thick slices cannot resolve 0.2 mm across themselves; the interval widens with the voxel instead."""
     import numpy as np
 
     normal = rotation(60.0, 30.0) @ np.array([0.0, 1.0, 0.0])
     band = Band((0.3, -0.2, 0.1), tuple(normal), 2.5, 9.0, 9.0)  # type: ignore[arg-type]
-    grid = make_grid((0.6, 0.6, 3.0), extent_mm=((-14, 14), (-14, 14), (-14, 14)))
+    grid = make_grid((0.6, 0.6, 3.0), extent_mm=((-12, 12), (-12, 12), (-12, 12)))
     mask = rasterise(grid, band.signed, soft=True)
     empty = np.zeros(grid.shape, dtype=np.int32)
     m = thickness(Study(grid.affine, grid.shape, None, empty, empty), mask, soft=True)
@@ -73,7 +73,7 @@ def test_binary_band_thickness_is_inside_its_wider_interval(true_mm: float, angl
 
     normal = rotation(angle, 0.0) @ np.array([0.0, 1.0, 0.0])
     band = Band((0.2, 0.1, -0.3), tuple(normal), true_mm, 9.0, 9.0)  # type: ignore[arg-type]
-    grid = make_grid((0.8, 0.8, 0.8), extent_mm=((-14, 14), (-14, 14), (-14, 14)))
+    grid = make_grid((0.8, 0.8, 0.8), extent_mm=((-12, 12), (-12, 12), (-12, 12)))
     mask = rasterise(grid, band.signed, soft=False)
     empty = np.zeros(grid.shape, dtype=np.int32)
     m = thickness(Study(grid.affine, grid.shape, None, empty, empty), mask, soft=False)

@@ -59,7 +59,7 @@ def test_every_profile_loads_and_names_a_canal_or_says_it_has_none() -> None:
         profile = load_profile(name)
         assert profile.source
         assert isinstance(profile.canal, list)
-    assert load_profile("spineps").canal == [61]
+    assert load_profile("spineps").canal == [60, 61]  # the dural sac holds the cord
     assert load_profile("totalsegmentator").canal == []  # spinal_cord is not the dural sac
     assert load_profile("spineps").disc_labels()[123] == ("L4", "")
     assert np.isin(list(load_profile("totalspineseg").discs), [202, 203, 204, 205, 206, 207]).all()

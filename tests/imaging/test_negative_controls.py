@@ -19,7 +19,7 @@ def _level_position(phantom: Any, grid: Any) -> tuple[int, int, int]:
     """Voxel index of the disc mid-plane on the (untilted) tube axis."""
     along = phantom.level_positions["L4-L5"]
     ijk = np.linalg.inv(grid.affine) @ np.array([0.0, 0.0, along, 1.0])
-    return int(round(ijk[0])), int(round(ijk[1])), int(round(ijk[2]))
+    return round(float(ijk[0])), round(float(ijk[1])), round(float(ijk[2]))
 
 
 def test_an_empty_slice_in_the_window_makes_the_level_unknown(as_study: Callable[..., Any]) -> None:

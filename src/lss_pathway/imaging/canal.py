@@ -72,10 +72,10 @@ def _components(values: FloatArray, cell_area: float) -> int:
 
     parts, count = ndimage.label(values >= 0.5, structure=np.ones((3, 3)))
     if count <= 1:
-        return count
+        return int(count)
     sizes = ndimage.sum(values, parts, index=range(1, count + 1)) * cell_area
     total = float(np.sum(sizes))
-    return int(np.sum(sizes >= max(MIN_COMPONENT_MM2, 0.05 * total)))
+    return int(np.count_nonzero(sizes >= max(MIN_COMPONENT_MM2, 0.05 * total)))
 
 
 def _chord(study: Study, mask: Mask, centre: FloatArray, direction: FloatArray, reach: float) -> float:
@@ -109,7 +109,7 @@ def resliced_section(study: Study, mask: Mask, line: Centreline, s: float, radiu
 
     centre, tangent = line.position(s)
     ap, left = section_axes(tangent)
-    n = int(math.ceil(radius / RESLICE_STEP_MM))
+    n = math.ceil(radius / RESLICE_STEP_MM)
     grid = np.arange(-n, n + 1) * RESLICE_STEP_MM
     u, v = np.meshgrid(grid, grid, indexing="ij")
     points = centre + u[..., None] * ap + v[..., None] * left
@@ -177,8 +177,7 @@ def section_radius(study: Study, mask: Mask, line: Centreline) -> float:
     import numpy as np
 
     ijk = np.argwhere(mask > 0.01)
-    ijk = ijk[:: max(1, len(ijk) // 20000)].astype(np.float64)
-    xyz = study.world(ijk)
+    xyz = study.world(ijk[:: max(1, len(ijk) // 20000)].astype(np.float64))
     s = line.project(xyz)
     centres = np.stack([np.interp(s, line.arc, line.points[:, d]) for d in range(3)], axis=1)
     reach = float(np.max(np.linalg.norm(xyz - centres, axis=1))) if len(xyz) else 10.0
@@ -193,7 +192,9 @@ def _perimeter(area: float, ap: float) -> float:
     return math.pi * (a + b) * (1 + 3 * h / (10 + math.sqrt(4 - 3 * h)))
 
 
-def area_half_width(area: float, ap: float, in_plane_mm: float, soft: bool, method: str, tilt_deg: float) -> float:
+def area_half_width(
+    area: float, ap: float, in_plane_mm: float, soft: bool, method: str, tilt_deg: float
+) -> float:
     """Half-width of the area interval from the voxel size, the mask type, the method and the tilt."""
     edge = (EDGE_FACTOR_SOFT if soft else EDGE_FACTOR_BINARY) * _perimeter(area, ap) * in_plane_mm
     tilt = area * math.tan(math.radians(min(tilt_deg, 80.0))) * TANGENT_ERROR_RAD if method == AXIAL else 0.0
@@ -252,7 +253,9 @@ def measure_canal(
         w = 0.0 if span == 0 else min(1.0, max(0.0, (s0 - line.arc[a]) / span))
         problem = fa.problem or fb.problem
         mid = Section(
-            fa.area * (1 - w) + fb.area * w, fa.ap * (1 - w) + fb.ap * w, fa.tilt_deg * (1 - w) + fb.tilt_deg * w
+            fa.area * (1 - w) + fb.area * w,
+            fa.ap * (1 - w) + fb.ap * w,
+            fa.tilt_deg * (1 - w) + fb.tilt_deg * w,
         )
         mid = Section(mid.area, mid.ap, mid.tilt_deg, problem)
     problem = next((x.problem for x in [mid, *window] if x.problem), None)
@@ -267,13 +270,29 @@ def measure_canal(
 
     def area(value: float, x: Section) -> Measured:
         hw = area_half_width(value, x.ap, in_plane, soft, method, x.tilt_deg)
-        return Measured(area_name, "mm2", round(value, 2), round(value - hw, 2), round(value + hw, 2), method,
-                        round(x.tilt_deg, 1), voxel)
+        return Measured(
+            area_name,
+            "mm2",
+            round(value, 2),
+            round(value - hw, 2),
+            round(value + hw, 2),
+            method,
+            round(x.tilt_deg, 1),
+            voxel,
+        )
 
     ap_hw = ap_half_width(max(others) if method == AXIAL else max(voxel), soft)
     return CanalAtLevel(
         area(mid.area, mid),
         area(float(areas[at]), narrowest),
-        Measured(ap_name, "mm", round(narrowest.ap, 2), round(narrowest.ap - ap_hw, 2),
-                 round(narrowest.ap + ap_hw, 2), method, round(narrowest.tilt_deg, 1), voxel),
+        Measured(
+            ap_name,
+            "mm",
+            round(narrowest.ap, 2),
+            round(narrowest.ap - ap_hw, 2),
+            round(narrowest.ap + ap_hw, 2),
+            method,
+            round(narrowest.tilt_deg, 1),
+            voxel,
+        ),
     )

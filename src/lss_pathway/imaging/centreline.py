@@ -111,9 +111,9 @@ def fit_centreline(study: Study, mask: npt.NDArray[np.float32]) -> Centreline | 
     points = np.empty_like(raw)
     derivs = np.empty_like(raw)
     ks = present.astype(np.float64)
-    for n, k in enumerate(ks):
-        near = np.abs(ks - k) <= half
-        x = ks[near] - k
+    for n, at in enumerate(ks):
+        near = np.abs(ks - at) <= half
+        x = ks[near] - at
         degree = min(2, int(near.sum()) - 1)
         coeffs = np.polynomial.polynomial.polyfit(x, raw[near], degree)
         points[n] = coeffs[0]

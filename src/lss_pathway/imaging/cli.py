@@ -83,7 +83,7 @@ def demo_files(folder: Path) -> list[Path]:
         lf_angle_deg=20.0,
     )
     path = folder / "demo_seg.nii.gz"
-    nib.save(nib.Nifti1Image(phantom.labels, grid.affine), str(path))
+    nib.save(nib.Nifti1Image(phantom.labels, grid.affine), str(path))  # type: ignore[no-untyped-call]
     return [path]
 
 
@@ -100,7 +100,14 @@ def render_table(study: StudyMeasurement) -> tuple[Table, list[str]]:
         return f"unknown [{reasons.index(reason) + 1}]"
 
     table = Table(title=f"{study.source} ({study.profile}; {study.method})", show_lines=True)
-    for column in ("level", "canal area, narrowest", "at disc mid-plane", "AP diameter", "LF left", "LF right"):
+    for column in (
+        "level",
+        "canal area, narrowest",
+        "at disc mid-plane",
+        "AP diameter",
+        "LF left",
+        "LF right",
+    ):
         table.add_column(column)
     for lm in study.levels:
         sides = {s.side: s for s in lm.sides}
@@ -185,5 +192,7 @@ def merge_segmentation(record: PatientRecord, paths: list[Path], profile: str, r
         style = "bold yellow" if d.outcome == "conflict" else "dim"
         err.print(f"[{style}]measured {d.path}: {d.outcome}[/] ({d.detail})", markup=True)
     if merged.conflicts:
-        err.print(f"{len(merged.conflicts)} measured value(s) conflict with the record; the record's are kept")
+        err.print(
+            f"{len(merged.conflicts)} measured value(s) conflict with the record; the record's are kept"
+        )
     return merged.record

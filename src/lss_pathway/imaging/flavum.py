@@ -92,7 +92,9 @@ def thickness(study: Study, mask: Mask, soft: bool) -> Measured:
     voxel = study.spacing
     ijk = np.argwhere(mask > 0.01)
     if len(ijk) == 0:
-        return unknown("LF thickness", "mm", "no ligamentum flavum voxels on this side at this level", LF_METHOD)
+        return unknown(
+            "LF thickness", "mm", "no ligamentum flavum voxels on this side at this level", LF_METHOD
+        )
     lo = np.maximum(ijk.min(axis=0) - 2, 0)
     hi = np.minimum(ijk.max(axis=0) + 3, np.array(mask.shape))
     crop = mask[lo[0] : hi[0], lo[1] : hi[1], lo[2] : hi[2]].astype(np.float32)
@@ -102,7 +104,9 @@ def thickness(study: Study, mask: Mask, soft: bool) -> Measured:
     fine = np.array(voxel) * scale
     edt = ndimage.distance_transform_edt(up >= 0.5, sampling=fine)
     if edt.max() <= 0:
-        return unknown("LF thickness", "mm", "the ligamentum flavum mask is thinner than half a voxel", LF_METHOD)
+        return unknown(
+            "LF thickness", "mm", "the ligamentum flavum mask is thinner than half a voxel", LF_METHOD
+        )
     peak = np.array(np.unravel_index(int(np.argmax(edt)), edt.shape), dtype=np.float64)
     point = study.world((lo + peak * scale)[None, :])[0]
     reach = 2 * float(edt.max()) + 3 * max(voxel)
@@ -117,12 +121,21 @@ def thickness(study: Study, mask: Mask, soft: bool) -> Measured:
     along = float(np.sqrt(np.sum((normal @ axes) ** 2 * np.array(voxel) ** 2)))
     fixed, per = (LF_FIXED_SOFT, LF_PER_VOXEL_SOFT) if soft else (LF_FIXED_BINARY, LF_PER_VOXEL_BINARY)
     hw = fixed + per * along
-    return Measured("LF thickness", "mm", round(value, 2), round(value - hw, 2), round(value + hw, 2),
-                    LF_METHOD, None, voxel)
+    return Measured(
+        "LF thickness",
+        "mm",
+        round(value, 2),
+        round(value - hw, 2),
+        round(value + hw, 2),
+        LF_METHOD,
+        None,
+        voxel,
+    )
 
 
-def _level_window(study: Study, line: Centreline, plane: LevelPlane, planes: list[LevelPlane],
-                  mask: Mask) -> Mask:
+def _level_window(
+    study: Study, line: Centreline, plane: LevelPlane, planes: list[LevelPlane], mask: Mask
+) -> Mask:
     """The part of ``mask`` nearer this level than any other (and within 20 mm of it)."""
     import numpy as np
 
@@ -168,8 +181,13 @@ def _proxy(study: Study, line: Centreline, plane: LevelPlane, side: str) -> Meas
     from scipy import ndimage
 
     if study.posterior is None or study.canal is None:
-        return unknown("posterolateral gap (proxy)", "mm", "needs both a canal and posterior-element labels",
-                       PROXY_METHOD, proxy=True)
+        return unknown(
+            "posterolateral gap (proxy)",
+            "mm",
+            "needs both a canal and posterior-element labels",
+            PROXY_METHOD,
+            proxy=True,
+        )
     centre, tangent = line.position(plane.s)
     ap, lateral = section_axes(tangent)
     direction = -ap + (lateral if side == "left" else -lateral)
@@ -181,17 +199,36 @@ def _proxy(study: Study, line: Centreline, plane: LevelPlane, side: str) -> Meas
     bone = ndimage.map_coordinates(study.posterior, vox, order=1, mode="constant", cval=0.0)
     out_of_sac = np.flatnonzero(canal < 0.5)
     if len(out_of_sac) == 0 or canal[0] < 0.5:
-        return unknown("posterolateral gap (proxy)", "mm", "the ray does not start inside the dural sac",
-                       PROXY_METHOD, proxy=True)
+        return unknown(
+            "posterolateral gap (proxy)",
+            "mm",
+            "the ray does not start inside the dural sac",
+            PROXY_METHOD,
+            proxy=True,
+        )
     exit_at = out_of_sac[0]
     hits = np.flatnonzero(bone[exit_at:] >= 0.5)
     if len(hits) == 0:
-        return unknown("posterolateral gap (proxy)", "mm", "no posterior element along the posterolateral ray",
-                       PROXY_METHOD, proxy=True)
+        return unknown(
+            "posterolateral gap (proxy)",
+            "mm",
+            "no posterior element along the posterolateral ray",
+            PROXY_METHOD,
+            proxy=True,
+        )
     gap = float(hits[0] * 0.1)
     hw = max(study.spacing)
-    return Measured("posterolateral gap (proxy)", "mm", round(gap, 2), round(max(gap - hw, 0.0), 2),
-                    round(gap + hw, 2), PROXY_METHOD, None, study.spacing, proxy=True)
+    return Measured(
+        "posterolateral gap (proxy)",
+        "mm",
+        round(gap, 2),
+        round(max(gap - hw, 0.0), 2),
+        round(gap + hw, 2),
+        PROXY_METHOD,
+        None,
+        study.spacing,
+        proxy=True,
+    )
 
 
 def measure_sides(
@@ -209,7 +246,9 @@ def measure_sides(
     if all(m is None for m in masks.values()):
         reason = "no ligamentum flavum label in this segmentation"
         return tuple(
-            SideMeasurement(side, unknown("LF thickness", "mm", reason, LF_METHOD), _proxy(study, line, plane, side))
+            SideMeasurement(
+                side, unknown("LF thickness", "mm", reason, LF_METHOD), _proxy(study, line, plane, side)
+            )
             for side in ("left", "right")
         )
     out = []

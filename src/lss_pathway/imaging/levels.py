@@ -8,6 +8,7 @@ record level (``L5-L6``, ``C5-C6``) is measured but not written into a record.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -50,8 +51,8 @@ def _extent(study: Study, line: Centreline, mask: npt.NDArray[np.bool_]) -> _Ext
     ijk = np.argwhere(mask)
     if len(ijk) < _MIN_VOXELS:
         return None
-    ijk = ijk[:: max(1, len(ijk) // _MAX_POINTS)].astype(np.float64)
-    s = line.project(study.world(ijk))
+    sample = ijk[:: max(1, len(ijk) // _MAX_POINTS)].astype(np.float64)
+    s = line.project(study.world(sample))
     return _Extent(float(np.mean(s)), float(np.percentile(s, 5)), float(np.percentile(s, 95)))
 
 
@@ -81,7 +82,6 @@ def _superior_is_up(study: Study, line: Centreline) -> bool:
 
 def find_levels(study: Study, line: Centreline, profile: LabelProfile) -> tuple[list[LevelPlane], list[str]]:
     """The level planes, caudal to cranial, and study-wide notes (transitional anatomy, naming limits)."""
-    import numpy as np
     from scipy import ndimage
 
     notes: list[str] = []
@@ -89,7 +89,9 @@ def find_levels(study: Study, line: Centreline, profile: LabelProfile) -> tuple[
     names = [n for n, _ in vertebrae if n]
     for odd in ("L6", "T13"):
         if odd in names:
-            notes.append(f"transitional anatomy: a vertebra labelled {odd} is present; levels are named as labelled")
+            notes.append(
+                f"transitional anatomy: a vertebra labelled {odd} is present; levels are named as labelled"
+            )
     if "T12" in names and "S1" in names:
         lumbar = [n for n in names if n.startswith("L")]
         if len(lumbar) != 5:
@@ -142,7 +144,7 @@ def find_levels(study: Study, line: Centreline, profile: LabelProfile) -> tuple[
                 )
             )
     if not planes:  # no disc labels: mid-planes between consecutive vertebrae
-        for (first, x), (second, y) in zip(vertebrae, vertebrae[1:], strict=False):
+        for (first, x), (second, y) in itertools.pairwise(vertebrae):
             upper_name, lower_name = (second, first) if up else (first, second)
             name = f"{upper_name}-{lower_name}" if upper_name and lower_name else "unnamed vertebra pair"
             planes.append(

@@ -76,9 +76,11 @@ def _decide(path: str, m: Measured, existing: float | None, thresholds: tuple[fl
         if m.low <= existing <= m.high:
             return FactDecision(path, m, "agrees", f"recorded {existing:g} lies within the measured interval")
         return FactDecision(
-            path, m, "conflict",
-            f"measured {m.value:g} [{m.low:g}, {m.high:g}] disagrees with recorded {existing:g}; the recorded "
-            "value is kept: reconcile them",
+            path,
+            m,
+            "conflict",
+            f"measured {m.value:g} [{m.low:g}, {m.high:g}] disagrees with recorded {existing:g}; "
+            "the recorded value is kept: reconcile them",
         )
     cut = straddled(m, thresholds)
     if cut is not None:
@@ -97,8 +99,12 @@ def merge_measurements(record: PatientRecord, study: StudyMeasurement, rules: Ru
     for lm in study.levels:
         if lm.level is None:
             decisions.append(
-                FactDecision(f"imaging.levels[{lm.name}]", lm.canal_area_min, "not a record level",
-                             f"{lm.name} is not one of L1-L2..L5-S1; measured but not written")
+                FactDecision(
+                    f"imaging.levels[{lm.name}]",
+                    lm.canal_area_min,
+                    "not a record level",
+                    f"{lm.name} is not one of L1-L2..L5-S1; measured but not written",
+                )
             )
             continue
         entry = next((e for e in levels if e.get("level") == lm.level.value), None)
@@ -118,7 +124,9 @@ def merge_measurements(record: PatientRecord, study: StudyMeasurement, rules: Ru
         sides: list[dict[str, Any]] = entry.setdefault("sides", [])
         for sm in lm.sides:
             cell = next((c for c in sides if c.get("side") == sm.side), None)
-            found = None if before is None else next((s for s in before.sides if s.side.value == sm.side), None)
+            found = (
+                None if before is None else next((s for s in before.sides if s.side.value == sm.side), None)
+            )
             existing = None if found is None else found.lf_thickness_mm
             path = f"imaging.levels[{lm.level.value}].sides[{sm.side}].lf_thickness_mm"
             d = _decide(path, sm.lf_thickness, existing, limits[LF_FACT])
@@ -130,8 +138,12 @@ def merge_measurements(record: PatientRecord, study: StudyMeasurement, rules: Ru
                 cell["lf_thickness_mm"] = sm.lf_thickness.value
             if sm.proxy_gap is not None and sm.proxy_gap.value is not None:
                 decisions.append(
-                    FactDecision(f"imaging.levels[{lm.level.value}].sides[{sm.side}] (proxy)", sm.proxy_gap,
-                                 "unknown", "a posterolateral-gap proxy is reported only; it is never LF thickness")
+                    FactDecision(
+                        f"imaging.levels[{lm.level.value}].sides[{sm.side}] (proxy)",
+                        sm.proxy_gap,
+                        "unknown",
+                        "a posterolateral-gap proxy is reported only; it is never LF thickness",
+                    )
                 )
         if not sides:
             entry.pop("sides")

@@ -68,7 +68,7 @@ def make_grid(
     import numpy as np
 
     rot = np.eye(3) if orientation is None else orientation
-    sizes = [int(round((hi - lo) / s)) + 1 for (lo, hi), s in zip(extent_mm, spacing, strict=True)]
+    sizes = [round((hi - lo) / s) + 1 for (lo, hi), s in zip(extent_mm, spacing, strict=True)]
     lows = np.array([lo for lo, _ in extent_mm], dtype=np.float64)
     axes = rot * np.array(spacing)[None, :]  # column a: the world step of voxel axis a
     centre = (lows + np.array([hi for _, hi in extent_mm])) / 2
@@ -91,7 +91,7 @@ def make_grid(
 
 @dataclass(frozen=True)
 class Tube:
-    """A canal of known perpendicular cross-section; ``radius_of_curvature`` bends it in the sagittal plane."""
+    """A canal of known perpendicular cross-section; ``radius_of_curvature`` bends it sagittally."""
 
     area_mm2: float = 120.0
     aspect: float = 0.7  # AP semi-axis / lateral semi-axis
@@ -115,7 +115,7 @@ class Tube:
         a, _ = self.semi_axes
         if self.irregular == (0.0, 0.0):
             return 2 * a
-        e1, e2 = self.irregular
+        e1, _ = self.irregular
         return a * (1 + e1) + a * (1 - e1)  # r(0) + r(π); sin(2φ) vanishes at both
 
     def local(self, xyz: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -175,8 +175,11 @@ class Band:
         d = xyz - np.array(self.centre)
         return np.asarray(
             np.maximum.reduce(
-                [np.abs(d @ n) - self.thickness_mm / 2, np.abs(d @ e1) - self.half_width_mm,
-                 np.abs(d @ e2) - self.half_length_mm]
+                [
+                    np.abs(d @ n) - self.thickness_mm / 2,
+                    np.abs(d @ e1) - self.half_width_mm,
+                    np.abs(d @ e2) - self.half_length_mm,
+                ]
             ),
             dtype=np.float64,
         )

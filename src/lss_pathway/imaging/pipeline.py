@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from lss_pathway.imaging import canal as canal_mod
-from lss_pathway.imaging.centreline import fit_centreline
+from lss_pathway.imaging.centreline import Centreline, fit_centreline
 from lss_pathway.imaging.flavum import measure_sides
 from lss_pathway.imaging.levels import find_levels
 from lss_pathway.imaging.measurement import LevelMeasurement, StudyMeasurement, unknown
@@ -26,7 +26,10 @@ def measure_study(
     voxel = study.spacing
     notes = list(study.notes)
     chosen = method or canal_mod.choose_method(voxel)
-    base = {"source": study.source, "profile": profile.name, "shape": study.shape, "voxel_mm": voxel}
+
+    def report(levels: tuple[LevelMeasurement, ...]) -> StudyMeasurement:
+        return StudyMeasurement(study.source, profile.name, study.shape, voxel, chosen, levels, tuple(notes))
+
     if study.canal is None:
         reason = (
             f"the {profile.name} profile has no canal / dural sac label"
@@ -41,7 +44,7 @@ def measure_study(
         line = _vertebral_axis(study)
         if line is None:
             notes.append("neither a canal nor vertebrae to place levels along")
-            return StudyMeasurement(method=chosen, levels=(), notes=tuple(notes), **base)  # type: ignore[arg-type]
+            return report(())
     progress("locating the disc levels")
     planes, level_notes = find_levels(study, line, profile)
     notes += level_notes
@@ -70,14 +73,12 @@ def measure_study(
                 notes=plane.notes,
             )
         )
-    return StudyMeasurement(method=chosen, levels=tuple(levels), notes=tuple(notes), **base)  # type: ignore[arg-type]
+    return report(tuple(levels))
 
 
-def _vertebral_axis(study: Study):  # type: ignore[no-untyped-def]
+def _vertebral_axis(study: Study) -> Centreline | None:
     """A straight axis through the vertebrae when there is no canal label, so levels can still be named."""
     import numpy as np
-
-    from lss_pathway.imaging.centreline import Centreline
 
     ijk = np.argwhere(study.vertebrae > 0)
     if len(ijk) < 20:

@@ -53,13 +53,15 @@ class Study:
 
     def world(self, ijk: FloatArray) -> FloatArray:
         """Voxel coordinates (n, 3) to world millimetres (n, 3)."""
-        return ijk @ self.affine[:3, :3].T + self.affine[:3, 3]
+        import numpy as np
+
+        return np.asarray(ijk @ self.affine[:3, :3].T + self.affine[:3, 3], dtype=np.float64)
 
     def voxel(self, xyz: FloatArray) -> FloatArray:
         import numpy as np
 
         inv = np.linalg.inv(self.affine)
-        return xyz @ inv[:3, :3].T + inv[:3, 3]
+        return np.asarray(xyz @ inv[:3, :3].T + inv[:3, 3], dtype=np.float64)
 
 
 def _canonical(path: Path) -> tuple[FloatArray, npt.NDArray[np.generic]]:
@@ -72,7 +74,7 @@ def _canonical(path: Path) -> tuple[FloatArray, npt.NDArray[np.generic]]:
         raise SegmentationError(f"{path}: no such file") from exc
     except Exception as exc:  # nibabel raises several types for unreadable files
         raise SegmentationError(f"{path}: not a NIfTI label map ({exc})") from exc
-    image = nib.as_closest_canonical(image)
+    image = nib.as_closest_canonical(image)  # type: ignore[no-untyped-call]
     data = np.asanyarray(image.dataobj)
     if data.ndim != 3:
         raise SegmentationError(f"{path}: expected a 3-D label map, found {data.ndim}-D")
