@@ -24,7 +24,7 @@ Measure = Callable[..., tuple[Phantom, StudyMeasurement]]
 
 def phantom_study(phantom: Phantom, grid: Grid) -> Study:
     """The manual-profile study of a phantom, with its soft masks in place of the thresholded labels."""
-    study = study_from_arrays([phantom.labels], grid.affine, load_profile("manual"), "phantom")
+    study = study_from_arrays([phantom.labels], grid.affine, load_profile("manual"), "phantom", crop=False)
     study.canal = phantom.canal
     if "left" in phantom.flavum:
         study.flavum_left = phantom.flavum["left"]

@@ -98,3 +98,14 @@ def test_resampling_to_another_voxel_size_gives_the_same_area(measure: Callable[
     coarse = measure(TUBE, (0.6, 0.6, 3.0))[1].levels[0].canal_area_min.value
     assert fine is not None and coarse is not None
     assert abs(fine - coarse) / TUBE.area_mm2 <= 0.02
+
+
+def test_padding_the_volume_with_background_changes_nothing(
+    tmp_path: Path, reference: tuple[Path, Any, Any]
+) -> None:
+    """The study is cropped to its labelled structures; a larger field of view must give the same numbers."""
+    path, labels, affine = reference
+    padded = np.pad(labels, ((30, 7), (12, 40), (0, 0)))
+    moved = affine.copy()
+    moved[:3, 3] -= affine[:3, :3] @ np.array([30.0, 12.0, 0.0])
+    assert _numbers([_save(tmp_path, "padded", padded, moved)]) == pytest.approx(_numbers([path]), rel=1e-9)

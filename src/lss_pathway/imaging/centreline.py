@@ -46,14 +46,11 @@ class Centreline:
         """Arc-length coordinate of each world point (n, 3): nearest centreline point plus the offset."""
         import numpy as np
 
-        out = np.empty(len(xyz))
-        for start in range(0, len(xyz), 4096):  # chunks keep the distance matrix small
-            chunk = xyz[start : start + 4096]
-            d = np.linalg.norm(chunk[:, None, :] - self.points[None, :, :], axis=2)
-            nearest = np.argmin(d, axis=1)
-            along = np.einsum("ij,ij->i", chunk - self.points[nearest], self.tangents[nearest])
-            out[start : start + 4096] = self.arc[nearest] + along
-        return out
+        from scipy.spatial import cKDTree
+
+        _, nearest = cKDTree(self.points).query(xyz)
+        along = np.einsum("ij,ij->i", xyz - self.points[nearest], self.tangents[nearest])
+        return np.asarray(self.arc[nearest] + along, dtype=np.float64)
 
     def slice_arc(self, k: float) -> float:
         import numpy as np

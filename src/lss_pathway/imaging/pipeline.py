@@ -28,7 +28,9 @@ def measure_study(
     chosen = method or canal_mod.choose_method(voxel)
 
     def report(levels: tuple[LevelMeasurement, ...]) -> StudyMeasurement:
-        return StudyMeasurement(study.source, profile.name, study.shape, voxel, chosen, levels, tuple(notes))
+        return StudyMeasurement(
+            study.source, profile.name, study.full_shape or study.shape, voxel, chosen, levels, tuple(notes)
+        )
 
     if study.canal is None:
         reason = (

@@ -43,6 +43,7 @@ class Study:
     flavum_either: Mask | None = None
     source: str = "in-memory"
     notes: list[str] = field(default_factory=list)
+    full_shape: tuple[int, int, int] | None = None  # before cropping to the labelled structures
 
     @property
     def spacing(self) -> tuple[float, float, float]:
@@ -102,18 +103,61 @@ def _instances(maps: Sequence[npt.NDArray[np.generic]], labels: Sequence[int]) -
     return out
 
 
-def study_from_arrays(
-    maps: Sequence[npt.NDArray[np.generic]], affine: FloatArray, profile: LabelProfile, source: str
-) -> Study:
-    """Role masks from integer label maps that share one grid, as the profile names them."""
+CROP_MARGIN = 3  # voxels of background kept around the labelled structures
+
+
+def _crop(
+    maps: Sequence[npt.NDArray[np.generic]], affine: FloatArray
+) -> tuple[list[npt.NDArray[np.generic]], FloatArray]:
+    """The maps cut to the labelled structures plus a margin, with the affine that keeps them in place.
+
+    Everything later scales with the voxels it touches, and a clinical volume is mostly background. A
+    structure that reaches the true edge of the field of view still reaches the crop's edge (the crop
+    never extends past the volume), so the edge checks see the same thing.
+    """
     import numpy as np
 
-    shape = tuple(int(n) for n in maps[0].shape)
-    if len(shape) != 3:
+    labelled = np.zeros(maps[0].shape, dtype=bool)
+    for data in maps:
+        labelled |= data != 0
+    if not labelled.any():
+        return list(maps), affine
+    bounds = []
+    for axis in range(3):
+        others = tuple(a for a in range(3) if a != axis)
+        hit = np.flatnonzero(labelled.any(axis=others))
+        bounds.append(
+            (max(int(hit[0]) - CROP_MARGIN, 0), min(int(hit[-1]) + CROP_MARGIN + 1, labelled.shape[axis]))
+        )
+    box = tuple(slice(lo, hi) for lo, hi in bounds)
+    moved = affine.copy()
+    moved[:3, 3] += affine[:3, :3] @ np.array([lo for lo, _ in bounds], dtype=np.float64)
+    return [np.ascontiguousarray(data[box]) for data in maps], moved
+
+
+def study_from_arrays(
+    maps: Sequence[npt.NDArray[np.generic]],
+    affine: FloatArray,
+    profile: LabelProfile,
+    source: str,
+    crop: bool = True,
+) -> Study:
+    """Role masks from integer label maps that share one grid, as the profile names them.
+
+    ``crop=False`` keeps the full grid, for callers that put masks of their own (soft phantoms) on it.
+    """
+    import numpy as np
+
+    if maps[0].ndim != 3:
         raise SegmentationError(f"{source}: expected 3-D label maps")
+    full = maps[0].shape
+    affine = np.asarray(affine, dtype=np.float64)
+    if crop:
+        maps, affine = _crop(maps, affine)
+    shape = maps[0].shape
     return Study(
-        affine=np.asarray(affine, dtype=np.float64),
-        shape=(shape[0], shape[1], shape[2]),
+        affine=affine,
+        shape=(int(shape[0]), int(shape[1]), int(shape[2])),
         canal=_select(maps, profile.canal),
         vertebrae=_instances(maps, list(profile.vertebra_labels())),
         discs=_instances(maps, list(profile.disc_labels())),
@@ -122,6 +166,7 @@ def study_from_arrays(
         flavum_right=_select(maps, profile.flavum.right),
         flavum_either=_select(maps, profile.flavum.either),
         source=source,
+        full_shape=(int(full[0]), int(full[1]), int(full[2])),
     )
 
 
@@ -151,6 +196,12 @@ def check_image_grid(study: Study, image: Path) -> None:
     import numpy as np
 
     affine, data = _canonical(image)
-    if tuple(data.shape) != study.shape or not np.allclose(affine, study.affine, atol=1e-3):
+    if tuple(data.shape) != (study.full_shape or study.shape):
+        raise SegmentationError(f"{image}: the image grid differs from the segmentation's; resample first")
+    # the study may be cropped: its first voxel must sit on a voxel of the image grid with the same axes
+    offset = np.linalg.solve(affine[:3, :3], study.affine[:3, 3] - affine[:3, 3])
+    if not np.allclose(affine[:3, :3], study.affine[:3, :3], atol=1e-3) or not np.allclose(
+        offset, np.round(offset), atol=1e-3
+    ):
         raise SegmentationError(f"{image}: the image grid differs from the segmentation's; resample first")
     study.source = f"{study.source} (image {image.name})"
