@@ -42,7 +42,7 @@ MIN_COMPONENT_MM2 = 2.0
 # perimeter times the in-plane voxel size; the tangent of an estimated centreline is taken as uncertain by
 # 2 degrees, which matters through tan(tilt) for the cosine correction.
 EDGE_FACTOR_SOFT = 0.04
-EDGE_FACTOR_BINARY = 0.15
+EDGE_FACTOR_BINARY = 0.25
 TANGENT_ERROR_RAD = math.radians(2.0)
 
 

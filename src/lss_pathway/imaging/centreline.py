@@ -45,7 +45,6 @@ class Centreline:
     def project(self, xyz: FloatArray) -> FloatArray:
         """Arc-length coordinate of each world point (n, 3): nearest centreline point plus the offset."""
         import numpy as np
-
         from scipy.spatial import cKDTree
 
         _, nearest = cKDTree(self.points).query(xyz)

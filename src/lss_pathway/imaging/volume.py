@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lss_pathway.imaging.profiles import LabelProfile
 
@@ -69,12 +69,19 @@ def _canonical(path: Path) -> tuple[FloatArray, npt.NDArray[np.generic]]:
     import nibabel as nib
     import numpy as np
 
+    from lss_pathway.imaging.dicom_seg import is_dicom, read_dicom_seg
+
+    if not path.exists():
+        raise SegmentationError(f"{path}: no such file")
+    image: Any
     try:
-        image = nib.load(str(path))
-    except FileNotFoundError as exc:
-        raise SegmentationError(f"{path}: no such file") from exc
-    except Exception as exc:  # nibabel raises several types for unreadable files
-        raise SegmentationError(f"{path}: not a NIfTI label map ({exc})") from exc
+        if is_dicom(path):
+            affine, labels = read_dicom_seg(path)
+            image = nib.Nifti1Image(labels, affine)  # type: ignore[no-untyped-call]
+        else:
+            image = nib.load(str(path))
+    except Exception as exc:  # nibabel and highdicom raise several types for unreadable files
+        raise SegmentationError(f"{path}: not a NIfTI or DICOM-SEG label map ({exc})") from exc
     image = nib.as_closest_canonical(image)  # type: ignore[no-untyped-call]
     data = np.asanyarray(image.dataobj)
     if data.ndim != 3:
