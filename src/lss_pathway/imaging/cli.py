@@ -11,7 +11,7 @@ import sys
 import tempfile
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -32,7 +32,7 @@ class MeasureFormat(StrEnum):
     json = "json"
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     err.print(f"[bold red]error:[/] {message}", markup=True)
     raise typer.Exit(2)
 
@@ -59,7 +59,6 @@ def measure_files(paths: list[Path], profile_name: str, image: Path | None = Non
             check_image_grid(study, image)
     except (ProfileError, SegmentationError) as exc:
         _fail(str(exc))
-        raise  # unreachable: _fail exits
     voxels = study.shape[0] * study.shape[1] * study.shape[2]
     if voxels < LARGE_VOXELS:
         return measure_study(study, profile)
@@ -145,7 +144,6 @@ def measure_command(
             study = measure_files(demo_files(Path(folder)), "manual")
     elif not segmentation:
         _fail("give a segmentation file, or --demo")
-        return
     else:
         study = measure_files(segmentation, profile, image)
     merged = _merge_empty(study, ruleset) if ruleset else None

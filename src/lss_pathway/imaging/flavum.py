@@ -37,6 +37,7 @@ CHORD_STEP_MM = 0.05
 # direction (calibrated on the phantom bands, docs/imaging-measurement.md).
 LF_FIXED_SOFT, LF_PER_VOXEL_SOFT = 0.05, 0.15
 LF_FIXED_BINARY, LF_PER_VOXEL_BINARY = 0.1, 0.5
+LF_PER_LARGEST_VOXEL = 0.04  # thick slices perturb even an in-plane chord (the band's ends blur across them)
 
 
 def _directions(count: int) -> FloatArray:
@@ -120,7 +121,7 @@ def thickness(study: Study, mask: Mask, soft: bool) -> Measured:
     axes = study.affine[:3, :3] / np.linalg.norm(study.affine[:3, :3], axis=0)
     along = float(np.sqrt(np.sum((normal @ axes) ** 2 * np.array(voxel) ** 2)))
     fixed, per = (LF_FIXED_SOFT, LF_PER_VOXEL_SOFT) if soft else (LF_FIXED_BINARY, LF_PER_VOXEL_BINARY)
-    hw = fixed + per * along
+    hw = fixed + per * along + LF_PER_LARGEST_VOXEL * max(voxel)
     return Measured(
         "LF thickness",
         "mm",
