@@ -75,14 +75,13 @@ def _chords(study: Study, mask: Mask, point: FloatArray, directions: FloatArray,
     vals = ndimage.map_coordinates(mask, vox, order=1, mode="constant", cval=0.0).reshape(len(directions), -1)
     centre = len(offsets) // 2
     empty = vals < 1e-3
-    out = np.empty(len(directions))
-    for n in range(len(directions)):
-        before = np.flatnonzero(empty[n, :centre])
-        after = np.flatnonzero(empty[n, centre:])
-        lo = before[-1] + 1 if len(before) else 0
-        hi = centre + after[0] if len(after) else len(offsets)
-        out[n] = vals[n, lo:hi].sum() * CHORD_STEP_MM
-    return out
+    before, after = empty[:, :centre], empty[:, centre:]
+    # the run through the point: from just after the last empty sample before it to the first one after it
+    lo = np.where(before.any(axis=1), centre - np.argmax(before[:, ::-1], axis=1), 0)
+    hi = np.where(after.any(axis=1), centre + np.argmax(after, axis=1), len(offsets))
+    index = np.arange(len(offsets))
+    inside = (index[None, :] >= lo[:, None]) & (index[None, :] < hi[:, None])
+    return np.asarray((vals * inside).sum(axis=1) * CHORD_STEP_MM, dtype=np.float64)
 
 
 def thickness(study: Study, mask: Mask, soft: bool) -> Measured:
