@@ -32,7 +32,7 @@ def _sample(seed: int, count: int) -> list[tuple[str, tuple[float, float], str, 
     return [(v, t, s, rng.choice([40.0, 75.0, 100.0, 150.0, 200.0])) for v, t, s in picked]
 
 
-@pytest.mark.parametrize(("voxels", "tilt", "shape", "area"), _sample(16, 8))
+@pytest.mark.parametrize(("voxels", "tilt", "shape", "area"), _sample(16, 6))
 def test_soft_mask_area_within_2_percent_and_inside_its_interval(
     measure: Measure, voxels: str, tilt: tuple[float, float], shape: str, area: float
 ) -> None:

@@ -26,7 +26,7 @@ def _cases(seed: int, count: int) -> list[tuple[float, float, tuple[float, float
     return rng.sample(cases, count)
 
 
-@pytest.mark.parametrize(("true_mm", "angle", "voxels"), _cases(16, 10))
+@pytest.mark.parametrize(("true_mm", "angle", "voxels"), _cases(16, 7))
 def test_soft_band_thickness_within_0_2_mm(
     true_mm: float, angle: float, voxels: tuple[float, float, float]
 ) -> None:
