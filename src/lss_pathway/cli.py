@@ -23,6 +23,7 @@ from lss_pathway.domain.parsing import InputError, format_for, parse_record
 from lss_pathway.domain.record import PatientRecord
 from lss_pathway.domain.scope import check_scope
 from lss_pathway.fhir.views.cli import views_app
+from lss_pathway.imaging.cli import measure_command
 from lss_pathway.nlp.cli import app as extract_app
 from lss_pathway.report.paper import Paper
 from lss_pathway.rulesets.catalog import (
@@ -45,6 +46,7 @@ instruments_app = typer.Typer(help="Clinical instruments and what is shipped.", 
 app.add_typer(instruments_app, name="instruments")
 app.add_typer(extract_app)  # adds `lss extract`
 app.add_typer(views_app, name="views")
+app.command("measure")(measure_command)
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -133,6 +135,11 @@ def assess_command(
             max=0.999,
         ),
     ] = None,
+    segmentation: Annotated[
+        list[Path] | None,
+        typer.Option("--segmentation", help="Label map(s) to measure and merge (see 'lss measure')."),
+    ] = None,
+    profile: Annotated[str, typer.Option("--profile", help="Label profile of --segmentation.")] = "manual",
     report: Annotated[
         Path | None, typer.Option("--report", help="Radiology report text: fills unknown imaging facts.")
     ] = None,
@@ -145,6 +152,10 @@ def assess_command(
         record, from_report, lines = merge_report(record, _read(report), report.name)
         for line in lines:
             err.print(line, markup=False)
+    if segmentation:
+        from lss_pathway.imaging.cli import merge_segmentation
+
+        record = merge_segmentation(record, segmentation, profile, ruleset)
     result = _assess(record, ruleset, pretest)
     if fmt is OutputFormat.json:
         document = result.to_dict() | ({"report_reading": from_report} if from_report else {})

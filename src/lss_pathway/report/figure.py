@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 from lss_pathway.assess import Assessment
 from lss_pathway.clinical.reference import reference, source
-from lss_pathway.criteria.expressions import OPS, Agree, AllOf, AnyOf, Compare, Expr, Not, Param
+from lss_pathway.criteria.expressions import OPS
 from lss_pathway.criteria.ruleset import RuleSet, Verification
+from lss_pathway.criteria.thresholds import fact_thresholds
 from lss_pathway.domain.anatomy import LEVELS, SIDES
 
 if TYPE_CHECKING:
@@ -45,7 +46,6 @@ _AREA_LINES = (
     ("#000000", ":"),
 )  # dark vermillion: visible in grey
 _LF_LINES = ((0, (5, 2)), "-", (0, (1, 1.5)), "-.")
-_NEGATED = {"ge": "lt", "gt": "le", "lt": "ge", "le": "gt"}
 
 # Arial, Helvetica and Liberation Sans share metrics, so the layout measured here holds in whichever of
 # them the browser or WeasyPrint picks; DejaVu Sans is the installed last resort. The whole list is written
@@ -146,51 +146,24 @@ def area_thresholds() -> tuple[Threshold, ...]:
     return tuple(found)
 
 
-def _comparisons(expr: Expr, fact: str, negated: bool = False) -> Iterator[tuple[Compare, bool]]:
-    """Comparisons on ``fact``, each with whether an odd number of ``not`` encloses it."""
-    if isinstance(expr, Compare):
-        if expr.fact == fact:
-            yield expr, negated
-    elif isinstance(expr, Not):
-        yield from _comparisons(expr.item, fact, not negated)
-    elif isinstance(expr, AllOf | AnyOf | Agree):
-        for item in expr.items:
-            yield from _comparisons(item, fact, negated)
-
-
 def lf_thresholds(rules: RuleSet) -> tuple[Threshold, ...]:
     """The distinct LF cut-offs the rule set tests, found by walking its criteria (names are not assumed).
 
     Each is labelled with the requirement for candidacy (a ``not`` flips the operator) and the rule set's
     ref, since the same patient is judged against different cut-offs by different rule sets.
     """
-    found: dict[tuple[str, float], Threshold] = {}
-    raw: object
-    for criterion in rules.criteria:
-        for compare, negated in _comparisons(criterion.test, LF_FACT):
-            op = _NEGATED[compare.op] if negated and compare.op in _NEGATED else compare.op
-            if op not in _NEGATED:  # only ordering comparisons are thresholds
-                continue
-            if isinstance(compare.value, Param):
-                param = rules.parameters.get(compare.value.name)
-                if param is None:
-                    continue
-                raw, source_id, verification = param.value, param.source, param.verification
-            else:
-                raw, source_id, verification = compare.value, criterion.source, criterion.verification
-            if isinstance(raw, bool) or not isinstance(raw, int | float):
-                continue
-            value = float(raw)
-            if (op, value) in found:
-                continue
-            cited = rules.sources.get(source_id)
-            found[(op, value)] = Threshold(
-                value=value,
-                label=f"{rules.ref}: {OPS[op]} {value:g} mm",
-                source=short_citation(cited.citation) if cited is not None else source_id,
-                verification=verification.value,
+    found = []
+    for t in fact_thresholds(rules, LF_FACT):
+        cited = rules.sources.get(t.source)
+        found.append(
+            Threshold(
+                value=t.value,
+                label=f"{rules.ref}: {OPS[t.op]} {t.value:g} mm",
+                source=short_citation(cited.citation) if cited is not None else t.source,
+                verification=t.verification.value,
             )
-    return tuple(found.values())
+        )
+    return tuple(found)
 
 
 # --- caption ----------------------------------------------------------------------------------------------
