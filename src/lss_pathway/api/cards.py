@@ -19,7 +19,16 @@ from lss_pathway.assess import Assessment
 from lss_pathway.criteria.candidacy import Cell, Verdict
 from lss_pathway.domain.anatomy import LEVELS, SIDES, Level, Side
 from lss_pathway.domain.vocabulary import PathwayStep
-from lss_pathway.report.cells import VERDICT_LABEL, blocking, pending, reason
+from lss_pathway.report.cells import (
+    VERDICT_LABEL,
+    blocking,
+    document_sections,
+    headline,
+    pending,
+    reason,
+    to_document_lines,
+    unreported,
+)
 
 SUMMARY_LIMIT = 139
 """The spec asks for a summary of less than 140 characters."""
@@ -163,13 +172,15 @@ def patient_view_card(a: Assessment, ctx: CardContext) -> dict[str, Any]:
     for cell in cells:
         if cell.verdict is Verdict.UNDETERMINED and a.record.imaging.level(cell.level) is None:
             continue  # levels without imaging are listed under the facts to document
-        text = f"{VERDICT_LABEL[cell.verdict]}: {reason(cell, a.rules)}"
+        text = f"{VERDICT_LABEL[cell.verdict]}: {reason(cell, a.rules, a.record)}"
         grouped.setdefault(text, []).append(f"{cell.level} {cell.side}")
     body += [f"- **{', '.join(where)}**: {text}" for text, where in grouped.items()]
+    if unreported(a):
+        body.append(f"- {unreported(a)}")
     body += ["", "**Recommended next steps**", "", *_pathway_lines(a)]
-    missing = a.missing_facts()
-    if missing:
-        body += ["", "**Facts to document**", "", *[f"- {m}" for m in missing]]
+    for section in document_sections(a):
+        body += ["", f"**Facts to document: {section.title.lower()}**", ""]
+        body += [f"- {line}" for line, _ in section.lines]
     return _card(ctx, a, summary, "info", body)
 
 
@@ -184,7 +195,7 @@ def _cell_card(a: Assessment, cell: Cell, ctx: CardContext, hook: str) -> dict[s
     head = f"{PROCEDURE} at {where}"
     body: list[str]
     if cell.verdict is Verdict.CANDIDATE:
-        body = [f"**{head}: candidate** under `{rules.ref}` ({reason(cell, rules)})."]
+        body = [f"**{head}: candidate** under `{rules.ref}` ({reason(cell, rules, a.record)})."]
         if cell.conditions:
             body += ["", "Conditions:", ""]
             body += [f"- {c.action} (source: {c.source})" for c in cell.conditions]
@@ -205,8 +216,9 @@ def _cell_card(a: Assessment, cell: Cell, ctx: CardContext, hook: str) -> dict[s
         if alternatives:
             body += ["", "Steps that fit instead:", ""]
             body += [f"- **{rec.title}**: {'; '.join(rec.reasons)}" for rec in alternatives]
-        return _card(ctx, a, f"{head}: not a candidate: {found[0]}", "warning", body, order_card=True)
-    missing = cell.missing_facts
+        summary = f"{head}: not a candidate: {headline(cell, rules)}"
+        return _card(ctx, a, summary, "warning", body, order_card=True)
+    missing = to_document_lines(cell, a.record)
     noun = "fact" if len(missing) == 1 else "facts"
     body = [
         f"**{head}: undetermined** under `{rules.ref}`: candidacy cannot be settled from the record.",

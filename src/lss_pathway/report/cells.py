@@ -58,6 +58,12 @@ def finding(result: CriterionResult, rules: RuleSet, here: str = "") -> str:
     return f"{phrase} ({'; '.join(values)})" if values else phrase
 
 
+def headline(cell: Cell, rules: RuleSet) -> str:
+    """The decisive unmet criterion in a few words, without values (for a card summary)."""
+    first = _blockers(cell)[0].criterion
+    return criterion_findings().get(first.id) or f"{first.kind.blocks_when_not_met}: {rules.statement(first)}"
+
+
 def blocking(cell: Cell, rules: RuleSet) -> list[str]:
     """Every unmet blocking criterion, described by kind (e.g. 'contraindication present: ...'), with the
     values recorded."""
