@@ -116,6 +116,16 @@ def _form_label(key: str) -> tuple[str, str | None] | None:
     return None
 
 
+def _form_keys() -> list[str]:
+    keys = [key for group in words.GROUPS.values() for key in group.facts]
+    keys += [f"exam.{name}.{side}" for name in words.PER_LEG for side in ("left", "right")]
+    keys += [f"level.{name}" for name in words.LEVEL_COLUMNS] + [
+        f"side.{name}" for name in words.SIDE_COLUMNS
+    ]
+    keys += [f"safety.antithrombotics[].{name}" for name in words.DRUGS.columns]
+    return keys + [f"prior_procedures[].{name}" for name in words.PROCEDURES.columns]
+
+
 def _group(key: str, given: str | None) -> Collect:
     if given:
         return Collect(given)
@@ -155,8 +165,8 @@ def fact_wordings() -> dict[str, FactWording]:
     curated: dict[str, dict[str, Any]] = packaged_yaml("lss_pathway.criteria", "data/wording.yaml")["facts"]
     catalogue = fact_catalogue()
     out: dict[str, FactWording] = {}
-    for key, given in curated.items():
-        given = given or {}
+    for key in dict.fromkeys([*curated, *catalogue, *_form_keys()]):
+        given = curated.get(key) or {}
         spec = catalogue.get(key)
         form = _form_label(key)
         label = given.get("label") or (form[0] if form else None)
@@ -169,7 +179,14 @@ def fact_wordings() -> dict[str, FactWording]:
         ask = given.get("ask") or _default_ask(group, kind, unit)
         short = given.get("short") or label[:1].lower() + label[1:]
         out[key] = FactWording(
-            _sentence(label), group, ask, short, unit, given.get("why"), given.get("when_no"), given.get("hidden", False)
+            _sentence(label),
+            group,
+            ask,
+            short,
+            unit,
+            given.get("why"),
+            given.get("when_no"),
+            given.get("hidden", False),
         )
     return out
 
@@ -190,9 +207,13 @@ def criterion_findings() -> dict[str, str]:
 _SIDE_PATH = re.compile(r"^imaging\.levels\[(?P<level>[^\]]+)\]\.sides\[(?P<side>[^\]]+)\]\.(?P<name>\w+)$")
 _LEVEL_PATH = re.compile(r"^imaging\.levels\[(?P<level>[^\]]+)\]\.(?P<name>\w+)$")
 _NO_LEVEL = re.compile(r"^imaging\.levels\[(?P<level>[^\]]+)\] \(level not reported\)$")
-_NO_SIDE = re.compile(r"^imaging\.levels\[(?P<level>[^\]]+)\]\.sides\[(?P<side>[^\]]+)\] \(side not reported\)$")
+_NO_SIDE = re.compile(
+    r"^imaging\.levels\[(?P<level>[^\]]+)\]\.sides\[(?P<side>[^\]]+)\] \(side not reported\)$"
+)
 _EPIDUROGRAM = re.compile(r"^procedure\.epidurogram\[(?P<where>[^\]]+)\]\.(?P<name>\w+)$")
-_LIST_ITEM = re.compile(r"^(?P<list>safety\.antithrombotics|prior_procedures)\[(?P<index>\d+)\]\.(?P<name>\w+)$")
+_LIST_ITEM = re.compile(
+    r"^(?P<list>safety\.antithrombotics|prior_procedures)\[(?P<index>\d+)\]\.(?P<name>\w+)$"
+)
 _HOLD = re.compile(r"^hold interval for (?P<agent>\w+) \((?P<what>.*)\)$")
 _WHERE_SUFFIX = re.compile(r"^(?P<path>[\w.]+) \((?P<where>[^)]*)\)$")
 
@@ -234,7 +255,9 @@ def _value(value: Any) -> str:
     if isinstance(value, tuple):
         return ", ".join(_value(v) for v in value)
     text = str(value)
-    return {"lf_hypertrophy": "LF hypertrophy", "CT_myelogram": "CT myelogram"}.get(text, text.replace("_", " "))
+    return {"lf_hypertrophy": "LF hypertrophy", "CT_myelogram": "CT myelogram"}.get(
+        text, text.replace("_", " ")
+    )
 
 
 def reading(path: str, value: Any, *, here: str = "") -> str:
@@ -360,7 +383,9 @@ def _reconcile(path: str, record: PatientRecord | None) -> ToDocument:
     first = wording(located[0].key) if located else None
     group = first.group if first else Collect.HISTORY
     text = " contradicts ".join(said)
-    return ToDocument(path, group, "Readings to reconcile", here, text, name=f"reconcile {' with '.join(said)}")
+    return ToDocument(
+        path, group, "Readings to reconcile", here, text, name=f"reconcile {' with '.join(said)}"
+    )
 
 
 def to_document(path: str, record: PatientRecord | None = None) -> ToDocument:
@@ -370,17 +395,27 @@ def to_document(path: str, record: PatientRecord | None = None) -> ToDocument:
     report = _report(record)
     if m := _NO_LEVEL.match(path):
         gap = f"not described in the {report}"
-        return ToDocument(path, Collect.IMAGING, m["level"], "", gap, m["level"], f"level {gap}")
+        return ToDocument(path, Collect.IMAGING, f"{m['level']} {gap}", "", "", m["level"], f"level {gap}")
     if m := _NO_SIDE.match(path):
         where, gap = f"{m['level']} {m['side']}", f"not described in the {report}"
-        return ToDocument(path, Collect.IMAGING, where, "", gap, where, f"side {gap}")
+        return ToDocument(path, Collect.IMAGING, f"{where} {gap}", "", "", where, f"side {gap}")
     if m := _HOLD.match(path):
         agent = _sentence(agent_label(m["agent"]))
-        return ToDocument(path, Collect.MEDICATION, agent, "", f"hold interval: {m['what']}", name=f"hold interval for {agent}")
+        return ToDocument(
+            path,
+            Collect.MEDICATION,
+            agent,
+            "",
+            f"hold interval: {m['what']}",
+            name=f"hold interval for {agent}",
+        )
     extra = ""
     core = path
     if path.endswith(" (or a normal neurological examination)"):
-        core, extra = path.removesuffix(" (or a normal neurological examination)"), " (or a normal examination)"
+        core, extra = (
+            path.removesuffix(" (or a normal neurological examination)"),
+            " (or a normal examination)",
+        )
     located = locate(core)
     found = wording(located.key)
     if found is None:  # never for the packaged rule sets (tested); still readable, never a bare path
@@ -391,7 +426,9 @@ def to_document(path: str, record: PatientRecord | None = None) -> ToDocument:
         detail = f"{detail}; {found.why}" if detail else found.why
     if located.index is not None:
         item = _list_item(located, record)
-        return ToDocument(path, found.group, item, "", f"{found.short} ({detail})", name=f"{item}: {found.short}")
+        return ToDocument(
+            path, found.group, item, "", f"{found.short} ({detail})", name=f"{item}: {found.short}"
+        )
     return ToDocument(path, found.group, found.label, located.where, detail)
 
 
@@ -422,7 +459,7 @@ class Section:
 
 
 def unreported_line(levels: Sequence[str], record: PatientRecord | None) -> str:
-    """"L1-L2 and L2-L3 not described in the MRI report": one line for every level the report leaves out."""
+    """ "L1-L2 and L2-L3 not described in the MRI report": one line for every level the report leaves out."""
     if len(levels) == len(LEVELS):
         return f"No lumbar level described in the {_report(record)}"
     return f"{join_and(list(levels))} not described in the {_report(record)}"

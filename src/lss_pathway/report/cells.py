@@ -123,7 +123,9 @@ def reason(cell: Cell, rules: RuleSet, record: PatientRecord | None = None) -> s
     if cell.verdict is Verdict.NOT_CANDIDATE:
         found = _blockers(cell)
         first = finding(found[0], rules, here)
-        others = list(dict.fromkeys(criterion_findings().get(r.criterion.id, r.criterion.id) for r in found[1:]))
+        others = list(
+            dict.fromkeys(criterion_findings().get(r.criterion.id, r.criterion.id) for r in found[1:])
+        )
         others = [o for o in others if not first.startswith(o)]
         return first + (f"; also {join_and(others)}" if others else "")
     if cell.verdict is Verdict.UNDETERMINED:

@@ -89,7 +89,8 @@ def render_markdown(a: Assessment) -> str:
             out += ["- criteria not met:"] + [f"  - {b}" for b in blocking(cell, rules)]
         out += [f"- condition: {c.action} (source: {c.source}; [{c.verification}])" for c in cell.conditions]
         out += [f"- {p}" for p in pending(cell, rules)] if cell.verdict is not Verdict.NOT_CANDIDATE else []
-        out += [f"- to document: {m}" for m in to_document_lines(cell, a.record)]
+        if cell.verdict is not Verdict.NOT_CANDIDATE:
+            out += [f"- to document: {m}" for m in to_document_lines(cell, a.record)]
         out.append("")
 
     sections = document_sections(a)

@@ -88,7 +88,8 @@ def _details(a: Assessment) -> RenderableType:
             items += blocking(cell, a.rules)
         items += [f"condition: {c.action}" for c in cell.conditions]
         items += pending(cell, a.rules) if cell.verdict is not Verdict.NOT_CANDIDATE else []
-        items += [f"to document: {m}" for m in to_document_lines(cell, a.record)]
+        if cell.verdict is not Verdict.NOT_CANDIDATE:
+            items += [f"to document: {m}" for m in to_document_lines(cell, a.record)]
         if not items:
             continue
         lines.append(f"{cell.level} {cell.side}", style=f"bold {VERDICT_STYLE[cell.verdict]}")

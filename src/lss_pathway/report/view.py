@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 from lss_pathway.assess import Assessment
 from lss_pathway.criteria.candidacy import Cell, CriterionResult, Verdict
+from lss_pathway.criteria.labels import to_document
 from lss_pathway.criteria.logic import Tri
 from lss_pathway.criteria.ruleset import Phase, RuleSet
 from lss_pathway.domain.anatomy import LEVELS, SIDES
-from lss_pathway.criteria.labels import to_document
 from lss_pathway.domain.record import PatientRecord
 from lss_pathway.report.cells import VERDICT_LABEL, blocking, document_sections, reason, unreported
 from lss_pathway.report.cells import pending as pending_items
@@ -180,9 +180,10 @@ def _cell(cell: Cell, rules: RuleSet, record: PatientRecord) -> CellView:
         conditions=tuple(f"{c.action} ({c.source}; [{c.verification}])" for c in cell.conditions),
         # A check still to make matters only while the cell may still be a candidate.
         pending=() if cell.verdict is Verdict.NOT_CANDIDATE else tuple(pending_items(cell, rules)),
-        missing=tuple(
-            TodoItem(item.text, (item.path,)) for item in (to_document(m, record) for m in cell.missing_facts)
-        ),
+        # What to document matters only while the cell may still be a candidate, like a pending check.
+        missing=()
+        if cell.verdict is Verdict.NOT_CANDIDATE
+        else tuple(TodoItem(i.text, (i.path,)) for i in (to_document(m, record) for m in cell.missing_facts)),
         criteria=tuple(_criterion(r, rules) for r in _ordered(cell.results)),
     )
 
