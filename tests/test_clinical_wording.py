@@ -185,7 +185,7 @@ def test_an_undetermined_cell_names_what_would_decide_it_in_clinical_words() -> 
     cell = a.candidacy.cell(Level.L4_L5, Side.LEFT)
     assert cell.verdict is Verdict.UNDETERMINED
     assert reason(cell, a.rules, a.record) == (
-        "to decide, document flexion-extension films, dynamic translation, foraminal stenosis and "
+        "to decide, document flexion-extension films or dynamic translation; foraminal stenosis; "
         "lateral recess stenosis"
     )
     markdown = render_markdown(a)

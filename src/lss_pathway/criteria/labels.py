@@ -329,6 +329,27 @@ def recorded(
     return list(dict.fromkeys(out))
 
 
+def deciding(expr: Expr, node: Node) -> list[tuple[str, ...]]:
+    """The fewest facts that would decide an unknown criterion: a list of needs, each a tuple of
+    alternatives any one of which is enough ("flexion-extension films or dynamic translation")."""
+    if node.value is not Tri.UNKNOWN or not node.missing:
+        return []
+    if isinstance(expr, Compare):
+        return [node.missing]  # several locations (age or birth date) are alternatives
+    if isinstance(expr, Agree):
+        return [node.missing]  # any one reading decides (a second one may only contradict it)
+    if isinstance(expr, Not):
+        return deciding(expr.item, node.children[0])
+    if isinstance(expr, AllOf | AnyOf):  # "any of" is decided by one alternative only if it is met
+        needs = [
+            need
+            for item, child in zip(expr.items, node.children, strict=False)
+            for need in deciding(item, child)
+        ]
+        return list(dict.fromkeys(needs))
+    return [(m,) for m in node.missing]
+
+
 def _items(expr: Expr) -> tuple[Expr, ...]:
     if isinstance(expr, AllOf | AnyOf | Agree | Consistent):
         return expr.items

@@ -13,6 +13,7 @@ from lss_pathway.criteria.candidacy import Cell, CriterionResult, Verdict
 from lss_pathway.criteria.labels import (
     Section,
     criterion_findings,
+    deciding,
     facts_to_document,
     join_and,
     recorded,
@@ -123,18 +124,26 @@ def reason(cell: Cell, rules: RuleSet, record: PatientRecord | None = None) -> s
     if cell.verdict is Verdict.NOT_CANDIDATE:
         found = _blockers(cell)
         first = finding(found[0], rules, here)
-        others = list(
-            dict.fromkeys(criterion_findings().get(r.criterion.id, r.criterion.id) for r in found[1:])
+        others = len(found) - 1  # named in the full list, one click away
+        return first + (
+            f"; {others} other {'criterion' if others == 1 else 'criteria'} not met" if others else ""
         )
-        others = [o for o in others if not first.startswith(o)]
-        return first + (f"; also {join_and(others)}" if others else "")
     if cell.verdict is Verdict.UNDETERMINED:
         items = [to_document(m, record) for m in cell.missing_facts]
         gap = next((i for i in items if i.unreported is not None and here.startswith(i.unreported)), None)
         if gap is not None:
             return gap.brief(here)
-        named = list(dict.fromkeys(i.brief(here) for i in items))
-        return f"to decide, document {join_and(named)}" if named else "undetermined"
+        needs = [(c,) for c in cell.conflicts] + [
+            need for r in cell.results if r.holds_back for need in deciding(r.criterion.test, r.node)
+        ]
+        named = list(
+            dict.fromkeys(
+                " or ".join(dict.fromkeys(to_document(m, record).brief(here) for m in n)) for n in needs
+            )
+        )
+        if not named:
+            return "undetermined"
+        return f"to decide, document {'; '.join(named) if ' or ' in ''.join(named) else join_and(named)}"
     extras = []
     if cell.conditions:
         extras.append(_count(len(cell.conditions), "condition"))
