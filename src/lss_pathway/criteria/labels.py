@@ -275,7 +275,12 @@ def reading(path: str, value: Any, *, here: str = "") -> str:
         shown = found.no if found and found.no else f"{short}: no"
     elif found and found.unit:
         spaced = "" if found.unit in ("°", "%") or found.unit.startswith("/") else " "
-        shown = f"{short} {text}{spaced}{found.unit}"
+        unit = (
+            found.unit.replace("s", "", 1)
+            if text == "1" and found.unit.split()[0].endswith("s")
+            else found.unit
+        )
+        shown = f"{short} {text}{spaced}{unit}"
     else:
         shown = f"{short} {text}"
     where = located.where
