@@ -124,7 +124,9 @@ def test_a_candidate_without_conservative_care_carries_it_as_a_condition() -> No
     gate = next(
         c for c in cell.conditions if c.action.startswith("After an adequate trial of conservative care")
     )
-    assert "not yet met" in gate.action and "conservative_care.months = 1" in gate.action
+    assert (
+        "not yet met" in gate.action and "conservative care for 1 month, no physical therapy" in gate.action
+    )
     as_json = next(c for c in a.to_dict()["candidacy"] if c["level"] == "L4-L5" and c["side"] == "left")
     assert as_json["conditional"] == ["conservative_care_tried@patient"]
     assert any(c["action"].startswith("After an adequate trial") for c in as_json["conditions"])

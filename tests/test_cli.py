@@ -43,7 +43,9 @@ def test_assess_markdown_lists_missing_facts_as_todo(examples_dir: Path) -> None
     code, out, _ = run("assess", str(examples_dir / "10-imaging-missing.yaml"), "--format", "markdown")
     assert code == 0
     assert "## Facts to document" in out
-    assert "- [ ] imaging.levels[L4-L5] (level not reported)" in out
+    assert "**Imaging report**" in out
+    assert "- [ ] No lumbar level described in the imaging report" in out
+    assert "imaging.levels[" not in out
 
 
 def test_ruleset_option_changes_the_rules(candidate_file: Path) -> None:

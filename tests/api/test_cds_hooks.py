@@ -367,7 +367,8 @@ def test_undetermined_order_lists_the_facts_to_document(client: TestClient) -> N
     assert card["indicator"] == "warning"
     assert "undetermined" in card["summary"] and "document" in card["summary"]
     assert "Document these to settle it" in card["detail"]
-    assert "- [ ] imaging.levels[L4-L5]" in card["detail"]
+    assert "- [ ] L4-L5 not described in the imaging report" in card["detail"]
+    assert "imaging.levels[" not in card["detail"]
     assert_common(card)
 
 

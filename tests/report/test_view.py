@@ -28,7 +28,8 @@ def test_grid_shows_every_cell_with_its_verdict(path: Path) -> None:
     for cell in a.candidacy.cells:
         assert shown[(cell.level.value, cell.side.value)] == expected_css.get(cell.verdict, "undetermined")
     assert sum(v.counts.values()) == 10
-    assert v.todo == tuple(a.missing_facts())
+    covered = [path for section in v.todo for item in section.items for path in item.paths]
+    assert sorted(covered) == sorted(a.missing_facts()), "every missing fact is listed once, in words"
 
 
 def test_red_flags_are_counted_and_carry_their_action() -> None:

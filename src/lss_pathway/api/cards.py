@@ -20,7 +20,16 @@ from lss_pathway.criteria.candidacy import Cell, Verdict
 from lss_pathway.domain.anatomy import LEVELS, SIDES, Level, Side
 from lss_pathway.domain.vocabulary import PathwayStep
 from lss_pathway.fhir.orders import OrderTarget
-from lss_pathway.report.cells import VERDICT_LABEL, blocking, pending, reason
+from lss_pathway.report.cells import (
+    VERDICT_LABEL,
+    blocking,
+    document_sections,
+    headline,
+    pending,
+    reason,
+    to_document_lines,
+    unreported,
+)
 
 SUMMARY_LIMIT = 139
 """The spec asks for a summary of less than 140 characters."""
@@ -175,13 +184,15 @@ def patient_view_card(a: Assessment, ctx: CardContext) -> dict[str, Any]:
     for cell in cells:
         if cell.verdict is Verdict.UNDETERMINED and a.record.imaging.level(cell.level) is None:
             continue  # levels without imaging are listed under the facts to document
-        text = f"{VERDICT_LABEL[cell.verdict]}: {reason(cell, a.rules)}"
+        text = f"{VERDICT_LABEL[cell.verdict]}: {reason(cell, a.rules, a.record)}"
         grouped.setdefault(text, []).append(f"{cell.level} {cell.side}")
     body += [f"- **{', '.join(where)}**: {text}" for text, where in grouped.items()]
+    if unreported(a):
+        body.append(f"- {unreported(a)}")
     body += ["", "**Recommended next steps**", "", *_pathway_lines(a)]
-    missing = a.missing_facts()
-    if missing:
-        body += ["", "**Facts to document**", "", *[f"- {m}" for m in missing]]
+    for section in document_sections(a):
+        body += ["", f"**Facts to document: {section.title.lower()}**", ""]
+        body += [f"- {line}" for line, _ in section.lines]
     return _card(ctx, a, summary, "info", body)
 
 
@@ -198,7 +209,7 @@ def _cell_card(
     head = f"{PROCEDURE} at {where}"
     body: list[str]
     if cell.verdict is Verdict.CANDIDATE:
-        body = [f"**{head}: candidate** under `{rules.ref}` ({reason(cell, rules)})."]
+        body = [f"**{head}: candidate** under `{rules.ref}` ({reason(cell, rules, a.record)})."]
         if cell.conditions:
             body += ["", "Conditions:", ""]
             body += [f"- {c.action} (source: {c.source})" for c in cell.conditions]
@@ -219,7 +230,8 @@ def _cell_card(
         if alternatives:
             body += ["", "Steps that fit instead:", ""]
             body += [f"- **{rec.title}**: {'; '.join(rec.reasons)}" for rec in alternatives]
-        card = _card(ctx, a, f"{head}: not a candidate: {found[0]}", "warning", body, order_card=True)
+        summary = f"{head}: not a candidate: {headline(cell, rules)}"
+        card = _card(ctx, a, summary, "warning", body, order_card=True)
         if order is not None:
             card["suggestions"] = [
                 {
@@ -237,7 +249,7 @@ def _cell_card(
             ]
             card["selectionBehavior"] = "at-most-one"
         return card
-    missing = cell.missing_facts
+    missing = to_document_lines(cell, a.record)
     noun = "fact" if len(missing) == 1 else "facts"
     body = [
         f"**{head}: undetermined** under `{rules.ref}`: candidacy cannot be settled from the record.",

@@ -22,6 +22,7 @@ from enum import StrEnum
 
 from lss_pathway.criteria.evaluate import Compiled, Condition, Node, compile_expr
 from lss_pathway.criteria.facts import Context, Scope
+from lss_pathway.criteria.labels import reading
 from lss_pathway.criteria.logic import Tri
 from lss_pathway.criteria.ruleset import Criterion, Phase, RuleSet
 from lss_pathway.domain.anatomy import LEVELS, SIDES, Level, Side
@@ -124,7 +125,7 @@ def _gates(results: list[CriterionResult], rules: RuleSet) -> tuple[Condition, .
             continue
         source = rules.sources[criterion.source]
         status = "not documented" if result.value is Tri.UNKNOWN else "not yet met"
-        known = [f"{fact} = {value}" for fact, value in _facts(result.node) if value is not None]
+        known = [reading(fact, value) for fact, value in _facts(result.node) if value is not None]
         detail = f"{status}: {', '.join(known)}" if known and result.value is Tri.NOT_MET else status
         action = f"{rules.statement(criterion)} ({detail})"
         gates.append(Condition(action, source.citation, source.url, rules.verification_of(criterion).value))

@@ -6,7 +6,17 @@ from lss_pathway.assess import Assessment
 from lss_pathway.criteria.candidacy import Verdict
 from lss_pathway.criteria.logic import Tri
 from lss_pathway.domain.anatomy import LEVELS, SIDES
-from lss_pathway.report.cells import VERDICT_LABEL, blocking, checked_as_of, pending, reason
+from lss_pathway.report.cells import (
+    VERDICT_LABEL,
+    blocking,
+    checked_as_of,
+    document_sections,
+    pending,
+    reason,
+    to_document_lines,
+    unreported,
+    unreported_levels,
+)
 
 _FLAG_STATUS = {Tri.MET: "**PRESENT**", Tri.UNKNOWN: "not documented", Tri.NOT_MET: "absent"}
 
@@ -58,28 +68,36 @@ def render_markdown(a: Assessment) -> str:
         out.append("| - | - | no imaging findings recorded | - |")
     out.append("")
 
-    out += ["## mild candidacy by level and side", "", "| level | left | right |", "|---|---|---|"]
-    for level in LEVELS:
-        row = [VERDICT_LABEL[a.candidacy.cell(level, side).verdict] for side in SIDES]
-        out.append(f"| {level} | {row[0]} | {row[1]} |")
-    out.append("")
+    out += ["## mild candidacy by level and side", ""]
+    skipped = unreported_levels(a)
+    if len(skipped) < len(LEVELS):
+        out += ["| level | left | right |", "|---|---|---|"]
+        for level in LEVELS:
+            if level not in skipped:
+                row = [VERDICT_LABEL[a.candidacy.cell(level, side).verdict] for side in SIDES]
+                out.append(f"| {level} | {row[0]} | {row[1]} |")
+        out.append("")
+    if skipped:
+        out += [f"{unreported(a)}.", ""]
     for cell in a.candidacy.cells:
         if a.record.imaging.level(cell.level) is None and cell.verdict is Verdict.UNDETERMINED:
             continue
         out.append(f"### {cell.level} {cell.side}: {VERDICT_LABEL[cell.verdict]}")
         out.append("")
+        out.append(f"- {reason(cell, rules, a.record)}")
         if cell.verdict is Verdict.NOT_CANDIDATE:
-            out += [f"- {b}" for b in blocking(cell, rules)]
-        else:
-            out.append(f"- {reason(cell, rules)}")
+            out += ["- criteria not met:"] + [f"  - {b}" for b in blocking(cell, rules)]
         out += [f"- condition: {c.action} (source: {c.source}; [{c.verification}])" for c in cell.conditions]
         out += [f"- {p}" for p in pending(cell, rules)] if cell.verdict is not Verdict.NOT_CANDIDATE else []
-        out += [f"- missing: {m}" for m in cell.missing_facts]
+        if cell.verdict is not Verdict.NOT_CANDIDATE:
+            out += [f"- to document: {m}" for m in to_document_lines(cell, a.record)]
         out.append("")
 
-    missing = a.missing_facts()
-    if missing:
-        out += ["## Facts to document", ""] + [f"- [ ] {m}" for m in missing] + [""]
+    sections = document_sections(a)
+    if sections:
+        out += ["## Facts to document", ""]
+        for section in sections:
+            out += [f"**{section.title}**", ""] + [f"- [ ] {line}" for line, _ in section.lines] + [""]
 
     out += ["## Recommended next steps", ""]
     for i, rec in enumerate(a.pathway, 1):

@@ -15,7 +15,18 @@ from lss_pathway.criteria.logic import Tri
 from lss_pathway.domain.anatomy import LEVELS, SIDES
 from lss_pathway.domain.vocabulary import PathwayStep
 from lss_pathway.pathway.recommend import Recommendation
-from lss_pathway.report.cells import VERDICT_LABEL, VERDICT_STYLE, blocking, checked_as_of, pending, reason
+from lss_pathway.report.cells import (
+    VERDICT_LABEL,
+    VERDICT_STYLE,
+    blocking,
+    checked_as_of,
+    document_sections,
+    pending,
+    reason,
+    to_document_lines,
+    unreported,
+    unreported_levels,
+)
 
 _FLAG = {
     Tri.MET: ("PRESENT", "bold white on red"),
@@ -35,11 +46,23 @@ def _red_flags(a: Assessment) -> RenderableType:
 
 
 def _grid(a: Assessment) -> RenderableType:
-    table = Table(title="mild candidacy by level and side", title_justify="left", expand=True)
+    gap = unreported(a)
+    skipped = unreported_levels(a)
+    if len(skipped) == len(LEVELS):
+        return Text.assemble(("mild candidacy by level and side: ", "italic"), (gap, "yellow"))
+    table = Table(
+        title="mild candidacy by level and side",
+        title_justify="left",
+        expand=True,
+        caption=gap or None,
+        caption_justify="left",
+    )
     table.add_column("level", no_wrap=True)
     for side in SIDES:
         table.add_column(side.value, ratio=1)
     for level in LEVELS:
+        if level in skipped:
+            continue  # said once, in the caption
         cells = [a.candidacy.cell(level, side) for side in SIDES]
         table.add_row(
             level.value,
@@ -47,7 +70,7 @@ def _grid(a: Assessment) -> RenderableType:
                 Text.assemble(
                     (VERDICT_LABEL[c.verdict], f"bold {VERDICT_STYLE[c.verdict]}"),
                     "\n",
-                    (reason(c, a.rules), "dim"),
+                    (reason(c, a.rules, a.record), "dim"),
                 )
                 for c in cells
             ],
@@ -65,7 +88,8 @@ def _details(a: Assessment) -> RenderableType:
             items += blocking(cell, a.rules)
         items += [f"condition: {c.action}" for c in cell.conditions]
         items += pending(cell, a.rules) if cell.verdict is not Verdict.NOT_CANDIDATE else []
-        items += [f"missing: {m}" for m in cell.missing_facts]
+        if cell.verdict is not Verdict.NOT_CANDIDATE:
+            items += [f"to document: {m}" for m in to_document_lines(cell, a.record)]
         if not items:
             continue
         lines.append(f"{cell.level} {cell.side}", style=f"bold {VERDICT_STYLE[cell.verdict]}")
@@ -137,16 +161,15 @@ def render_assessment(a: Assessment) -> RenderableType:
         sten.add_row(str(s.rank), s.level.value, s.category.value, "; ".join(s.basis))
     parts += [sten, _grid(a), _details(a)]
 
-    missing = a.missing_facts()
-    if missing:
-        parts.append(
-            Panel(
-                "\n".join(f"[ ] {m}" for m in missing),
-                title="Facts to document",
-                title_align="left",
-                border_style="yellow",
-            )
-        )
+    sections = document_sections(a)
+    if sections:
+        todo = Text()
+        for section in sections:
+            todo.append(f"{section.title}\n", style="bold")
+            for line, _ in section.lines:
+                todo.append(f"[ ] {line}\n")
+        todo.rstrip()
+        parts.append(Panel(todo, title="Facts to document", title_align="left", border_style="yellow"))
     steps = Text()
     for i, rec in enumerate(a.pathway, 1):
         where = f" ({', '.join(rec.levels)})" if rec.levels else ""

@@ -10,10 +10,12 @@ from dataclasses import dataclass
 
 from lss_pathway.assess import Assessment
 from lss_pathway.criteria.candidacy import Cell, CriterionResult, Verdict
+from lss_pathway.criteria.labels import to_document
 from lss_pathway.criteria.logic import Tri
 from lss_pathway.criteria.ruleset import Phase, RuleSet
 from lss_pathway.domain.anatomy import LEVELS, SIDES
-from lss_pathway.report.cells import VERDICT_LABEL, blocking, reason
+from lss_pathway.domain.record import PatientRecord
+from lss_pathway.report.cells import VERDICT_LABEL, blocking, document_sections, reason, unreported
 from lss_pathway.report.cells import pending as pending_items
 
 VERDICT_CLASS = {
@@ -51,6 +53,24 @@ class CriterionView:
 
 
 @dataclass(frozen=True, slots=True)
+class TodoItem:
+    """A fact to document in words; ``paths`` are the record fields it covers, shown on hover."""
+
+    text: str
+    paths: tuple[str, ...]
+
+    @property
+    def hint(self) -> str:
+        return "record field: " + ", ".join(self.paths)
+
+
+@dataclass(frozen=True, slots=True)
+class TodoSection:
+    title: str
+    items: tuple[TodoItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class CellView:
     level: str
     side: str
@@ -61,7 +81,7 @@ class CellView:
     blocking: tuple[str, ...]
     conditions: tuple[str, ...]
     pending: tuple[str, ...]
-    missing: tuple[str, ...]
+    missing: tuple[TodoItem, ...]
     criteria: tuple[CriterionView, ...]
 
     @property
@@ -90,7 +110,8 @@ class ReportView:
     flags: tuple[FlagView, ...]
     flags_present: int
     grid: tuple[GridRow, ...]
-    todo: tuple[str, ...]
+    todo: tuple[TodoSection, ...]
+    unreported: str
     pending: tuple[str, ...]
     sources: tuple[SourceView, ...]
     counts: dict[str, int]
@@ -117,7 +138,7 @@ def report_view(a: Assessment) -> ReportView:
         GridRow(
             level.value,
             a.record.imaging.level(level) is not None,
-            tuple(_cell(a.candidacy.cell(level, side), a.rules) for side in SIDES),
+            tuple(_cell(a.candidacy.cell(level, side), a.rules, a.record) for side in SIDES),
         )
         for level in LEVELS
     )
@@ -136,26 +157,33 @@ def report_view(a: Assessment) -> ReportView:
         flags=flags,
         flags_present=len(a.red_flags_present),
         grid=grid,
-        todo=tuple(a.missing_facts()),
+        todo=tuple(
+            TodoSection(s.title, tuple(TodoItem(line, paths) for line, paths in s.lines))
+            for s in document_sections(a)
+        ),
+        unreported=unreported(a),
         pending=pending,
         sources=_sources(a.rules),
         counts=counts,
     )
 
 
-def _cell(cell: Cell, rules: RuleSet) -> CellView:
+def _cell(cell: Cell, rules: RuleSet, record: PatientRecord) -> CellView:
     return CellView(
         level=cell.level.value,
         side=cell.side.value,
         verdict=VERDICT_LABEL[cell.verdict],
         css=VERDICT_CLASS[cell.verdict],
         symbol=VERDICT_SYMBOL[cell.verdict],
-        reason=reason(cell, rules),
+        reason=reason(cell, rules, record),
         blocking=tuple(blocking(cell, rules)),
         conditions=tuple(f"{c.action} ({c.source}; [{c.verification}])" for c in cell.conditions),
         # A check still to make matters only while the cell may still be a candidate.
         pending=() if cell.verdict is Verdict.NOT_CANDIDATE else tuple(pending_items(cell, rules)),
-        missing=tuple(cell.missing_facts),
+        # What to document matters only while the cell may still be a candidate, like a pending check.
+        missing=()
+        if cell.verdict is Verdict.NOT_CANDIDATE
+        else tuple(TodoItem(i.text, (i.path,)) for i in (to_document(m, record) for m in cell.missing_facts)),
         criteria=tuple(_criterion(r, rules) for r in _ordered(cell.results)),
     )
 
