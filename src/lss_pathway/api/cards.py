@@ -63,8 +63,16 @@ class CardContext:
 
 
 def shorten(text: str, limit: int = SUMMARY_LIMIT) -> str:
-    """At most ``limit`` characters, cut between words (never inside one), with an ellipsis."""
+    """At most ``limit`` characters: whole thoughts first (the detail in brackets, then trailing clauses go,
+    so a reason is never cut off mid-thought); only a single clause too long for the limit is cut between
+    words, with an ellipsis. The card's detail always has the whole text."""
     text = " ".join(text.split())
+    while len(text) > limit and text.endswith(")") and " (" in text:
+        text = text[: text.rindex(" (")]
+    while len(text) > limit and "; " in text:
+        text = text[: text.rindex("; ")]
+    while len(text) > limit and ": " in text[text.index(": ") + 2 :]:
+        text = text[: text.rindex(": ")]
     if len(text) <= limit:
         return text
     head = text[: limit - 1]
