@@ -71,7 +71,7 @@ def shorten(text: str, limit: int = SUMMARY_LIMIT) -> str:
         text = text[: text.rindex(" (")]
     while len(text) > limit and "; " in text:
         text = text[: text.rindex("; ")]
-    while len(text) > limit and ": " in text[text.index(": ") + 2 :]:
+    while len(text) > limit and text.count(": ") > 1:  # keep the head ("L4-L5 left: not a candidate")
         text = text[: text.rindex(": ")]
     if len(text) <= limit:
         return text
