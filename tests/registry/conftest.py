@@ -11,9 +11,10 @@ import pytest
 
 pytest.importorskip("sqlalchemy", reason="the registry extra is not installed (pip install -e '.[registry]')")
 
-from lss_pathway.registry.db import make_engine, upgrade  # noqa: E402
-from lss_pathway.registry.store import Registry  # noqa: E402
-from tests.registry import pg_server  # noqa: E402
+from tests.registry import pg_server
+
+from lss_pathway.registry.db import make_engine, upgrade
+from lss_pathway.registry.store import Registry
 
 ENGINES = ("sqlite", "postgresql")
 _names = itertools.count()

@@ -27,7 +27,9 @@ def _bin_dir() -> Path:
         return Path(found).parent
     candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), reverse=True)
     if not candidates:
-        raise Unavailable("PostgreSQL binaries (pg_ctl, initdb) not found: install postgresql to run this half")
+        raise Unavailable(
+            "PostgreSQL binaries (pg_ctl, initdb) not found: install postgresql to run this half"
+        )
     return Path(candidates[0]).parent
 
 
@@ -52,7 +54,9 @@ class PgServer:
     def create_database(self, name: str) -> str:
         import psycopg
 
-        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True) as c:
+        with psycopg.connect(
+            f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True
+        ) as c:
             c.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
@@ -86,15 +90,28 @@ def start() -> PgServer:
         as_user = [runuser, "-u", "postgres", "--"]
     try:
         subprocess.run(
-            [*as_user, str(bin_dir / "initdb"), "-D", str(folder / "data"), "-U", "postgres", "--auth=trust",
-             "-E", "UTF8", "--no-sync", "--no-instructions"],
+            [
+                *as_user,
+                str(bin_dir / "initdb"),
+                "-D",
+                str(folder / "data"),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+                "--no-instructions",
+            ],
             check=True,
             capture_output=True,
             timeout=120,
         )
     except (subprocess.CalledProcessError, OSError) as exc:
         shutil.rmtree(folder, ignore_errors=True)
-        detail = exc.stderr.decode(errors="replace") if isinstance(exc, subprocess.CalledProcessError) else exc
+        detail = (
+            exc.stderr.decode(errors="replace") if isinstance(exc, subprocess.CalledProcessError) else exc
+        )
         raise Unavailable(f"initdb failed: {detail}") from exc
     server = PgServer(folder, _free_port(), as_user, bin_dir)
     options = f"-c listen_addresses=127.0.0.1 -p {server.port} -k {folder} -c max_connections=60"

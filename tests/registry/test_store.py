@@ -6,11 +6,11 @@ import datetime as dt
 
 import pytest
 from sqlalchemy import select, text
+from tests.registry.helpers import answers, odi
 
 from lss_pathway.registry.errors import Conflict, InvalidInput, NotFound
 from lss_pathway.registry.models import AuditEntry, FollowUp, QuestionnaireResponse, Subject, SubjectLink
 from lss_pathway.registry.store import Complaint, Registry
-from tests.registry.helpers import answers, odi
 
 DAY0 = dt.date(2025, 3, 3)
 WHO = {"actor": "tester", "reason": "test"}
@@ -18,10 +18,12 @@ WHO = {"actor": "tester", "reason": "test"}
 
 def treated(registry: Registry) -> str:
     study_id = registry.enrol(age=71, sex="female", link=("urn:mrn:test", "12345"), **WHO)
-    registry.add_follow_up(study_id, "baseline", collected_on=DAY0 - dt.timedelta(days=7),
-                           responses=answers(25, 7), **WHO)
-    registry.add_procedure(study_id, performed_on=DAY0, levels=[("L4-L5", "left"), ("L4-L5", "right")],
-                           operator="dr-a", **WHO)
+    registry.add_follow_up(
+        study_id, "baseline", collected_on=DAY0 - dt.timedelta(days=7), responses=answers(25, 7), **WHO
+    )
+    registry.add_procedure(
+        study_id, performed_on=DAY0, levels=[("L4-L5", "left"), ("L4-L5", "right")], operator="dr-a", **WHO
+    )
     return study_id
 
 
@@ -39,18 +41,28 @@ def test_study_ids_are_random_and_identifiers_live_only_in_the_link_table(regist
     second = registry.enrol(link=("urn:mrn:test", "12346"), **WHO)
     assert first != second and "12345" not in first and len(first) == 21
     with registry.sessions() as s:
-        assert s.scalar(select(SubjectLink.identifier).join(Subject).where(Subject.study_id == first)) == "12345"
+        assert (
+            s.scalar(select(SubjectLink.identifier).join(Subject).where(Subject.study_id == first)) == "12345"
+        )
     assert "12345" not in str(registry.audit_trail())
 
 
 def test_follow_up_is_scored_and_audited_in_the_same_transaction(registry: Registry) -> None:
     study_id = treated(registry)
-    result = registry.add_follow_up(study_id, "3m", collected_on=DAY0 + dt.timedelta(days=95),
-                                    responses=answers(10, 3), source="clinician", **WHO)
+    result = registry.add_follow_up(
+        study_id,
+        "3m",
+        collected_on=DAY0 + dt.timedelta(days=95),
+        responses=answers(10, 3),
+        source="clinician",
+        **WHO,
+    )
     assert result.scores == {"odi": 20.0, "nprs": 3.0}
     assert result.day == 95 and result.in_window is True
     with registry.sessions() as s:
-        stored = s.scalars(select(QuestionnaireResponse).where(QuestionnaireResponse.instrument == "odi")).all()
+        stored = s.scalars(
+            select(QuestionnaireResponse).where(QuestionnaireResponse.instrument == "odi")
+        ).all()
         assert sorted(r.score for r in stored) == [20.0, 50.0]
         assert all(r.scorer_version.startswith("outcomes-") for r in stored)
         assert stored[-1].answers == odi(10)
@@ -66,8 +78,9 @@ def test_follow_up_is_scored_and_audited_in_the_same_transaction(registry: Regis
 
 def test_out_of_window_is_stored_and_flagged(registry: Registry) -> None:
     study_id = treated(registry)
-    result = registry.add_follow_up(study_id, "6w", collected_on=DAY0 + dt.timedelta(days=80),
-                                    responses=answers(10, 3), **WHO)
+    result = registry.add_follow_up(
+        study_id, "6w", collected_on=DAY0 + dt.timedelta(days=80), responses=answers(10, 3), **WHO
+    )
     assert result.in_window is False and result.day == 80
 
 
@@ -78,23 +91,42 @@ def _rows(registry: Registry) -> tuple[int, int, int]:
 @pytest.mark.parametrize(
     ("time_point", "days", "responses", "error", "field"),
     [
-        ("3m", 95, {"odi": {**odi(10), "walking": 6}, "nprs": {"nprs": 3}}, InvalidInput, "responses.odi.answers.walking"),
+        (
+            "3m",
+            95,
+            {"odi": {**odi(10), "walking": 6}, "nprs": {"nprs": 3}},
+            InvalidInput,
+            "responses.odi.answers.walking",
+        ),
         ("3m", 95, {"nprs": {"nprs": 11}}, InvalidInput, "responses.nprs.answers.nprs"),
         ("3m", -2, answers(10, 3), InvalidInput, "collected_on"),
         ("9m", 270, answers(10, 3), InvalidInput, "time_point"),
         ("baseline", -3, answers(10, 3), Conflict, "time_point"),
         ("3m", 95, {"promis": {}}, InvalidInput, "responses.promis"),
     ],
-    ids=["odi-out-of-range", "nprs-out-of-range", "before-procedure", "unknown-time-point", "duplicate", "unknown-instrument"],
+    ids=[
+        "odi-out-of-range",
+        "nprs-out-of-range",
+        "before-procedure",
+        "unknown-time-point",
+        "duplicate",
+        "unknown-instrument",
+    ],
 )
 def test_bad_follow_up_is_refused_and_writes_nothing(
-    registry: Registry, time_point: str, days: int, responses: dict[str, object], error: type[Exception], field: str
+    registry: Registry,
+    time_point: str,
+    days: int,
+    responses: dict[str, object],
+    error: type[Exception],
+    field: str,
 ) -> None:
     study_id = treated(registry)
     before = _rows(registry)
     with pytest.raises(error) as caught:
-        registry.add_follow_up(study_id, time_point, collected_on=DAY0 + dt.timedelta(days=days),
-                               responses=responses, **WHO)
+        registry.add_follow_up(
+            study_id, time_point, collected_on=DAY0 + dt.timedelta(days=days), responses=responses, **WHO
+        )
     assert caught.value.field == field  # type: ignore[attr-defined]
     assert _rows(registry) == before
 
@@ -114,14 +146,21 @@ def test_follow_up_before_any_procedure_is_refused(registry: Registry) -> None:
 
 def test_later_procedure_is_a_reoperation_and_levels_are_checked(registry: Registry) -> None:
     study_id = treated(registry)
-    reop = registry.add_procedure(study_id, performed_on=DAY0 + dt.timedelta(days=300), kind="decompression",
-                                  levels=[("L3-L4", "left")], complications=[Complaint("dural_tear")], **WHO)
+    reop = registry.add_procedure(
+        study_id,
+        performed_on=DAY0 + dt.timedelta(days=300),
+        kind="decompression",
+        levels=[("L3-L4", "left")],
+        complications=[Complaint("dural_tear")],
+        **WHO,
+    )
     assert reop > 0
     with pytest.raises(InvalidInput, match="after the index procedure"):
         registry.add_procedure(study_id, performed_on=DAY0, levels=[("L4-L5", "left")], **WHO)
     with pytest.raises(InvalidInput) as caught:
-        registry.add_procedure(study_id, performed_on=DAY0 + dt.timedelta(days=400), levels=[("L6-S1", "left")],
-                               **WHO)
+        registry.add_procedure(
+            study_id, performed_on=DAY0 + dt.timedelta(days=400), levels=[("L6-S1", "left")], **WHO
+        )
     assert caught.value.field == "levels[0].level"
 
 
@@ -138,7 +177,11 @@ def test_a_correction_keeps_the_value_before_in_the_audit(registry: Registry) ->
     registry.correct_score_source(study_id, "baseline", "clinician", actor="nurse", reason="entered by phone")
     last = registry.audit_trail(study_id)[-1]
     assert (last["action"], last["before"], last["after"], last["reason"]) == (
-        "update", {"source": "patient"}, {"source": "clinician"}, "entered by phone")
+        "update",
+        {"source": "patient"},
+        {"source": "clinician"},
+        "entered by phone",
+    )
 
 
 def test_stored_assessment_comes_back_exactly(registry: Registry) -> None:
