@@ -18,15 +18,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lss_pathway import __version__
 from lss_pathway.clinical.instruments.outcome_data import OUTCOMES_VERSION
-from lss_pathway.clinical.instruments.responders import INSTRUMENT_IDS, score
 from lss_pathway.clinical.outcomes.data import BASELINE, Schedule, schedules
-from lss_pathway.domain.parsing import InputError
 from lss_pathway.registry.errors import Conflict, InvalidInput, NotFound
 from lss_pathway.registry.models import (
-    LEVELS,
-    PROCEDURE_KINDS,
     SEVERITIES,
-    SIDES,
     SOURCES,
     AdverseEvent,
     AssessmentRow,
@@ -41,6 +36,13 @@ from lss_pathway.registry.models import (
     SubjectLink,
     TimePointRow,
 )
+from lss_pathway.registry.validate import (
+    check_follow_up_date,
+    check_procedure,
+    check_subject,
+    choice,
+    score_responses,
+)
 
 SCORER_VERSION = f"outcomes-{OUTCOMES_VERSION}/lss-pathway-{__version__}"
 MILD_CPT = "0275T"
@@ -53,12 +55,6 @@ def new_study_id() -> str:
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def _choice(value: str, allowed: Sequence[str], field: str) -> str:
-    if value not in allowed:
-        raise InvalidInput(f"'{value}' is not allowed; use one of {', '.join(allowed)}", field)
-    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,10 +137,7 @@ class Registry:
         study_id: str | None = None,
     ) -> str:
         """Enrol a subject under a new random study id; ``link`` (system, identifier) goes to the linkage."""
-        if age is not None and not 0 <= age <= 130:
-            raise InvalidInput(f"must be a whole number of years 0-130 (got {age})", "age")
-        if sex is not None:
-            _choice(sex, ("female", "male", "other"), "sex")
+        check_subject(age, sex)
         with self.sessions.begin() as session:
             sched = session.scalar(
                 select(ScheduleRow)
@@ -211,16 +204,8 @@ class Registry:
         complications: Sequence[Complaint] = (),
     ) -> int:
         """Record a procedure: the first is the index procedure, later ones are outcomes (reoperations)."""
-        _choice(kind, PROCEDURE_KINDS, "kind")
-        if not levels:
-            raise InvalidInput("at least one level and side treated is required", "levels")
-        for i, (level, side) in enumerate(levels):
-            _choice(level, LEVELS, f"levels[{i}].level")
-            _choice(side, SIDES, f"levels[{i}].side")
-        if len(set(levels)) != len(levels):
-            raise InvalidInput("a level and side is listed twice", "levels")
+        check_procedure(kind, levels, [c.severity for c in complications])
         for i, c in enumerate(complications):
-            _choice(c.severity, SEVERITIES, f"complications[{i}].severity")
             if c.occurred_on is not None and c.occurred_on < performed_on:
                 raise InvalidInput("a complication cannot precede its procedure", f"complications[{i}]")
         with self.sessions.begin() as session:
@@ -290,19 +275,9 @@ class Registry:
         collected_at: dt.datetime | None = None,
     ) -> FollowUpResult:
         """Score and store the questionnaires of one time point; a second one for the same point is a 409."""
-        _choice(source, SOURCES, "source")
-        if not responses:
-            raise InvalidInput("at least one questionnaire is required", "responses")
-        scored = {}
-        for instrument, answers in responses.items():
-            _choice(instrument, INSTRUMENT_IDS, f"responses.{instrument}")
-            try:
-                scored[instrument] = score(instrument, answers)
-            except InputError as exc:
-                first = exc.errors[0]
-                raise InvalidInput(str(exc), f"responses.{instrument}.{first.field}") from exc
+        scored = score_responses(responses, source)
         for i, event in enumerate(adverse_events):
-            _choice(event.severity, SEVERITIES, f"adverse_events[{i}].severity")
+            choice(event.severity, SEVERITIES, f"adverse_events[{i}].severity")
         with self.sessions.begin() as session:
             subject = self._subject(session, study_id)
             tp = session.scalar(
@@ -318,19 +293,9 @@ class Registry:
                     f"'{time_point}' is not in this subject's schedule ({', '.join(codes)})", "time_point"
                 )
             index = self._index(session, subject)
-            day = None if index is None else (collected_on - index.performed_on).days
-            if time_point == BASELINE:
-                if index is not None and collected_on > index.performed_on:
-                    raise InvalidInput(
-                        f"a baseline must be on or before the procedure ({index.performed_on})",
-                        "collected_on",
-                    )
-            elif index is None:
-                raise InvalidInput("no index procedure is recorded for this subject yet", "time_point")
-            elif collected_on < index.performed_on:
-                raise InvalidInput(
-                    f"a follow-up cannot be before the procedure date ({index.performed_on})", "collected_on"
-                )
+            day = check_follow_up_date(
+                time_point, collected_on, None if index is None else index.performed_on
+            )
             in_window = (
                 None
                 if day is None
@@ -381,7 +346,7 @@ class Registry:
         self, study_id: str, time_point: str, source: str, *, actor: str, reason: str
     ) -> None:
         """Change who filled in a follow-up (patient or clinician); the audit keeps the value before."""
-        _choice(source, SOURCES, "source")
+        choice(source, SOURCES, "source")
         with self.sessions.begin() as session:
             subject = self._subject(session, study_id)
             follow_up = session.scalar(
