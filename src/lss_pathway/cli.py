@@ -21,6 +21,7 @@ from lss_pathway import __version__
 from lss_pathway.assess import Assessment, assess
 from lss_pathway.domain.parsing import InputError, format_for, parse_record
 from lss_pathway.domain.record import PatientRecord
+from lss_pathway.registry import cli as registry_cli
 from lss_pathway.report.paper import Paper
 from lss_pathway.rulesets.catalog import (
     DEFAULT_RULESET,
@@ -40,6 +41,7 @@ rulesets_app = typer.Typer(help="List, show and lint rule sets.", no_args_is_hel
 app.add_typer(rulesets_app, name="rulesets")
 instruments_app = typer.Typer(help="Clinical instruments and what is shipped.", no_args_is_help=True)
 app.add_typer(instruments_app, name="instruments")
+app.add_typer(registry_cli.app, name="registry")
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
