@@ -34,9 +34,7 @@ def create_token(engine: Engine, name: str, role: str, *, actor: str = "system")
         if conn.scalar(select(AccessToken.id).where(AccessToken.name == name)) is not None:
             raise Conflict(f"a token named '{name}' exists", "name")
         conn.execute(
-            insert(AccessToken).values(
-                name=name, role=role, token_sha256=digest(token), created_at=now
-            )
+            insert(AccessToken).values(name=name, role=role, token_sha256=digest(token), created_at=now)
         )
         conn.execute(
             insert(AuditEntry).values(
