@@ -353,6 +353,7 @@ class Registry:
                 select(FollowUp)
                 .join(TimePointRow)
                 .where(FollowUp.subject_pk == subject.id, TimePointRow.code == time_point)
+                .with_for_update(of=FollowUp)  # the audit's "before" must be the value this change replaces
             )
             if follow_up is None:
                 raise NotFound(f"subject {study_id} has no '{time_point}' follow-up", "time_point")
