@@ -31,19 +31,22 @@ def pg() -> Iterator[pg_server.PgServer]:
 
 
 @pytest.fixture(params=ENGINES)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A fresh, empty database on each engine."""
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database on each engine (on PostgreSQL, a fresh schema in one database)."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'registry.sqlite3'}"
+        yield f"sqlite:///{tmp_path / 'registry.sqlite3'}"
+        return
     server: pg_server.PgServer = request.getfixturevalue("pg")
-    return server.create_database(f"registry_{next(_names)}")
+    name = f"registry_{next(_names)}"
+    yield server.create_schema(name)
+    server.drop_schema(name)
 
 
 @pytest.fixture
 def engine(db_url: str) -> Iterator[object]:
     eng = make_engine(db_url)
     yield eng
-    eng.dispose()
+    eng.dispose()  # before the schema is dropped
 
 
 @pytest.fixture

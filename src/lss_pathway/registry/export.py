@@ -42,9 +42,23 @@ def age_group(age: int | None) -> str | None:
     return "90+" if age > 89 else str(age)
 
 
-def deidentified_tables(engine: Engine) -> dict[str, list[dict[str, Any]]]:
-    """Subjects, procedures, follow-ups and item answers, keyed by study id, dates as day offsets."""
+def deidentified_tables(engine: Engine, study_id: str | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Subjects, procedures, follow-ups and item answers, keyed by study id, dates as day offsets.
+
+    With ``study_id``, only that subject's rows (its timeline).
+    """
     with engine.connect() as conn:
+        only = (
+            None
+            if study_id is None
+            else conn.execute(select(Subject.id).where(Subject.study_id == study_id)).scalar_one_or_none()
+        )
+        if study_id is not None and only is None:
+            return {"subjects": [], "procedures": [], "follow_ups": [], "answers": []}
+
+        def mine(column: Any) -> list[Any]:
+            return [] if only is None else [column == only]
+
         subjects = conn.execute(
             select(
                 Subject.id,
@@ -55,10 +69,15 @@ def deidentified_tables(engine: Engine) -> dict[str, list[dict[str, Any]]]:
                 ScheduleRow.version,
             )
             .join(ScheduleRow, ScheduleRow.id == Subject.schedule_pk)
+            .where(*mine(Subject.id))
             .order_by(Subject.id)
         ).all()
         index = dict(
-            conn.execute(select(Procedure.subject_pk, Procedure.performed_on).where(Procedure.is_index)).all()
+            conn.execute(
+                select(Procedure.subject_pk, Procedure.performed_on).where(
+                    Procedure.is_index, *mine(Procedure.subject_pk)
+                )
+            ).all()
         )
         procedures = conn.execute(
             select(
@@ -68,20 +87,24 @@ def deidentified_tables(engine: Engine) -> dict[str, list[dict[str, Any]]]:
                 Procedure.is_index,
                 Procedure.kind,
                 Procedure.cpt_code,
-            ).order_by(Procedure.subject_pk, Procedure.performed_on)
+            )
+            .where(*mine(Procedure.subject_pk))
+            .order_by(Procedure.subject_pk, Procedure.performed_on)
         ).all()
         levels: dict[int, list[str]] = {}
         for ppk, level, side in conn.execute(
-            select(ProcedureLevel.procedure_pk, ProcedureLevel.level, ProcedureLevel.side).order_by(
-                ProcedureLevel.id
-            )
+            select(ProcedureLevel.procedure_pk, ProcedureLevel.level, ProcedureLevel.side)
+            .join(Procedure, Procedure.id == ProcedureLevel.procedure_pk)
+            .where(*mine(Procedure.subject_pk))
+            .order_by(ProcedureLevel.id)
         ):
             levels.setdefault(ppk, []).append(f"{level} {side}")
         complications: dict[int, list[str]] = {}
         for ppk, code, severity in conn.execute(
-            select(Complication.procedure_pk, Complication.code, Complication.severity).order_by(
-                Complication.id
-            )
+            select(Complication.procedure_pk, Complication.code, Complication.severity)
+            .join(Procedure, Procedure.id == Complication.procedure_pk)
+            .where(*mine(Procedure.subject_pk))
+            .order_by(Complication.id)
         ):
             complications.setdefault(ppk, []).append(f"{code}:{severity}")
         follow_ups = conn.execute(
@@ -89,6 +112,7 @@ def deidentified_tables(engine: Engine) -> dict[str, list[dict[str, Any]]]:
                 FollowUp.id, FollowUp.subject_pk, TimePointRow.code, FollowUp.collected_on, FollowUp.source
             )
             .join(TimePointRow, TimePointRow.id == FollowUp.time_point_pk)
+            .where(*mine(FollowUp.subject_pk))
             .order_by(FollowUp.subject_pk, TimePointRow.target_day)
         ).all()
         responses = conn.execute(
@@ -100,12 +124,15 @@ def deidentified_tables(engine: Engine) -> dict[str, list[dict[str, Any]]]:
                 QuestionnaireResponse.components,
                 QuestionnaireResponse.scorer_version,
             )
+            .join(FollowUp, FollowUp.id == QuestionnaireResponse.follow_up_pk)
+            .where(*mine(FollowUp.subject_pk))
         ).all()
         events: dict[int, list[str]] = {}
         for fpk, code, severity in conn.execute(
-            select(AdverseEvent.follow_up_pk, AdverseEvent.code, AdverseEvent.severity).order_by(
-                AdverseEvent.id
-            )
+            select(AdverseEvent.follow_up_pk, AdverseEvent.code, AdverseEvent.severity)
+            .join(FollowUp, FollowUp.id == AdverseEvent.follow_up_pk)
+            .where(*mine(FollowUp.subject_pk))
+            .order_by(AdverseEvent.id)
         ):
             events.setdefault(fpk, []).append(f"{code}:{severity}")
 

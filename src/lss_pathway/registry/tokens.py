@@ -59,17 +59,17 @@ def has_admin(engine: Engine) -> bool:
         return found is not None
 
 
-def role_of(engine: Engine, token: str) -> str | None:
-    """The role of a live token, or None; compared by digest in constant time."""
+def credential(engine: Engine, token: str) -> tuple[str, str] | None:
+    """The (name, role) of a live token, or None; the digest is compared in constant time."""
     if not token.startswith(PREFIX):
         return None
     wanted = digest(token)
     with engine.connect() as conn:
         row = conn.execute(
-            select(AccessToken.token_sha256, AccessToken.role).where(
+            select(AccessToken.name, AccessToken.token_sha256, AccessToken.role).where(
                 AccessToken.token_sha256 == wanted, AccessToken.revoked_at.is_(None)
             )
         ).first()
     if row is None or not hmac.compare_digest(row.token_sha256, wanted):
         return None
-    return str(row.role)
+    return str(row.name), str(row.role)
