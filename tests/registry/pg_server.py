@@ -88,7 +88,8 @@ class PgServer:
             shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def start() -> PgServer:
+def start(*, durable: bool = False) -> PgServer:
+    """Start a server; ``durable`` keeps fsync on (benchmarks), tests run with it off."""
     bin_dir = _bin_dir()
     as_user: list[str] = []
     folder = Path(tempfile.mkdtemp(prefix="lss-registry-pg-"))
@@ -125,10 +126,9 @@ def start() -> PgServer:
         raise Unavailable(f"initdb failed: {detail}") from exc
     server = PgServer(folder, _free_port(), as_user, bin_dir)
     # fsync off: the tests kill clients, not the server or the machine, and the disk is shared.
-    options = (
-        f"-c listen_addresses=127.0.0.1 -p {server.port} -k {folder} -c max_connections=60"
-        " -c fsync=off -c full_page_writes=off"
-    )
+    options = f"-c listen_addresses=127.0.0.1 -p {server.port} -k {folder} -c max_connections=60"
+    if not durable:
+        options += " -c fsync=off -c full_page_writes=off"
     try:
         server.pg_ctl("-o", options, "-l", str(folder / "server.log"), "-w", "start")
     except subprocess.CalledProcessError as exc:

@@ -116,3 +116,39 @@ def test_loss_of_response() -> None:
     ]
     fit = d.fit()  # 250: 1 of 3 at risk lost; 365: censored; 370: the last one at risk lost
     assert (fit.survival_at(300), fit.survival_at(400)) == (pytest.approx(2 / 3), 0.0)
+
+
+def test_memoised_status_agrees_with_change_on_random_scores() -> None:
+    import random
+
+    from lss_pathway.clinical.instruments.responders import change
+    from lss_pathway.clinical.instruments.zcq import ZCQ_ITEMS, score_zcq
+    from lss_pathway.clinical.outcomes.data import responder_rules
+
+    rng = random.Random(14)
+
+    def zcq() -> dict[str, int | None]:
+        return {i.id: (None if rng.random() < 0.1 else rng.choice(i.allowed)) for i in ZCQ_ITEMS}
+
+    for _ in range(300):
+        before = {
+            "odi": score_odi(odi(rng.randint(0, 50))),
+            "nprs": score_nprs({"nprs": rng.randint(0, 10)}),
+            "zcq": score_zcq(zcq()),
+        }
+        after = {
+            "odi": score_odi(odi(rng.randint(0, 50))),
+            "nprs": score_nprs({"nprs": rng.randint(0, 10)}),
+            "zcq": score_zcq(zcq()),
+        }
+        c = Course("x", (Visit("baseline", -1, before), Visit("6m", 180, after)), 800)
+        for rule in responder_rules():
+            met = {
+                r["id"]: r["met"]
+                for r in change(rule.instrument, before[rule.instrument], after[rule.instrument])[
+                    "responders"
+                ]
+            }
+            verdicts = [met[d] for d in rule.all_of]
+            expected = False if False in verdicts else (None if None in verdicts else True)
+            assert responder_status(c, rule, "6m") is expected

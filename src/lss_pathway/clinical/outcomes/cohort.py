@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache, lru_cache
 
 from lss_pathway.clinical.instruments.base import ScoreResult
-from lss_pathway.clinical.instruments.responders import change
+from lss_pathway.clinical.instruments.responders import CHANGE_MEASURES, change, responder_definitions
 from lss_pathway.clinical.outcomes.data import BASELINE, ResponderRule, Schedule
 from lss_pathway.clinical.outcomes.stats import Proportion, Summary, summarise, wilson
 from lss_pathway.clinical.outcomes.survival import KaplanMeier, kaplan_meier
@@ -34,9 +35,43 @@ class Course:
     visits: tuple[Visit, ...]
     observed_until: int
     reoperation_day: int | None = None
+    _by_time_point: dict[str, Visit] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_time_point", {v.time_point: v for v in self.visits})
 
     def visit(self, time_point: str) -> Visit | None:
-        return next((v for v in self.visits if v.time_point == time_point), None)
+        return self._by_time_point.get(time_point)
+
+
+@cache
+def _measures(instrument: str) -> tuple[str, ...]:
+    """The component measures any change or responder definition of ``instrument`` reads."""
+    wanted = {d.measure for d in responder_definitions(instrument)} | set(CHANGE_MEASURES[instrument])
+    return tuple(sorted(wanted - {"value"}))
+
+
+def _key(score: ScoreResult) -> tuple[float | None, tuple[float | None, ...]]:
+    return score.value, tuple(score.components.get(m) for m in _measures(score.instrument))
+
+
+@lru_cache(maxsize=65536)
+def _verdicts(
+    instrument: str,
+    before: tuple[float | None, tuple[float | None, ...]],
+    after: tuple[float | None, tuple[float | None, ...]],
+) -> dict[str, bool | None]:
+    """``change()``'s verdict per responder definition, memoised on the only values it reads.
+
+    Scores take few distinct values, so a cohort of any size needs few calls of ``change()``.
+    """
+
+    def rebuilt(key: tuple[float | None, tuple[float | None, ...]]) -> ScoreResult:
+        return ScoreResult(
+            instrument, key[0], "", 0, 0, None, (), dict(zip(_measures(instrument), key[1], strict=True))
+        )
+
+    return {r["id"]: r["met"] for r in change(instrument, rebuilt(before), rebuilt(after))["responders"]}
 
 
 def responder_status(course: Course, rule: ResponderRule, time_point: str) -> bool | None:
@@ -47,7 +82,7 @@ def responder_status(course: Course, rule: ResponderRule, time_point: str) -> bo
     before, after = baseline.scores.get(rule.instrument), later.scores.get(rule.instrument)
     if before is None or after is None:
         return None
-    judged = {r["id"]: r["met"] for r in change(rule.instrument, before, after)["responders"]}
+    judged = _verdicts(rule.instrument, _key(before), _key(after))
     verdicts = [judged[d] for d in rule.all_of]
     if any(v is False for v in verdicts):
         return False
