@@ -141,8 +141,9 @@ def raw_floor_read(engine: Engine) -> int:
         )
         n += len(
             conn.exec_driver_sql(
-                "SELECT f.subject_pk, t.code, f.collected_on, q.instrument, q.score, q.components FROM follow_ups f"
-                " JOIN time_points t ON t.id = f.time_point_pk JOIN questionnaire_responses q ON q.follow_up_pk = f.id"
+                "SELECT f.subject_pk, t.code, f.collected_on, q.instrument, q.score, q.components"
+                " FROM follow_ups f JOIN time_points t ON t.id = f.time_point_pk"
+                " JOIN questionnaire_responses q ON q.follow_up_pk = f.id"
             ).fetchall()
         )
     return n
