@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
+from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
 router = APIRouter(prefix="/v1/registry", tags=["registry"])
@@ -198,6 +198,45 @@ def subject(study_id: str, request: Request, caller: Reader) -> dict[str, Any]:
 
     found: dict[str, Any] = _call(timeline)
     return found
+
+
+@router.get("/subjects/{study_id}/fhir")
+def subject_fhir(study_id: str, request: Request, caller: Reader) -> dict[str, Any]:
+    """The subject as a FHIR R4 collection Bundle (Procedure, QuestionnaireResponse, Observation)."""
+    from lss_pathway.registry.fhir_io import subject_bundle
+
+    bundle: dict[str, Any] = _call(lambda: subject_bundle(_engine(request), study_id))
+    return bundle
+
+
+@router.post("/subjects/{study_id}/follow-ups/fhir", status_code=201)
+def add_follow_up_fhir(
+    study_id: str, bundle: Annotated[dict[str, Any], Body()], request: Request, caller: Writer
+) -> dict[str, Any]:
+    """One time point's QuestionnaireResponses (a Bundle) scored and stored like any follow-up."""
+    from lss_pathway.registry.fhir_io import follow_up_from_bundle
+
+    reg = _registry(request)
+
+    def store() -> Any:
+        time_point, collected_on, source, responses = follow_up_from_bundle(bundle)
+        return reg.add_follow_up(
+            study_id,
+            time_point,
+            actor=caller.name,
+            reason="FHIR import",
+            collected_on=collected_on,
+            responses=responses,
+            source=source,
+        )
+
+    result = _call(store)
+    return {
+        "time_point": result.time_point,
+        "day": result.day,
+        "in_window": result.in_window,
+        "scores": result.scores,
+    }
 
 
 @router.get("/report")
