@@ -21,7 +21,7 @@ from lss_pathway.api.rest import patient_record_schema
 from lss_pathway.api.rest import router as rest_router
 from lss_pathway.api.settings import ServiceSettings
 from lss_pathway.domain.parsing import InputError
-from lss_pathway.registry.rest import router as registry_router
+from lss_pathway.registry.routes import router as registry_router
 from lss_pathway.web.routes import router as web_router
 
 

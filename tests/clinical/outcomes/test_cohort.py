@@ -152,3 +152,17 @@ def test_memoised_status_agrees_with_change_on_random_scores() -> None:
             verdicts = [met[d] for d in rule.all_of]
             expected = False if False in verdicts else (None if None in verdicts else True)
             assert responder_status(c, rule, "6m") is expected
+
+
+def test_due_follow_ups_open_and_overdue() -> None:
+    from lss_pathway.clinical.outcomes.cohort import due_follow_ups
+
+    six_w = DEFAULT.time_point("6w")
+    cohort = [
+        course("open", until=six_w.first_day + 1),
+        course("seen", visit("6w", 42, 10), until=six_w.first_day + 1),
+        course("late", until=100),
+    ]
+    found = [(d.study_id, d.time_point, d.overdue) for d in due_follow_ups(cohort, DEFAULT)]
+    # open windows first, the one closing soonest (3m closes on day 121, 21 days away; 6w in 27) first
+    assert found == [("late", "3m", False), ("open", "6w", False), ("late", "6w", True)]

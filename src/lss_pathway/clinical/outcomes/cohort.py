@@ -224,3 +224,37 @@ def time_to_loss_of_response(courses: Sequence[Course], schedule: Schedule, rule
         days.append(min(ends) if ends else last_responding)
         events.append(bool(ends))
     return Durations(tuple(ids), tuple(days), tuple(events))
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    study_id: str
+    time_point: str
+    label: str
+    first_day: int
+    last_day: int
+    today: int  # days since the index procedure
+    overdue: bool  # the window has closed without the follow-up
+
+
+def due_follow_ups(courses: Sequence[Course], schedule: Schedule) -> list[Due]:
+    """Follow-ups whose window is open now, or closed without them (overdue), earliest window first.
+
+    Subjects reoperated are still followed (the reoperation is an outcome, not a withdrawal).
+    """
+    found = []
+    for c in courses:
+        for tp in schedule.follow_ups:
+            if c.visit(tp.code) is None and tp.first_day <= c.observed_until:
+                found.append(
+                    Due(
+                        c.study_id,
+                        tp.code,
+                        tp.label,
+                        tp.first_day,
+                        tp.last_day,
+                        c.observed_until,
+                        c.observed_until > tp.last_day,
+                    )
+                )
+    return sorted(found, key=lambda d: (d.overdue, d.last_day - d.today, d.study_id))
