@@ -79,6 +79,8 @@ def test_commands_and_exit_codes(db_url: str, tmp_path: Path) -> None:
     assert code == 4 and "no subject" in text
     code, text = lss("add-procedure", sid, "--date", "2025-09-10", "--level", "L4-L5", "--db", db_url)
     assert code == 2 and "level and a side" in text
+    code, text = lss("demo", "--subjects", "12", "--db", db_url)
+    assert code == 0 and "loaded 12 SYNTHETIC" in text
 
 
 def test_import_export_and_report(db_url: str, tmp_path: Path) -> None:
@@ -106,3 +108,4 @@ def test_import_export_and_report(db_url: str, tmp_path: Path) -> None:
     report = json.loads(text)
     assert report["subjects"] == 30 and report["small_cell_floor"] == 5
     assert lss("report", "--floor", "0", "--db", db_url)[0] == 2
+    assert "already loaded (30 subjects)" in lss("demo", "--db", db_url)[1]  # the imported cohort is DEMO-

@@ -262,6 +262,30 @@ def import_(
 
 
 @app.command()
+def demo(
+    subjects: Annotated[int, typer.Option(help="How many synthetic subjects")] = 200,
+    db: DbOption = None,
+) -> None:
+    """Load a clearly labelled SYNTHETIC demo cohort (study ids DEMO-...), once; no real patient."""
+    from sqlalchemy import func, select
+
+    from lss_pathway.registry.bulk import import_lines
+    from lss_pathway.registry.demo import synthetic_lines
+    from lss_pathway.registry.models import Subject
+
+    engine = _engine(db)
+    with engine.connect() as conn:
+        present = conn.scalar(select(func.count()).where(Subject.study_id.startswith("DEMO-")))
+    if present:
+        out.print(f"the synthetic demo cohort is already loaded ({present} subjects)")
+        return
+    start = dt.date.today() - dt.timedelta(days=900)
+    lines = synthetic_lines(subjects, start=start)
+    summary = _run(lambda: import_lines(engine, lines, actor="demo", reason="synthetic demo cohort"))
+    out.print(f"loaded {summary.subjects} SYNTHETIC demo subjects (study ids DEMO-...)")
+
+
+@app.command()
 def export(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write into")],
     fmt: Annotated[ExportFormat, typer.Option("--format")] = ExportFormat.csv,
