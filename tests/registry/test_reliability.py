@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import Engine, func, select, text
@@ -23,6 +24,24 @@ from lss_pathway.registry.store import Registry
 
 ROOT = Path(__file__).parents[2]
 ACKS_BEFORE_KILL = 25
+
+
+def _run_in_threads(worker: Callable[[int], None], count: int) -> list[BaseException]:
+    """Run ``worker(k)`` for k in 0..count-1 at once; every exception raised is returned."""
+    failures: list[BaseException] = []
+
+    def guarded(k: int) -> None:
+        try:
+            worker(k)
+        except BaseException as exc:  # any error fails the calling test
+            failures.append(exc)
+
+    threads = [threading.Thread(target=guarded, args=(k,)) for k in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    return failures
 
 
 def _integrity(engine: Engine) -> None:
@@ -101,35 +120,26 @@ def test_racing_writers_never_duplicate_a_follow_up(registry: Registry) -> None:
     slots = [(sid, tp) for sid in subjects for tp in points]
     won: list[list[tuple[str, str]]] = [[] for _ in range(8)]
     conflicts = [0] * 8
-    failures: list[BaseException] = []
 
     def writer(k: int) -> None:
         order = slots[:]
         random.Random(k).shuffle(order)
-        try:
-            for sid, tp in order:
-                try:
-                    registry.add_follow_up(
-                        sid,
-                        tp,
-                        collected_on=dt.date(2025, 1, 10) + dt.timedelta(days=points[tp]),
-                        responses=answers(k, k),
-                        actor=f"writer-{k}",
-                        reason="race",
-                    )
-                    won[k].append((sid, tp))
-                except Conflict as exc:
-                    assert "already has" in exc.message and exc.status == 409
-                    conflicts[k] += 1
-        except BaseException as exc:
-            failures.append(exc)
+        for sid, tp in order:
+            try:
+                registry.add_follow_up(
+                    sid,
+                    tp,
+                    collected_on=dt.date(2025, 1, 10) + dt.timedelta(days=points[tp]),
+                    responses=answers(k, k),
+                    actor=f"writer-{k}",
+                    reason="race",
+                )
+                won[k].append((sid, tp))
+            except Conflict as exc:
+                assert "already has" in exc.message and exc.status == 409
+                conflicts[k] += 1
 
-    threads = [threading.Thread(target=writer, args=(k,)) for k in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=300)
-    assert failures == []
+    assert _run_in_threads(writer, 8) == []
     acknowledged = [slot for k in won for slot in k]
     assert sorted(acknowledged) == sorted(slots)  # each slot won exactly once, none lost
     assert sum(conflicts) == 8 * len(slots) - len(slots)
@@ -157,23 +167,14 @@ def test_concurrent_corrections_lose_no_update(registry: Registry) -> None:
     registry.add_follow_up(
         sid, "3m", collected_on=dt.date(2025, 4, 12), responses=answers(5, 2), actor="a", reason="setup"
     )
-    failures: list[BaseException] = []
 
     def editor(k: int) -> None:
-        try:
-            for j in range(15):
-                registry.correct_score_source(
-                    sid, "3m", ("patient", "clinician")[(k + j) % 2], actor=f"e{k}", reason="race"
-                )
-        except BaseException as exc:
-            failures.append(exc)
+        for j in range(15):
+            registry.correct_score_source(
+                sid, "3m", ("patient", "clinician")[(k + j) % 2], actor=f"e{k}", reason="race"
+            )
 
-    threads = [threading.Thread(target=editor, args=(k,)) for k in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert failures == []
+    assert _run_in_threads(editor, 6) == []
     edits = [e for e in registry.audit_trail(f"{sid}/3m") if e["action"] == "update"]
     assert len(edits) == 6 * 15
     previous = "patient"

@@ -6,7 +6,8 @@ Text stays text in the SVG; colours are Okabe-Ito, with line styles that also se
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -16,22 +17,31 @@ _RC: dict[RcKeyType, Any] = {"svg.fonttype": "none", "svg.hashsalt": "lss-regist
 _BLUE, _ORANGE, _INK = "#0072B2", "#E69F00", "#222222"
 
 
-def _svg(fig: Any) -> str:
-    buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight")
-    text = buffer.getvalue()
-    return text[text.index("<svg") :]
-
-
-def km_svg(steps: Sequence[dict[str, Any]], title: str) -> str:
-    """Step plot of survival with its 95% band, from the report's (already suppressed) steps."""
+@contextmanager
+def _axes() -> Iterator[tuple[Any, list[str]]]:
+    """A fresh figure's axes, and a list that receives the SVG (text kept as text) when the block ends."""
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
 
+    svg: list[str] = []
     with matplotlib.rc_context(_RC):
         fig, ax = plt.subplots(figsize=(5.2, 2.8))
+        try:
+            yield ax, svg
+            ax.set_xlabel("days since procedure")
+            buffer = io.StringIO()
+            fig.savefig(buffer, format="svg", bbox_inches="tight")
+            text = buffer.getvalue()
+            svg.append(text[text.index("<svg") :])
+        finally:
+            plt.close(fig)
+
+
+def km_svg(steps: Sequence[dict[str, Any]], title: str) -> str:
+    """Step plot of survival with its 95% band, from the report's (already suppressed) steps."""
+    with _axes() as (ax, svg):
         days = [0] + [s["day"] for s in steps]
         surv = [1.0] + [s["survival"] for s in steps]
         low = [1.0] + [s["ci95"][0] for s in steps]
@@ -39,26 +49,17 @@ def km_svg(steps: Sequence[dict[str, Any]], title: str) -> str:
         ax.fill_between(days, low, high, step="post", color=_BLUE, alpha=0.2, label="95% CI")
         ax.step(days, surv, where="post", color=_BLUE, label="Kaplan-Meier")
         ax.set_ylim(0, 1.02)
-        ax.set_xlabel("days since procedure")
         ax.set_ylabel("proportion")
         ax.set_title(title)
         ax.legend(loc="lower left", frameon=False)
-        out = _svg(fig)
-        plt.close(fig)
-    return out
+    return svg[0]
 
 
 def trajectory_svg(
     rows: Sequence[dict[str, Any]], paths: dict[str, list[tuple[int, float]]] | None, label: str
 ) -> str:
     """Median with IQR per time point (cohort), and optionally one subject's own path."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-
-    with matplotlib.rc_context(_RC):
-        fig, ax = plt.subplots(figsize=(5.2, 2.8))
+    with _axes() as (ax, svg):
         shown = [r for r in rows if r.get("median") is not None]
         if shown:
             days = [r["day"] for r in shown]
@@ -80,9 +81,6 @@ def trajectory_svg(
                 marker="s",
                 label="this patient",
             )
-        ax.set_xlabel("days since procedure")
         ax.set_ylabel(label)
         ax.legend(loc="upper right", frameon=False)
-        out = _svg(fig)
-        plt.close(fig)
-    return out
+    return svg[0]

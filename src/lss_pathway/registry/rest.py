@@ -159,6 +159,15 @@ def add_procedure(study_id: str, body: ProcedureIn, request: Request, caller: Wr
     return {"procedure": pk}
 
 
+def _follow_up_out(result: Any) -> dict[str, Any]:
+    return {
+        "time_point": result.time_point,
+        "day": result.day,
+        "in_window": result.in_window,
+        "scores": result.scores,
+    }
+
+
 @router.post("/subjects/{study_id}/follow-ups", status_code=201)
 def add_follow_up(study_id: str, body: FollowUpIn, request: Request, caller: Writer) -> dict[str, Any]:
     from lss_pathway.registry.store import Complaint
@@ -176,12 +185,7 @@ def add_follow_up(study_id: str, body: FollowUpIn, request: Request, caller: Wri
             adverse_events=[Complaint(c.code, c.severity) for c in body.adverse_events],
         )
     )
-    return {
-        "time_point": result.time_point,
-        "day": result.day,
-        "in_window": result.in_window,
-        "scores": result.scores,
-    }
+    return _follow_up_out(result)
 
 
 @router.get("/subjects/{study_id}")
@@ -231,12 +235,7 @@ def add_follow_up_fhir(
         )
 
     result = _call(store)
-    return {
-        "time_point": result.time_point,
-        "day": result.day,
-        "in_window": result.in_window,
-        "scores": result.scores,
-    }
+    return _follow_up_out(result)
 
 
 @router.get("/report")
