@@ -51,7 +51,7 @@ class PgServer:
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
 
-    def _execute(self, statement: str) -> None:
+    def execute(self, statement: str) -> None:
         import psycopg
 
         conninfo = f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres"
@@ -59,16 +59,16 @@ class PgServer:
             connection.execute(statement.encode())
 
     def create_database(self, name: str) -> str:
-        self._execute(f'CREATE DATABASE "{name}"')
+        self.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
     def create_schema(self, name: str) -> str:
         """An empty schema, and a URL whose connections see only it (cheaper than a database per test)."""
-        self._execute(f'CREATE SCHEMA "{name}"')
+        self.execute(f'CREATE SCHEMA "{name}"')
         return f"{self.url()}?options=-csearch_path%3D{name}"
 
     def drop_schema(self, name: str) -> None:
-        self._execute(f'DROP SCHEMA "{name}" CASCADE')
+        self.execute(f'DROP SCHEMA "{name}" CASCADE')
 
     def pg_ctl(self, *args: str) -> None:
         subprocess.run(

@@ -69,10 +69,10 @@ def _integrity(engine: Engine) -> None:
         assert follow_ups == audited
 
 
-def test_acknowledged_writes_survive_sigkill(registry: Registry, db_url: str) -> None:
+def test_acknowledged_writes_survive_sigkill(registry: Registry, registry_url: str) -> None:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "tests" / "registry" / "writer.py"), db_url, "100000"],
+        [sys.executable, str(ROOT / "tests" / "registry" / "writer.py"), registry_url, "100000"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
