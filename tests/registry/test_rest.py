@@ -108,3 +108,10 @@ def test_follow_up_flow_and_errors(client: TestClient, tokens: dict[str, str], r
     assert timeline["procedures"][0]["levels"] == "L4-L5 left;L4-L5 right" and "op-1" not in str(timeline)
     audit = client.get("/v1/registry/audit", params={"key": sid}, headers=auth(tokens["admin"])).json()
     assert {e["actor"] for e in audit} == {"t-write"}
+
+
+def test_uninitialised_database_is_503_not_500(engine: object) -> None:
+    app = create_app()
+    app.state.registry_engine = engine
+    response = TestClient(app).get("/v1/registry/report", headers={"Authorization": "Bearer lssr_x"})
+    assert response.status_code == 503 and "registry init" in response.text

@@ -52,23 +52,23 @@ def _login(message: str | None = None) -> HTMLResponse:
 
 def _engine_if_allowed(request: Request) -> Any:
     """The registry engine when the cookie holds a live token with a read role, else None."""
-    from lss_pathway.registry.rest import _engine
+    from lss_pathway.registry.rest import registry_engine
     from lss_pathway.registry.tokens import credential
 
     token = request.cookies.get(COOKIE)
     if not token:
         return None
-    engine = _engine(request)
+    engine = registry_engine(request)
     found = credential(engine, token)
     return engine if found is not None and found[1] in READ_ROLES else None
 
 
 @router.post("/login")
 def login(request: Request, token: Annotated[str, Form()]) -> Response:
-    from lss_pathway.registry.rest import _engine
+    from lss_pathway.registry.rest import registry_engine
     from lss_pathway.registry.tokens import credential
 
-    found = credential(_engine(request), token.strip())
+    found = credential(registry_engine(request), token.strip())
     if found is None or found[1] not in READ_ROLES:
         return _login("That token is not valid for the registry.")
     response = RedirectResponse("/registry", status_code=303)

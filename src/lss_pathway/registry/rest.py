@@ -28,15 +28,23 @@ def _http_error(
     return HTTPException(status, detail=[{"field": field, "message": message}], headers=headers)
 
 
-def _engine(request: Request) -> Any:
-    engine = getattr(request.app.state, "registry_engine", None)
+def registry_engine(request: Request) -> Any:
+    """The registry's engine; 503 when the extra is missing or the database has not been initialised."""
+    state = request.app.state
+    engine = getattr(state, "registry_engine", None)
     if engine is None:
         try:
             from lss_pathway.registry.db import make_engine
         except ImportError as exc:
             raise _http_error(503, "", "the registry extra is not installed on this server") from exc
         engine = make_engine()
-        request.app.state.registry_engine = engine
+        state.registry_engine = engine
+    if not getattr(state, "registry_ready", False):
+        from lss_pathway.registry.db import is_initialised
+
+        if not is_initialised(engine):
+            raise _http_error(503, "", "the registry database is not initialised (run `lss registry init`)")
+        state.registry_ready = True
     return engine
 
 
@@ -55,7 +63,7 @@ def _caller(roles: tuple[str, ...]) -> Any:
         scheme, _, token = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise _http_error(401, "authorization", "a bearer token is required", challenge)
-        found = credential(_engine(request), token.strip())
+        found = credential(registry_engine(request), token.strip())
         if found is None:
             raise _http_error(401, "authorization", "unknown or revoked token", challenge)
         if found[1] not in roles:
@@ -73,7 +81,7 @@ Admin = Annotated[Caller, Depends(_caller(ADMIN))]
 def _registry(request: Request) -> Any:
     from lss_pathway.registry.store import Registry
 
-    return Registry(_engine(request))
+    return Registry(registry_engine(request))
 
 
 def _call(action: Any) -> Any:
@@ -195,7 +203,7 @@ def subject(study_id: str, request: Request, caller: Reader) -> dict[str, Any]:
     from lss_pathway.registry.export import deidentified_tables
 
     def timeline() -> dict[str, Any]:
-        tables = deidentified_tables(_engine(request), study_id)
+        tables = deidentified_tables(registry_engine(request), study_id)
         if not tables["subjects"]:
             raise NotFound(f"no subject with study id '{study_id}'", "study_id")
         return {"subject": tables["subjects"][0], **{k: v for k, v in tables.items() if k != "subjects"}}
@@ -209,7 +217,7 @@ def subject_fhir(study_id: str, request: Request, caller: Reader) -> dict[str, A
     """The subject as a FHIR R4 collection Bundle (Procedure, QuestionnaireResponse, Observation)."""
     from lss_pathway.registry.fhir_io import subject_bundle
 
-    bundle: dict[str, Any] = _call(lambda: subject_bundle(_engine(request), study_id))
+    bundle: dict[str, Any] = _call(lambda: subject_bundle(registry_engine(request), study_id))
     return bundle
 
 
@@ -250,7 +258,7 @@ def report(
 
     try:
         data: dict[str, Any] = cohort_report(
-            _engine(request), as_of or dt.date.today(), schedule_id=schedule, floor=floor
+            registry_engine(request), as_of or dt.date.today(), schedule_id=schedule, floor=floor
         )
     except KeyError as exc:
         raise _http_error(404, "schedule", str(exc.args[0])) from exc
