@@ -36,9 +36,11 @@ class Course:
     observed_until: int
     reoperation_day: int | None = None
     _by_time_point: dict[str, Visit] = field(init=False, repr=False, compare=False)
+    _statuses: dict[tuple[str, str, str], bool | None] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_time_point", {v.time_point: v for v in self.visits})
+        object.__setattr__(self, "_statuses", {})
 
     def visit(self, time_point: str) -> Visit | None:
         return self._by_time_point.get(time_point)
@@ -76,6 +78,13 @@ def _verdicts(
 
 def responder_status(course: Course, rule: ResponderRule, time_point: str) -> bool | None:
     """Whether the subject meets every definition of ``rule`` at ``time_point``; None when undecided."""
+    key = (rule.id, ",".join(rule.all_of), time_point)
+    if key not in course._statuses:
+        course._statuses[key] = _status(course, rule, time_point)
+    return course._statuses[key]
+
+
+def _status(course: Course, rule: ResponderRule, time_point: str) -> bool | None:
     baseline, later = course.visit(BASELINE), course.visit(time_point)
     if baseline is None or later is None:
         return None
