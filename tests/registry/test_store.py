@@ -198,3 +198,13 @@ def test_stored_assessment_comes_back_exactly(registry: Registry) -> None:
     trail = registry.audit_trail(study_id)[-1]["after"]
     assert trail["ruleset"] == f"{produced['ruleset']['id']}@{produced['ruleset']['version']}"
     assert trail["input_digest"].startswith("sha256:") and len(trail["input_digest"]) == 71
+
+
+def test_reads_do_not_wait_for_an_open_write(registry: Registry) -> None:
+    from lss_pathway.registry.db import writer
+
+    study_id = treated(registry)
+    with writer(registry.engine).begin() as held:  # a writer holds the write lock (SQLite: BEGIN IMMEDIATE)
+        held.execute(text("UPDATE subjects SET sex = 'male' WHERE study_id = :s"), {"s": study_id})
+        with registry.sessions() as session:  # a report reading meanwhile sees the committed value at once
+            assert session.scalar(select(Subject.sex).where(Subject.study_id == study_id)) == "female"

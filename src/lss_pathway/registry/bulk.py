@@ -24,6 +24,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Engine, Table, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from lss_pathway.registry.db import writer
 from lss_pathway.registry.errors import Conflict, InvalidInput
 from lss_pathway.registry.models import (
     AdverseEvent,
@@ -262,7 +263,7 @@ def import_lines(engine: Engine, lines: Iterable[str], *, actor: str, reason: st
     }
     now = dt.datetime.now(dt.UTC)
     try:
-        with engine.begin() as conn:
+        with writer(engine).begin() as conn:
             subject_pks = _insert_returning(conn, t["subjects"], [s.row for s in prepared])
             _insert(
                 conn,

@@ -1,8 +1,9 @@
 """Opening a registry database: the default SQLite file, its pragmas, and Alembic migrations.
 
 SQLite runs in WAL mode with ``synchronous=FULL`` (a committed write survives a crash of the process and
-of the machine), foreign keys on, and write transactions that start with ``BEGIN IMMEDIATE`` so two writers
-queue on the busy timeout instead of failing on a lock upgrade. PostgreSQL is used as configured.
+of the machine), foreign keys on, and write transactions (``writer(engine)``) that start with ``BEGIN
+IMMEDIATE`` so two writers queue on the busy timeout instead of failing on a lock upgrade; reads begin
+deferred and never wait for writers. PostgreSQL is used as configured.
 """
 
 from __future__ import annotations
@@ -46,7 +47,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    immediate = connection.get_execution_options().get("registry_write", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def writer(engine: Engine) -> Engine:
+    """The same engine, marked so that its SQLite transactions take the write lock at BEGIN.
+
+    Reads stay deferred, so a report never waits for (or blocks) the writers.
+    """
+    return engine.execution_options(registry_write=True)
 
 
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from lss_pathway import __version__
 from lss_pathway.clinical.instruments.outcome_data import OUTCOMES_VERSION
 from lss_pathway.clinical.outcomes.data import BASELINE, Schedule, schedules
+from lss_pathway.registry.db import writer
 from lss_pathway.registry.errors import Conflict, InvalidInput, NotFound
 from lss_pathway.registry.models import (
     SEVERITIES,
@@ -80,14 +81,15 @@ class Registry:
 
     def __init__(self, engine: Engine):
         self.engine = engine
-        self.sessions = sessionmaker(engine, expire_on_commit=False)
+        self.sessions = sessionmaker(engine, expire_on_commit=False)  # reads
+        self.writes = sessionmaker(writer(engine), expire_on_commit=False)
 
     # --- setup ------------------------------------------------------------------------------------------
 
     def install_schedules(self, available: Iterable[Schedule] | None = None) -> list[str]:
         """Store the packaged schedules not stored yet; returns the ``id@version`` of those added."""
         added = []
-        with self.sessions.begin() as session:
+        with self.writes.begin() as session:
             for sched in available if available is not None else schedules():
                 found = session.scalar(
                     select(ScheduleRow).where(
@@ -138,7 +140,7 @@ class Registry:
     ) -> str:
         """Enrol a subject under a new random study id; ``link`` (system, identifier) goes to the linkage."""
         check_subject(age, sex)
-        with self.sessions.begin() as session:
+        with self.writes.begin() as session:
             sched = session.scalar(
                 select(ScheduleRow)
                 .where(ScheduleRow.schedule_id == schedule_id)
@@ -208,7 +210,7 @@ class Registry:
         for i, c in enumerate(complications):
             if c.occurred_on is not None and c.occurred_on < performed_on:
                 raise InvalidInput("a complication cannot precede its procedure", f"complications[{i}]")
-        with self.sessions.begin() as session:
+        with self.writes.begin() as session:
             subject = self._subject(session, study_id)
             index = self._index(session, subject)
             if index is not None and performed_on <= index.performed_on:
@@ -278,7 +280,7 @@ class Registry:
         scored = score_responses(responses, source)
         for i, event in enumerate(adverse_events):
             choice(event.severity, SEVERITIES, f"adverse_events[{i}].severity")
-        with self.sessions.begin() as session:
+        with self.writes.begin() as session:
             subject = self._subject(session, study_id)
             tp = session.scalar(
                 select(TimePointRow).where(
@@ -347,7 +349,7 @@ class Registry:
     ) -> None:
         """Change who filled in a follow-up (patient or clinician); the audit keeps the value before."""
         choice(source, SOURCES, "source")
-        with self.sessions.begin() as session:
+        with self.writes.begin() as session:
             subject = self._subject(session, study_id)
             follow_up = session.scalar(
                 select(FollowUp)
@@ -383,7 +385,7 @@ class Registry:
             assessed_on = dt.date.fromisoformat(str(assessment["assessment_date"]))
         except (KeyError, TypeError, ValueError) as exc:
             raise InvalidInput(f"not an lss-pathway assessment ({exc})", "assessment") from exc
-        with self.sessions.begin() as session:
+        with self.writes.begin() as session:
             subject = self._subject(session, study_id)
             row = AssessmentRow(
                 subject_pk=subject.id,

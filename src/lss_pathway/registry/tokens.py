@@ -13,6 +13,7 @@ import secrets
 
 from sqlalchemy import Engine, insert, select
 
+from lss_pathway.registry.db import writer
 from lss_pathway.registry.errors import Conflict, InvalidInput
 from lss_pathway.registry.models import AccessToken, AuditEntry
 
@@ -30,7 +31,7 @@ def create_token(engine: Engine, name: str, role: str, *, actor: str = "system")
         raise InvalidInput(f"'{role}' is not a role; use one of {', '.join(ROLES)}", "role")
     token = PREFIX + secrets.token_urlsafe(32)
     now = dt.datetime.now(dt.UTC)
-    with engine.begin() as conn:
+    with writer(engine).begin() as conn:
         if conn.scalar(select(AccessToken.id).where(AccessToken.name == name)) is not None:
             raise Conflict(f"a token named '{name}' exists", "name")
         conn.execute(
