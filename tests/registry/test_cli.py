@@ -109,3 +109,15 @@ def test_import_export_and_report(db_url: str, tmp_path: Path) -> None:
     assert report["subjects"] == 30 and report["small_cell_floor"] == 5
     assert lss("report", "--floor", "0", "--db", db_url)[0] == 2
     assert "already loaded (30 subjects)" in lss("demo", "--db", db_url)[1]  # the imported cohort is DEMO-
+
+
+def test_cli_and_service_load_no_database_library() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, lss_pathway.cli, lss_pathway.api.app\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'alembic', 'psycopg')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
