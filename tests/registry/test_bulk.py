@@ -73,6 +73,7 @@ def test_import_writes_everything_with_an_audit_entry_each(registry: Registry) -
         (line("B", procedures=[{"date": "2025-01-10", "levels": ["L4-L5 middle"]}]), "middle"),
         (line("A1"), "study id appears twice"),
         ("{not json", "not JSON"),
+        (line("X" * 40), "1-32 letters"),
     ],
     ids=[
         "before-procedure",
@@ -81,6 +82,7 @@ def test_import_writes_everything_with_an_audit_entry_each(registry: Registry) -
         "bad-side",
         "duplicate-in-file",
         "not-json",
+        "long-id",
     ],
 )
 def test_one_bad_line_refuses_the_whole_file(registry: Registry, bad: str, message: str) -> None:

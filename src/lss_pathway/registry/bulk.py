@@ -43,6 +43,7 @@ from lss_pathway.registry.store import MILD_CPT, SCORER_VERSION, new_study_id
 from lss_pathway.registry.validate import (
     check_follow_up_date,
     check_procedure,
+    check_study_id,
     check_subject,
     choice,
     parse_date,
@@ -123,7 +124,7 @@ def _prepare(data: Any, schedules: Mapping[str, tuple[int, dict[str, int]]], now
     enrolled = parse_date(data.get("enrolled_on", index_on or now.date()), "enrolled_on")
     subject = _Subject(
         {
-            "study_id": str(data.get("study_id") or new_study_id()),
+            "study_id": check_study_id(data["study_id"]) if data.get("study_id") else new_study_id(),
             "schedule_pk": schedule_pk,
             "age_at_enrolment": age,
             "sex": sex,

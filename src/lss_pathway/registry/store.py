@@ -40,6 +40,7 @@ from lss_pathway.registry.models import (
 from lss_pathway.registry.validate import (
     check_follow_up_date,
     check_procedure,
+    check_study_id,
     check_subject,
     choice,
     score_responses,
@@ -140,6 +141,8 @@ class Registry:
     ) -> str:
         """Enrol a subject under a new random study id; ``link`` (system, identifier) goes to the linkage."""
         check_subject(age, sex)
+        if study_id is not None:
+            check_study_id(study_id)
         with self.writes.begin() as session:
             sched = session.scalar(
                 select(ScheduleRow)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -18,6 +19,19 @@ def choice(value: Any, allowed: Sequence[str], field: str) -> str:
     if value not in allowed:
         raise InvalidInput(f"'{value}' is not allowed; use one of {', '.join(allowed)}", field)
     return str(value)
+
+
+STUDY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$")
+
+
+def check_study_id(value: Any) -> str:
+    """A given study id (import from another registry): letters, digits and '-', at most 32 characters.
+
+    It must be a pseudonym; an MRN or other identifier belongs in the link table instead.
+    """
+    if not isinstance(value, str) or not STUDY_ID.match(value):
+        raise InvalidInput(f"must be 1-32 letters, digits or '-' (got {value!r})", "study_id")
+    return value
 
 
 def check_subject(age: Any, sex: Any) -> None:
