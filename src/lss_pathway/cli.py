@@ -25,6 +25,7 @@ from lss_pathway.domain.scope import check_scope
 from lss_pathway.fhir.views.cli import views_app
 from lss_pathway.imaging.cli import measure_command
 from lss_pathway.nlp.cli import app as extract_app
+from lss_pathway.registry import cli as registry_cli
 from lss_pathway.report.paper import Paper
 from lss_pathway.rulesets.catalog import (
     DEFAULT_RULESET,
@@ -47,6 +48,7 @@ app.add_typer(instruments_app, name="instruments")
 app.add_typer(extract_app)  # adds `lss extract`
 app.add_typer(views_app, name="views")
 app.command("measure")(measure_command)
+app.add_typer(registry_cli.app, name="registry")
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True)

@@ -23,6 +23,7 @@ from lss_pathway.api.rest import patient_record_schema
 from lss_pathway.api.rest import router as rest_router
 from lss_pathway.api.settings import ServiceSettings
 from lss_pathway.domain.parsing import InputError
+from lss_pathway.registry.routes import router as registry_router
 from lss_pathway.web.routes import router as web_router
 
 
@@ -43,6 +44,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app.include_router(cds_router)
     app.include_router(extract_router)
     app.include_router(web_router)
+    app.include_router(registry_router)
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
     app.mount("/static/web", StaticFiles(packages=[("lss_pathway.web", "static")]), name="web")
 
