@@ -131,3 +131,19 @@ def test_a_normal_neurological_examination_documents_no_deficit_in_either_leg() 
         {"assessment_date": "2026-11-01", "red_flags": flags, "exam": {"neurologic_deficit": "none"}}
     )
     assert triage(record).status is CesStatus.NONE
+
+
+@pytest.mark.parametrize(
+    ("flags", "urgent"),
+    [
+        ({**CLEAR, "saddle_anaesthesia": True, "sacral_onset_days": 3}, True),
+        ({**CLEAR, "new_bladder_bowel_dysfunction": True}, True),
+        ({**CLEAR, "saddle_anaesthesia": True, "sacral_onset_days": 400}, False),
+        ({**CLEAR, "sexual_dysfunction": True, "sexual_dysfunction_onset_days": 3}, False),
+        ({"saddle_anaesthesia": False}, False),
+        (CLEAR, False),
+    ],
+    ids=["new-saddle", "bladder-onset-unknown", "long-standing", "sexual-only", "not-screened", "clear"],
+)
+def test_only_suspected_cauda_equina_syndrome_is_urgent(flags: dict[str, Any], urgent: bool) -> None:
+    assert triage(rec(**flags)).urgent is urgent
