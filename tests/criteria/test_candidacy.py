@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from lss_pathway.criteria.candidacy import CriterionResult, Verdict, assess_candidacy, verdict
+from lss_pathway.criteria.candidacy import Candidacy, CriterionResult, Verdict, assess_candidacy, verdict
 from lss_pathway.criteria.evaluate import Condition, Node
 from lss_pathway.criteria.logic import Tri
 from lss_pathway.criteria.ruleset import Criterion, Phase
@@ -269,3 +269,10 @@ def test_contradicting_slip_readings_hold_both_sides_and_are_asked_for_first() -
     assert right.conflicts[0].startswith("reconcile: ") and "slip_mm = 6" in right.conflicts[0]
     assert left.missing_facts[0] == right.conflicts[0]
     assert "imaging.levels[L4-L5].sides[left].foraminal_stenosis" in left.missing_facts[1:]
+
+
+def test_asking_for_a_cell_that_was_not_assessed_names_it() -> None:
+    empty = Candidacy(load_ruleset("textbook"), ())
+    with pytest.raises(KeyError) as raised:
+        empty.cell(L45, LEFT)
+    assert raised.value.args == ((L45, LEFT),)
