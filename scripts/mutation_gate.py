@@ -22,13 +22,14 @@ import sys
 import tempfile
 import time
 import tomllib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import mutation_score  # noqa: E402
+import mutation_score
 
 REPO = Path(__file__).resolve().parents[1]
 GATE = REPO / "tests" / "mutation" / "gate.yaml"
@@ -43,31 +44,47 @@ def _env(examples: int, pythonpath: Path | None = None) -> dict[str, str]:
     return env
 
 
+def _try_manual(mutant: dict[str, Any], examples: int) -> tuple[str, int]:
+    """Apply one hand-written mutant to a scratch copy of the package and run its tests against it."""
+    with tempfile.TemporaryDirectory(prefix="lss-manual-mutant-") as tmp:
+        src = Path(tmp) / "src"
+        shutil.copytree(REPO / "src", src, ignore=shutil.ignore_patterns("__pycache__"))
+        target = Path(tmp) / mutant["file"]
+        text = target.read_text(encoding="utf-8")
+        if text.count(mutant["find"]) != 1:
+            raise SystemExit(f"manual mutant {mutant['id']}: 'find' must occur once in {mutant['file']}")
+        target.write_text(text.replace(mutant["find"], mutant["replace"]), encoding="utf-8")
+        command = [
+            str(BIN / "python"),
+            "-m",
+            "pytest",
+            "-x",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            *mutant["tests"],
+        ]
+        done = subprocess.run(
+            ["nice", "-n", "10", *command],
+            cwd=REPO,
+            env=_env(examples, src),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    return mutant["id"], done.returncode
+
+
 def run_manual(examples: int) -> list[str]:
-    """Apply each hand-written mutant to a copy of the package; return the ids that survived."""
+    """Each hand-written mutant, two at a time; return the ids that survived (their tests passed)."""
+    mutants = yaml.safe_load(MANUAL.read_text(encoding="utf-8"))
     survivors = []
-    for mutant in yaml.safe_load(MANUAL.read_text(encoding="utf-8")):
-        with tempfile.TemporaryDirectory(prefix="lss-manual-mutant-") as tmp:
-            src = Path(tmp) / "src"
-            shutil.copytree(REPO / "src", src, ignore=shutil.ignore_patterns("__pycache__"))
-            target = Path(tmp) / mutant["file"]
-            text = target.read_text(encoding="utf-8")
-            if text.count(mutant["find"]) != 1:
-                raise SystemExit(f"manual mutant {mutant['id']}: 'find' must occur once in {mutant['file']}")
-            target.write_text(text.replace(mutant["find"], mutant["replace"]), encoding="utf-8")
-            command = [str(BIN / "python"), "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider"]
-            done = subprocess.run(
-                ["nice", "-n", "10", *command, *mutant["tests"]],
-                cwd=REPO,
-                env=_env(examples, src),
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-        killed = done.returncode == 1
-        print(f"  {'killed' if killed else 'SURVIVED':8} {mutant['id']} (pytest exit {done.returncode})")
-        if not killed:
-            survivors.append(mutant["id"])
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for mutant_id, code in pool.map(lambda m: _try_manual(m, examples), mutants):
+            killed = code == 1
+            print(f"  {'killed' if killed else 'SURVIVED':8} {mutant_id} (pytest exit {code})", flush=True)
+            if not killed:
+                survivors.append(mutant_id)
     return survivors
 
 
@@ -96,7 +113,12 @@ def run_mutmut(gate: dict[str, Any]) -> int:
         (root / "pyproject.toml").write_text(head + _mutmut_section(gate), encoding="utf-8")
         command = ["nice", "-n", "10", str(BIN / "mutmut"), "run", "--max-children", "2", *gate["sample"]]
         done = subprocess.run(
-            command, cwd=root, env=_env(gate["property_examples"]), capture_output=True, text=True
+            command,
+            cwd=root,
+            env=_env(gate["property_examples"]),
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if done.returncode != 0:
             print(done.stdout[-2000:], done.stderr[-4000:], file=sys.stderr)

@@ -22,7 +22,9 @@ import yaml
 
 KILLED = {"killed", "timeout", "caught by type check", "segfault"}
 SURVIVED = {"survived", "no tests", "suspicious"}
-_STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped"}
+# mutmut's exit codes (mutmut.stats.status_by_exit_code, copied so that reading results needs no import).
+_STATUS: dict[int | None, str] = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests"}
+_STATUS |= {34: "skipped"}
 _STATUS |= {35: "suspicious", 36: "timeout", 37: "caught by type check", -24: "timeout", 24: "timeout"}
 _STATUS |= {152: "timeout", 255: "timeout", -11: "segfault", -9: "segfault", None: "not checked"}
 

@@ -29,7 +29,11 @@ def leg_deficit(rec: PatientRecord) -> tuple[Onset, str]:
         ({"bilateral_leg_deficit": False}, "none", (Onset.ABSENT, "red_flags.bilateral_leg_deficit")),
         ({}, None, (Onset.NOT_DOCUMENTED, "red_flags.bilateral_leg_deficit")),
         ({}, "mild", (Onset.NOT_DOCUMENTED, "red_flags.bilateral_leg_deficit")),
-        ({"bilateral_leg_deficit": True}, "none", (Onset.ONSET_NOT_RECORDED, "red_flags.bilateral_leg_deficit")),
+        (
+            {"bilateral_leg_deficit": True},
+            "none",
+            (Onset.ONSET_NOT_RECORDED, "red_flags.bilateral_leg_deficit"),
+        ),
     ],
     ids=["normal-exam", "recorded-no", "nothing", "one-sided-exam", "recorded-yes"],
 )
@@ -43,4 +47,8 @@ def test_a_normal_examination_documents_no_deficit_in_either_leg(
 def test_other_features_are_documented_by_their_own_red_flag() -> None:
     rec = record({"saddle_anaesthesia": True, "sacral_onset_days": 20}, "none")
     saddle = next(f for f in features(rec, 14) if f.id == "saddle_anaesthesia")
-    assert (saddle.onset, saddle.days, saddle.fact) == (Onset.LONG_STANDING, 20, "red_flags.saddle_anaesthesia")
+    assert (saddle.onset, saddle.days, saddle.fact) == (
+        Onset.LONG_STANDING,
+        20,
+        "red_flags.saddle_anaesthesia",
+    )
