@@ -402,3 +402,12 @@ def test_every_step_has_a_title_and_a_reason() -> None:
     for rec in run(data).pathway:
         assert rec.title
         assert rec.reasons
+
+
+def test_a_patient_wide_criterion_not_met_routes_without_naming_a_level() -> None:
+    """A severe deficit fails a patient-scoped criterion: urgent evaluation of the patient, not of a level."""
+    result = run(build(exam={**CANDIDATE["exam"], "neurologic_deficit": "severe"}))
+    urgent = step(result, PathwayStep.URGENT_SURGICAL_EVALUATION)
+    assert urgent.levels == []
+    assert any(r.startswith("not met: ") for r in urgent.reasons), urgent.reasons
+    assert PathwayStep.MILD not in steps(result)
