@@ -276,3 +276,12 @@ def test_asking_for_a_cell_that_was_not_assessed_names_it() -> None:
     with pytest.raises(KeyError) as raised:
         empty.cell(L45, LEFT)
     assert raised.value.args == ((L45, LEFT),)
+
+
+def test_a_rule_set_never_assessed_before_is_compiled_and_gives_the_same_verdicts() -> None:
+    """Criteria are compiled once per rule set object: a new object must be compiled, not served stale."""
+    packaged = load_ruleset("textbook@1.1.0")
+    fresh = packaged.model_copy()
+    record = example_01(procedure=epidurogram(False))
+    verdicts = [(c.level, c.side, c.verdict) for c in assess_candidacy(record, fresh).cells if c.level is L45]
+    assert verdicts == [(L45, LEFT, Verdict.NOT_CANDIDATE), (L45, RIGHT, Verdict.CANDIDATE)]
