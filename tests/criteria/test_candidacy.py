@@ -13,7 +13,14 @@ from typing import Any
 import pytest
 import yaml
 
-from lss_pathway.criteria.candidacy import Candidacy, CriterionResult, Verdict, assess_candidacy, verdict
+from lss_pathway.criteria.candidacy import (
+    Candidacy,
+    Cell,
+    CriterionResult,
+    Verdict,
+    assess_candidacy,
+    verdict,
+)
 from lss_pathway.criteria.evaluate import Condition, Node
 from lss_pathway.criteria.logic import Tri
 from lss_pathway.criteria.ruleset import Criterion, Phase
@@ -285,3 +292,14 @@ def test_a_rule_set_never_assessed_before_is_compiled_and_gives_the_same_verdict
     record = example_01(procedure=epidurogram(False))
     verdicts = [(c.level, c.side, c.verdict) for c in assess_candidacy(record, fresh).cells if c.level is L45]
     assert verdicts == [(L45, LEFT, Verdict.NOT_CANDIDATE), (L45, RIGHT, Verdict.CANDIDATE)]
+
+
+def test_a_reconcile_item_is_asked_for_first_even_when_the_logic_around_it_settled() -> None:
+    """An any-of met by another reading still carries its contradiction: document it before anything else."""
+    unknown = CriterionResult(
+        criterion("age"), Node("age", Tri.UNKNOWN, (("patient.age_years", None),), ("patient.age_years",))
+    )
+    settled = result(Tri.MET, recorded=True, conflicts=("reconcile: grade 0 contradicts slip 6 mm",))
+    cell = Cell(L45, LEFT, verdict([unknown, settled]), (unknown, settled))
+    assert cell.verdict is Verdict.UNDETERMINED
+    assert cell.missing_facts == ["reconcile: grade 0 contradicts slip 6 mm", "patient.age_years"]
