@@ -192,3 +192,29 @@ def test_long_standing_sacral_symptoms_say_whether_they_come_only_with_walking(
     result = triage(rec(**flags))
     assert result.status is status
     assert note in result.notes
+
+
+def test_long_standing_symptoms_not_limited_to_walking_get_prompt_specialist_assessment() -> None:
+    result = triage(rec(**{**CLEAR, "saddle_anaesthesia": True, "sacral_onset_days": 400}))
+    assert result.status is CesStatus.ESTABLISHED
+    assert result.action is not None and "prompt specialist assessment" in result.action
+
+
+def test_an_incompletely_screened_patient_is_told_so() -> None:
+    result = triage(rec(saddle_anaesthesia=False))
+    assert result.status is CesStatus.NOT_SCREENED
+    assert "not every cauda equina feature was asked about" in result.notes
+
+
+def test_a_high_residual_with_long_standing_sacral_symptoms_is_an_emergency_and_says_why() -> None:
+    flags = {**CLEAR, "saddle_anaesthesia": True, "sacral_onset_days": 400, "post_void_residual_ml": 250}
+    result = triage(rec(**flags))
+    assert result.status is CesStatus.EMERGENCY
+    assert "post-void residual 250 mL: makes CES significantly more likely" in result.notes
+    assert "residual >= 200 mL" in result.notes
+
+
+def test_sexual_dysfunction_alone_carries_girfts_note() -> None:
+    result = triage(rec(**{**CLEAR, "sexual_dysfunction": True, "sexual_dysfunction_onset_days": 3}))
+    note = "sexual dysfunction as the only feature is unlikely to be cauda equina syndrome (GIRFT)"
+    assert note in result.notes

@@ -152,3 +152,19 @@ def test_an_urgent_flag_is_listed_before_a_present_specialist_review_flag() -> N
     )
     present = [(f.id, f.urgent) for f in flags if f.status is Tri.MET]
     assert present == [("progressive_motor_deficit", True), ("saddle_anaesthesia", False)]
+
+
+@pytest.mark.parametrize(
+    ("flags", "exam", "fact"),
+    [
+        ({}, {}, "red_flags.bilateral_leg_deficit"),
+        ({}, {"neurologic_deficit": "none"}, "exam.neurologic_deficit"),
+        ({"bilateral_leg_deficit": True}, {"neurologic_deficit": "mild"}, "red_flags.bilateral_leg_deficit"),
+    ],
+    ids=["nothing-recorded", "normal-exam", "recorded-with-exam"],
+)
+def test_the_leg_deficit_flag_points_at_the_field_that_documents_it(
+    flags: dict[str, Any], exam: dict[str, Any], fact: str
+) -> None:
+    flag = next(f for f in screen(record(red_flags=flags, exam=exam)) if f.id == "bilateral_leg_deficit")
+    assert flag.fact == fact

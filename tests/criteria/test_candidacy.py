@@ -303,3 +303,29 @@ def test_a_reconcile_item_is_asked_for_first_even_when_the_logic_around_it_settl
     cell = Cell(L45, LEFT, verdict([unknown, settled]), (unknown, settled))
     assert cell.verdict is Verdict.UNDETERMINED
     assert cell.missing_facts == ["reconcile: grade 0 contradicts slip 6 mm", "patient.age_years"]
+
+
+@pytest.mark.parametrize(
+    ("care", "detail"),
+    [
+        ({"months": 1, "physical_therapy": False}, "(not yet met: conservative_care.months = 1"),
+        (None, "(not documented)"),
+    ],
+    ids=["too-short", "not-documented"],
+)
+def test_conservative_care_not_yet_tried_is_a_sourced_condition_of_the_candidacy(
+    care: dict[str, Any] | None, detail: str
+) -> None:
+    """Textbook 1.1.0: a condition-only criterion; the candidate carries it, saying what is known."""
+    data: dict[str, Any] = yaml.safe_load(EXAMPLE_01.read_text(encoding="utf-8"))
+    data["conservative_care"] = care or {}
+    rules = load_ruleset("textbook@1.1.0")
+    for side in (LEFT, RIGHT):
+        cell = assess_candidacy(PatientRecord.model_validate(data), rules).cell(L45, side)
+        assert cell.verdict is Verdict.CANDIDATE
+        (gate,) = cell.gates
+        assert gate.action.startswith("After an adequate trial of conservative care")
+        assert detail in gate.action
+        assert gate.action.endswith(")")
+        assert gate.url.startswith("https://") and gate.source
+        assert gate in cell.conditions

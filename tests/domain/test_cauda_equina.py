@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from lss_pathway.domain.cauda_equina import Onset, features
+from lss_pathway.domain.cauda_equina import Onset, emergency, features
 from lss_pathway.domain.record import PatientRecord
 
 
@@ -52,3 +52,42 @@ def test_other_features_are_documented_by_their_own_red_flag() -> None:
         20,
         "red_flags.saddle_anaesthesia",
     )
+
+
+NONE_PRESENT = {
+    "saddle_anaesthesia": False,
+    "new_bladder_bowel_dysfunction": False,
+    "bilateral_leg_deficit": False,
+    "sexual_dysfunction": False,
+}
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        ({**NONE_PRESENT, "progressive_motor_deficit": False}, False),
+        (NONE_PRESENT, None),
+        ({**NONE_PRESENT, "progressive_motor_deficit": True}, True),
+        ({"progressive_motor_deficit": False, "saddle_anaesthesia": False}, None),
+    ],
+    ids=["all-clear", "motor-progression-not-asked", "progressive-weakness", "core-feature-not-asked"],
+)
+def test_the_emergency_cannot_be_ruled_out_until_everything_is_asked(
+    flags: dict[str, Any], expected: bool | None
+) -> None:
+    assert emergency(record(flags), 14, 200.0) is expected
+
+
+@pytest.mark.parametrize(("residual", "expected"), [(None, None), (150, False), (200, True)])
+def test_long_standing_saddle_symptoms_turn_on_the_post_void_residual(
+    residual: float | None, expected: bool | None
+) -> None:
+    flags: dict[str, Any] = {
+        **NONE_PRESENT,
+        "saddle_anaesthesia": True,
+        "sacral_onset_days": 400,
+        "progressive_motor_deficit": False,
+    }
+    if residual is not None:
+        flags["post_void_residual_ml"] = residual
+    assert emergency(record(flags), 14, 200.0) is expected
