@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run serve test lint bench bench-service bench-report bench-nlp clean
+.PHONY: run serve test lint mutation mutation-gate bench bench-service bench-report bench-nlp clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,15 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy src
 
+# Mutation testing of the decision core (docs/mutation-testing.md): the full configured run (long; results
+# stay in mutants/), then the bounded gate that .ci/run uses.
+mutation: $(STAMP)
+	LSS_PROPERTY_EXAMPLES=50 nice -n 10 $(BIN)/mutmut run --max-children 2
+	$(BIN)/python scripts/mutation_score.py
+
+mutation-gate: $(STAMP)
+	$(BIN)/python scripts/mutation_gate.py
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_assessment.py
 
@@ -47,4 +56,4 @@ bench-report: $(STAMP)
 	$(BIN)/python benchmarks/bench_report.py
 
 clean:
-	rm -rf $(VENV) .venv-bench-nlp build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .venv-bench-nlp build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis mutants

@@ -131,3 +131,90 @@ def test_a_normal_neurological_examination_documents_no_deficit_in_either_leg() 
         {"assessment_date": "2026-11-01", "red_flags": flags, "exam": {"neurologic_deficit": "none"}}
     )
     assert triage(record).status is CesStatus.NONE
+
+
+@pytest.mark.parametrize(
+    ("flags", "urgent"),
+    [
+        ({**CLEAR, "saddle_anaesthesia": True, "sacral_onset_days": 3}, True),
+        ({**CLEAR, "new_bladder_bowel_dysfunction": True}, True),
+        ({**CLEAR, "saddle_anaesthesia": True, "sacral_onset_days": 400}, False),
+        ({**CLEAR, "sexual_dysfunction": True, "sexual_dysfunction_onset_days": 3}, False),
+        ({"saddle_anaesthesia": False}, False),
+        (CLEAR, False),
+    ],
+    ids=["new-saddle", "bladder-onset-unknown", "long-standing", "sexual-only", "not-screened", "clear"],
+)
+def test_only_suspected_cauda_equina_syndrome_is_urgent(flags: dict[str, Any], urgent: bool) -> None:
+    assert triage(rec(**flags)).urgent is urgent
+
+
+def test_the_triage_names_the_onset_of_each_new_feature() -> None:
+    result = triage(rec(**{**CLEAR, "saddle_anaesthesia": True, "saddle_anaesthesia_onset_days": 5}))
+    assert "saddle numbness: began or worsened 5 day(s) ago" in result.notes
+    assert not any("onset not recorded" in n for n in result.notes)
+
+
+def test_an_unrecorded_onset_is_named_and_presumed_recent() -> None:
+    result = triage(rec(**{**CLEAR, "new_bladder_bowel_dysfunction": True}))
+    assert "bladder or bowel disturbance: onset not recorded" in result.notes
+    assert "onset not recorded: treated as recent until shown to be long-standing" in result.notes
+    assert result.url.startswith("https://")
+
+
+@pytest.mark.parametrize(
+    ("cleared", "note"),
+    [
+        (True, "specialist review recorded: cleared for an elective procedure"),
+        (False, "specialist review recorded: not cleared"),
+    ],
+)
+def test_the_specialist_review_outcome_is_shown(cleared: bool, note: str) -> None:
+    long_standing = {**CLEAR, "saddle_anaesthesia": True, "sacral_onset_days": 400}
+    result = triage(rec(**long_standing, specialist_review_cleared=cleared))
+    assert result.status is CesStatus.ESTABLISHED
+    assert note in result.notes
+
+
+@pytest.mark.parametrize(
+    ("walking_only", "status", "note"),
+    [
+        (True, CesStatus.CHRONIC_LSS, "sacral symptoms come only while walking"),
+        (None, CesStatus.ESTABLISHED, "whether they occur only with walking is not recorded"),
+    ],
+)
+def test_long_standing_sacral_symptoms_say_whether_they_come_only_with_walking(
+    walking_only: bool | None, status: CesStatus, note: str
+) -> None:
+    flags = {**CLEAR, "saddle_anaesthesia": True, "sacral_onset_days": 400}
+    if walking_only is not None:
+        flags["sacral_symptoms_walking_only"] = walking_only
+    result = triage(rec(**flags))
+    assert result.status is status
+    assert note in result.notes
+
+
+def test_long_standing_symptoms_not_limited_to_walking_get_prompt_specialist_assessment() -> None:
+    result = triage(rec(**{**CLEAR, "saddle_anaesthesia": True, "sacral_onset_days": 400}))
+    assert result.status is CesStatus.ESTABLISHED
+    assert result.action is not None and "prompt specialist assessment" in result.action
+
+
+def test_an_incompletely_screened_patient_is_told_so() -> None:
+    result = triage(rec(saddle_anaesthesia=False))
+    assert result.status is CesStatus.NOT_SCREENED
+    assert "not every cauda equina feature was asked about" in result.notes
+
+
+def test_a_high_residual_with_long_standing_sacral_symptoms_is_an_emergency_and_says_why() -> None:
+    flags = {**CLEAR, "saddle_anaesthesia": True, "sacral_onset_days": 400, "post_void_residual_ml": 250}
+    result = triage(rec(**flags))
+    assert result.status is CesStatus.EMERGENCY
+    assert "post-void residual 250 mL: makes CES significantly more likely" in result.notes
+    assert "residual >= 200 mL" in result.notes
+
+
+def test_sexual_dysfunction_alone_carries_girfts_note() -> None:
+    result = triage(rec(**{**CLEAR, "sexual_dysfunction": True, "sexual_dysfunction_onset_days": 3}))
+    note = "sexual dysfunction as the only feature is unlikely to be cauda equina syndrome (GIRFT)"
+    assert note in result.notes

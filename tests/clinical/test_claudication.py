@@ -232,3 +232,11 @@ def test_known_negatives_count_as_vascular_features() -> None:
     result = differentiate(record(symptoms={"provoked_by_standing": False, "tolerates_cycling": False}))
     facts = {e.fact for e in result.evidence if e.favours == "vascular"}
     assert facts == {"symptoms.provoked_by_standing", "symptoms.tolerates_cycling"}
+
+
+def test_a_toe_brachial_index_of_exactly_0_70_is_abnormal() -> None:
+    """AHA/ACC 2016: TBI <= 0.70 is abnormal, so the cut point itself counts as arterial disease."""
+    result = differentiate(record(exam={"abi": {"left": 1.5}, "tbi": {"left": 0.70}}))
+    left = next(leg for leg in result.legs if leg.side is Side.LEFT)
+    assert left.tbi_abnormal is True
+    assert result.pattern in (Pattern.VASCULAR, Pattern.MIXED)

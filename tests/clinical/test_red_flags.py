@@ -118,3 +118,53 @@ def test_cauda_equina_flags_call_for_emergency_mri() -> None:
     for flag_id in ("saddle_anaesthesia", "new_bladder_bowel_dysfunction"):
         assert "MRI" in flags[flag_id].action
         assert "cauda equina" in flags[flag_id].action.lower()
+
+
+def _ces(**flags: Any) -> PatientRecord:
+    screened = {**ALL_CLEAR["red_flags"], **flags}
+    return record(red_flags=screened, exam={"neurologic_deficit": "none"})
+
+
+def test_new_saddle_anaesthesia_is_urgent_and_shown_first() -> None:
+    flags = screen(_ces(saddle_anaesthesia=True, sacral_onset_days=3))
+    first = flags[0]
+    assert (first.id, first.status, first.urgent) == ("saddle_anaesthesia", Tri.MET, True)
+    assert "emergency" in first.action.lower()
+
+
+def test_long_standing_walking_only_saddle_symptoms_go_to_specialist_review_not_emergency() -> None:
+    flags = screen(_ces(saddle_anaesthesia=True, sacral_onset_days=400, sacral_symptoms_walking_only=True))
+    saddle = next(f for f in flags if f.id == "saddle_anaesthesia")
+    assert saddle.status is Tri.MET
+    assert not saddle.urgent
+    assert "not an emergency" in saddle.action
+
+
+def test_an_urgent_flag_is_listed_before_a_present_specialist_review_flag() -> None:
+    """Progressive weakness (urgent) comes before long-standing sacral symptoms (specialist review)."""
+    flags = screen(
+        _ces(
+            saddle_anaesthesia=True,
+            sacral_onset_days=400,
+            sacral_symptoms_walking_only=True,
+            progressive_motor_deficit=True,
+        )
+    )
+    present = [(f.id, f.urgent) for f in flags if f.status is Tri.MET]
+    assert present == [("progressive_motor_deficit", True), ("saddle_anaesthesia", False)]
+
+
+@pytest.mark.parametrize(
+    ("flags", "exam", "fact"),
+    [
+        ({}, {}, "red_flags.bilateral_leg_deficit"),
+        ({}, {"neurologic_deficit": "none"}, "exam.neurologic_deficit"),
+        ({"bilateral_leg_deficit": True}, {"neurologic_deficit": "mild"}, "red_flags.bilateral_leg_deficit"),
+    ],
+    ids=["nothing-recorded", "normal-exam", "recorded-with-exam"],
+)
+def test_the_leg_deficit_flag_points_at_the_field_that_documents_it(
+    flags: dict[str, Any], exam: dict[str, Any], fact: str
+) -> None:
+    flag = next(f for f in screen(record(red_flags=flags, exam=exam)) if f.id == "bilateral_leg_deficit")
+    assert flag.fact == fact

@@ -173,3 +173,18 @@ def test_an_ap_only_report_is_no_longer_no_stenosis_recorded() -> None:
     record = levels({"level": "L4-L5", "ap_diameter_mm": 8})
     (graded,) = grade_levels(record)
     assert graded.present and graded.category is Stenosis.ABSOLUTE
+
+
+def test_an_ap_diameter_names_the_modality_it_was_measured_on() -> None:
+    """The AP cut points come from CT, so the basis shown says which study the diameter was read on."""
+    record = PatientRecord.model_validate(
+        {
+            "assessment_date": "2026-11-01",
+            "imaging": {"modality": "CT", "levels": [{"level": "L4-L5", "ap_diameter_mm": 9}]},
+        }
+    )
+    (graded,) = grade_levels(record)
+    assert graded.category is Stenosis.ABSOLUTE
+    assert graded.basis == ("canal AP diameter 9 mm on CT < 10 mm",)
+    unlabelled = grade_level(findings(ap_diameter_mm=9))
+    assert unlabelled.basis == ("canal AP diameter 9 mm < 10 mm",)

@@ -425,3 +425,12 @@ def test_long_standing_feature_goes_to_specialist_review_not_urgent_evaluation()
     assert all(c.verdict.value != "candidate" for c in result.candidacy.cells)
     cleared = run(build(red_flags={**red_flags, "specialist_review_cleared": True}))
     assert step(cleared, PathwayStep.MILD).levels == ["L4-L5 left", "L4-L5 right"]
+
+
+def test_a_patient_wide_criterion_not_met_routes_without_naming_a_level() -> None:
+    """A severe deficit fails a patient-scoped criterion: urgent evaluation of the patient, not of a level."""
+    result = run(build(exam={**CANDIDATE["exam"], "neurologic_deficit": "severe"}))
+    urgent = step(result, PathwayStep.URGENT_SURGICAL_EVALUATION)
+    assert urgent.levels == []
+    assert any(r.startswith("not met: ") for r in urgent.reasons), urgent.reasons
+    assert PathwayStep.MILD not in steps(result)
