@@ -60,11 +60,15 @@ def result(
     value: Tri,
     *,
     recorded: bool = False,
+    contested: bool = False,
     conflicts: tuple[str, ...] = (),
     **kind: Any,
 ) -> CriterionResult:
+    """``contested``: a recorded part of the test is not met (e.g. relief on standing still recorded)."""
     facts = (("procedure.epidurogram[L4-L5 left].appreciated", True if recorded else None),)
-    return CriterionResult(criterion(**kind), Node("test", value, facts, (), (), (), conflicts))
+    against = (Node("a part", Tri.NOT_MET, (("symptoms.relieved_by_standing_still", True),)),)
+    children = against if contested else ()
+    return CriterionResult(criterion(**kind), Node("test", value, facts, (), children, (), conflicts))
 
 
 MET = result(Tri.MET, recorded=True)
@@ -112,9 +116,9 @@ def test_a_confirmation_recorded_as_failed_blocks(kind: dict[str, Any]) -> None:
 @pytest.mark.parametrize(
     "kind", [{"confirmation": True}, {"phase": "intra_procedure"}], ids=["pre-procedure", "intra-procedure"]
 )
-def test_a_confirmation_partly_recorded_holds_the_cell(kind: dict[str, Any]) -> None:
-    """Something was recorded yet it is still unknown: the check is under way, not merely pending."""
-    under_way = result(Tri.UNKNOWN, recorded=True, **kind)
+def test_a_confirmation_something_recorded_speaks_against_holds_the_cell(kind: dict[str, Any]) -> None:
+    """A recorded part speaks against it and it is still unknown: under way, not merely pending."""
+    under_way = result(Tri.UNKNOWN, contested=True, **kind)
     assert not under_way.open_confirmation
     assert under_way.holds_back
     assert verdict([MET, under_way]) is Verdict.UNDETERMINED
@@ -308,7 +312,7 @@ def test_a_reconcile_item_is_asked_for_first_even_when_the_logic_around_it_settl
 @pytest.mark.parametrize(
     ("care", "detail"),
     [
-        ({"months": 1, "physical_therapy": False}, "(not yet met: conservative_care.months = 1"),
+        ({"months": 1, "physical_therapy": False}, "(not yet met: conservative care for 1 month"),
         (None, "(not documented)"),
     ],
     ids=["too-short", "not-documented"],
@@ -329,3 +333,10 @@ def test_conservative_care_not_yet_tried_is_a_sourced_condition_of_the_candidacy
         assert gate.action.endswith(")")
         assert gate.url.startswith("https://") and gate.source
         assert gate in cell.conditions
+
+
+def test_a_confirmation_with_a_part_recorded_and_nothing_against_it_stays_pending() -> None:
+    """The left ABI normal and the right not measured: nothing speaks against it yet."""
+    partly = result(Tri.UNKNOWN, recorded=True, confirmation=True)
+    assert partly.open_confirmation
+    assert verdict([MET, partly]) is Verdict.CANDIDATE

@@ -109,7 +109,7 @@ def test_known_failures_name_real_tests() -> None:
     assert not stale, f"known_failures.yaml entries with no such test/execution or no reason: {stale}"
 
 
-def test_expected_errors_are_the_views_own() -> None:
+def test_expected_errors_are_the_views_own(tmp_path: Path) -> None:
     """An expectError test must fail for its stated reason, not because of an unrelated crash."""
     require(SUITE_DIR)
     by_title = {case.title: case for case in CASES}
@@ -126,7 +126,7 @@ def test_expected_errors_are_the_views_own() -> None:
     }
     for engine in ENGINES:
         for title, fragment in expectations.items():
-            result = run_case(by_title[title], Execution(engine, BUILD.parent))
+            result = run_case(by_title[title], Execution(engine, tmp_path))
             assert result.passed
             assert fragment in result.details["raised"], (engine, title, result.details["raised"])
 
