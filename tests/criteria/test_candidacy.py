@@ -312,7 +312,10 @@ def test_a_reconcile_item_is_asked_for_first_even_when_the_logic_around_it_settl
 @pytest.mark.parametrize(
     ("care", "detail"),
     [
-        ({"months": 1, "physical_therapy": False}, "(not yet met: conservative care for 1 month"),
+        (
+            {"months": 1, "physical_therapy": False},
+            "(not yet met: conservative care for 1 month, no physical therapy)",
+        ),
         (None, "(not documented)"),
     ],
     ids=["too-short", "not-documented"],
@@ -332,6 +335,7 @@ def test_conservative_care_not_yet_tried_is_a_sourced_condition_of_the_candidacy
         assert detail in gate.action
         assert gate.action.endswith(")")
         assert gate.url.startswith("https://") and gate.source
+        assert gate.verification == "P"  # the rule set's tag for this condition, shown with it
         assert gate in cell.conditions
 
 
