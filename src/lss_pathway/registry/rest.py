@@ -14,7 +14,34 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
-router = APIRouter(prefix="/v1/registry", tags=["registry"])
+
+class RegistryProblemItem(BaseModel):
+    field: str = Field(description="Where: a dotted path into the input ('' for the whole request)")
+    message: str = Field(description="Why it was refused")
+
+
+class RegistryProblem(BaseModel):
+    """Every refusal has this body (the service's shape; the registry edge does not import the api edge)."""
+
+    detail: list[RegistryProblemItem]
+
+
+def _refusal(description: str) -> dict[str, Any]:
+    return {"model": RegistryProblem, "description": description}
+
+
+router = APIRouter(
+    prefix="/v1/registry",
+    tags=["registry"],
+    responses={
+        401: _refusal("No bearer token, or an unknown or revoked one"),
+        403: _refusal("The token's role may not do this"),
+        404: _refusal("No such subject, procedure or time point"),
+        409: _refusal("A conflicting record exists (e.g. a follow-up for that time point)"),
+        422: _refusal("Invalid input: the field and the reason"),
+        503: _refusal("The registry database is not initialised"),
+    },
+)
 
 READ = ("read", "write", "admin")
 WRITE = ("write", "admin")
