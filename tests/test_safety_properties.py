@@ -53,10 +53,13 @@ GRADES = ["none", "mild", "moderate", "severe"]
 ALL_CELLS = frozenset((lv, sd) for lv in LEVELS for sd in SIDES)
 
 EXAMPLES = int(os.environ.get("LSS_PROPERTY_EXAMPLES", "1000"))
+# derandomize: CI explores the same 1000 examples every run, so a red run is reproducible; widen the search
+# locally with a larger LSS_PROPERTY_EXAMPLES.
 SETTINGS = settings(
     max_examples=EXAMPLES,
     deadline=None,
     database=None,
+    derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
