@@ -18,7 +18,7 @@ from pathlib import Path
 
 
 class Unavailable(RuntimeError):
-    pass
+    """PostgreSQL binaries are missing or the server did not start: the PostgreSQL half skips."""
 
 
 def _bin_dir() -> Path:
