@@ -121,3 +121,22 @@ def test_cli_and_service_load_no_database_library() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_demo_is_loaded_once_and_can_print_a_read_only_sign_in_token(db_url: str) -> None:
+    from lss_pathway.registry.db import make_engine
+    from lss_pathway.registry.tokens import credential
+
+    lss("init", "--db", db_url)
+    code, text = lss("demo", "--subjects", "11", "--sign-in-token", "--db", db_url)
+    assert code == 0 and "loaded 11 SYNTHETIC" in text
+    token = text.strip().splitlines()[-1]
+    engine = make_engine(db_url)
+    try:
+        name, role = credential(engine, token) or ("", "")
+        assert name.startswith("demo-sign-in-") and role == "read"
+        code, again = lss("demo", "--sign-in-token", "--db", db_url)  # a second `make run`
+        assert code == 0 and "already loaded (11 subjects)" in again
+        assert credential(engine, again.strip().splitlines()[-1]) is not None
+    finally:
+        engine.dispose()

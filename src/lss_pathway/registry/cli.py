@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import json
+import secrets
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -264,6 +265,9 @@ def import_(
 @app.command()
 def demo(
     subjects: Annotated[int, typer.Option(help="How many synthetic subjects")] = 200,
+    sign_in: Annotated[
+        bool, typer.Option("--sign-in-token", help="Also print a new read-only token to sign in to the pages")
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Load a clearly labelled SYNTHETIC demo cohort (study ids DEMO-...), once; no real patient."""
@@ -272,17 +276,23 @@ def demo(
     from lss_pathway.registry.bulk import import_lines
     from lss_pathway.registry.demo import synthetic_lines
     from lss_pathway.registry.models import Subject
+    from lss_pathway.registry.tokens import create_token
 
     engine = _engine(db)
     with engine.connect() as conn:
         present = conn.scalar(select(func.count()).where(Subject.study_id.startswith("DEMO-")))
     if present:
         out.print(f"the synthetic demo cohort is already loaded ({present} subjects)")
-        return
-    start = dt.date.today() - dt.timedelta(days=900)
-    lines = synthetic_lines(subjects, start=start)
-    summary = _run(lambda: import_lines(engine, lines, actor="demo", reason="synthetic demo cohort"))
-    out.print(f"loaded {summary.subjects} SYNTHETIC demo subjects (study ids DEMO-...)")
+    else:
+        start = dt.date.today() - dt.timedelta(days=900)
+        lines = synthetic_lines(subjects, start=start)
+        summary = _run(lambda: import_lines(engine, lines, actor="demo", reason="synthetic demo cohort"))
+        out.print(f"loaded {summary.subjects} SYNTHETIC demo subjects (study ids DEMO-...)")
+    if sign_in:
+        name = f"demo-sign-in-{secrets.token_hex(4)}"  # token names are unique; each `make run` adds one
+        token = _run(lambda: create_token(engine, name, "read", actor="demo"))
+        out.print("read-only token to sign in at /registry (only its SHA-256 is stored):")
+        out.print(token)
 
 
 @app.command()

@@ -23,11 +23,16 @@ READ_ROLES = ("read", "write", "admin")
 def _templates() -> Any:
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-    return Environment(
+    from lss_pathway.report.html import b64
+
+    env = Environment(
         loader=PackageLoader("lss_pathway.registry", "templates"),
         autoescape=select_autoescape(["html"]),
         undefined=StrictUndefined,
     )
+    # Plots go in as data: images, because the pages' CSP refuses the inline styles matplotlib's SVG uses.
+    env.filters["b64"] = b64
+    return env
 
 
 def _count(value: int | None, floor: int = 10) -> str:
@@ -42,8 +47,11 @@ def _rate(row: dict[str, Any]) -> str:
 
 
 def _page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    from lss_pathway.web.routes import PAGE_CSP
+
     html = _templates().get_template(name).render(n=_count, rate=_rate, **context)
-    return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
+    headers = {"Cache-Control": "no-store", "Content-Security-Policy": PAGE_CSP}
+    return HTMLResponse(html, status_code=status, headers=headers)
 
 
 def _login(message: str | None = None) -> HTMLResponse:
@@ -108,21 +116,19 @@ def dashboard(request: Request) -> Response:
     )
 
 
-@router.get("/subjects/{study_id}")
-def subject_page(request: Request, study_id: str) -> Response:
+def _subject_context(engine: Any, study_id: str) -> dict[str, Any] | None:
+    """Everything a subject's page and its printable report show, or None for an unknown study id."""
     from lss_pathway.clinical.outcomes.cohort import trajectories
     from lss_pathway.registry.export import deidentified_tables
     from lss_pathway.registry.plots import trajectory_svg
     from lss_pathway.registry.reading import courses, stored_schedule
     from lss_pathway.registry.report import cohort_report
     from lss_pathway.registry.store import Registry
+    from lss_pathway.registry.timeline import assessment_timeline
 
-    engine = _engine_if_allowed(request)
-    if engine is None:
-        return _login()
     tables = deidentified_tables(engine, study_id)
     if not tables["subjects"]:
-        return _page("registry_due.html", 404, title=f"No subject {study_id}", due=[])
+        return None
     subject = tables["subjects"][0]
     schedule_id = subject["schedule"].split("@")[0]
     today = dt.date.today()
@@ -133,16 +139,58 @@ def subject_page(request: Request, study_id: str) -> Response:
     for instrument, label in (("odi", "ODI %"), ("nprs", "NPRS")):
         _rows, paths = trajectories(mine, schedule, instrument)
         plots[f"{instrument}_svg"] = trajectory_svg(cohort["trajectories"][instrument], paths, label)
-    return _page(
-        "registry_subject.html",
-        title=f"Registry: {study_id}",
-        subject=subject,
-        procedures=tables["procedures"],
-        follow_ups=tables["follow_ups"],
-        audit=Registry(engine).audit_trail(study_id),
-        odi_svg=plots["odi_svg"],
-        nprs_svg=plots["nprs_svg"],
+    return {
+        "title": f"Registry: {study_id}",
+        "subject": subject,
+        "procedures": tables["procedures"],
+        "follow_ups": tables["follow_ups"],
+        "assessments": assessment_timeline(engine, study_id),
+        "audit": Registry(engine).audit_trail(study_id),
+        **plots,
+    }
+
+
+@router.get("/subjects/{study_id}")
+def subject_page(request: Request, study_id: str) -> Response:
+    engine = _engine_if_allowed(request)
+    if engine is None:
+        return _login()
+    context = _subject_context(engine, study_id)
+    if context is None:
+        return _page("registry_due.html", 404, title=f"No subject {study_id}", due=[])
+    return _page("registry_subject.html", **context)
+
+
+@router.get("/subjects/{study_id}/report")
+def subject_report(request: Request, study_id: str, format: str = "html") -> Response:
+    """The subject's printable report with the follow-up plots: one self-contained page, or its PDF."""
+    from lss_pathway.web.routes import REPORT_CSP
+
+    engine = _engine_if_allowed(request)
+    if engine is None:
+        return _login()
+    if format not in ("html", "pdf"):
+        return _page("registry_due.html", 422, title="The report format is html or pdf", due=[])
+    context = _subject_context(engine, study_id)
+    if context is None:
+        return _page("registry_due.html", 404, title=f"No subject {study_id}", due=[])
+    html = (
+        _templates()
+        .get_template("registry_print.html")
+        .render(n=_count, printed_on=dt.date.today().isoformat(), **context)
     )
+    if format == "pdf":
+        from lss_pathway.report.pdf import html_to_pdf
+
+        return Response(
+            html_to_pdf(html),
+            media_type="application/pdf",
+            headers={
+                "Cache-Control": "no-store",
+                "Content-Disposition": f'attachment; filename="registry-{study_id}.pdf"',
+            },
+        )
+    return HTMLResponse(html, headers={"Cache-Control": "no-store", "Content-Security-Policy": REPORT_CSP})
 
 
 @router.get("/due")
