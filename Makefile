@@ -12,10 +12,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,nlp,views,imaging,registry]'
 	touch $(STAMP)
 
+# The registry pages show a SYNTHETIC demo cohort kept in a database of its own under build/, so that
+# `make run` never writes into a real registry (LSS_REGISTRY_DB or the data-directory default).
+DEMO_REGISTRY := sqlite:///build/demo-registry.sqlite
+
 run: $(STAMP)
 	scripts/system-deps.sh runtime
 	$(BIN)/lss summary examples
-	$(BIN)/lss serve
+	mkdir -p build
+	LSS_REGISTRY_DB=$(DEMO_REGISTRY) $(BIN)/lss registry init
+	LSS_REGISTRY_DB=$(DEMO_REGISTRY) $(BIN)/lss registry demo --sign-in-token
+	LSS_REGISTRY_DB=$(DEMO_REGISTRY) $(BIN)/lss serve
 
 serve: $(STAMP)
 	scripts/system-deps.sh runtime
