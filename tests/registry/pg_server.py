@@ -10,9 +10,11 @@ import atexit
 import glob
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +48,7 @@ class PgServer:
     port: int
     as_user: list[str]
     bin_dir: Path
+    options: str = ""
     stopped: bool = field(default=False)
 
     def url(self, database: str = "postgres") -> str:
@@ -77,6 +80,21 @@ class PgServer:
             capture_output=True,
             timeout=60,
         )
+
+    def kill_and_restart(self) -> None:
+        """SIGKILL the postmaster (a crash: no shutdown checkpoint), then start it again on the same port;
+        the restart replays the write-ahead log, as after a real crash."""
+        pid = int((self.folder / "data" / "postmaster.pid").read_text().split()[0])
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.05)
+        # Backends outlive a killed postmaster for a moment; pg_ctl start waits until the old ones are gone.
+        self.pg_ctl("-o", self.options, "-l", str(self.folder / "server.log"), "-w", "-t", "60", "start")
 
     def stop(self) -> None:
         if self.stopped:
@@ -129,6 +147,7 @@ def start(*, durable: bool = False) -> PgServer:
     options = f"-c listen_addresses=127.0.0.1 -p {server.port} -k {folder} -c max_connections=60"
     if not durable:
         options += " -c fsync=off -c full_page_writes=off"
+    server.options = options
     try:
         server.pg_ctl("-o", options, "-l", str(folder / "server.log"), "-w", "start")
     except subprocess.CalledProcessError as exc:
