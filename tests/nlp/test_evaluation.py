@@ -90,7 +90,7 @@ def test_every_fact_has_evidence_from_a_known_rule() -> None:
         {t.id for t in lexicon().tokens}
         | {r.id for r in structure().levels}
         | {m.id for m in structure().modality}
-        | {"date", "loc.central.implied", "loc.ellipsis"}
+        | {"date", "loc.central.implied", "loc.ellipsis", "loc.label"}
     )
     for report in corpus()[:60]:
         extraction = extract(report.text)

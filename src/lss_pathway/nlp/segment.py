@@ -27,6 +27,9 @@ _FINDING_LABEL = re.compile(
     r"canal|foram|recess|subarticular|stenosis|ligament|flav|\blf\b|thecal|dural|sac|disc|facet|listhesis|impression",
     re.IGNORECASE,
 )
+_OPEN_RANGE = re.compile(
+    r"\s*(?:and|&)\s*(?:(?P<up>above|higher|cephalad)|(?P<down>below|lower|caudal))\b", re.IGNORECASE
+)
 _NOT_CONTEXT = re.compile(r"\bconus\b|\bcord\b|\bterminates?\b", re.IGNORECASE)
 
 
@@ -127,6 +130,14 @@ def _other_label(unit: str, rules: Structure) -> bool:
     return not _FINDING_LABEL.search(label.group(0))
 
 
+def finding_label(text: str, unit_start: int) -> str | None:
+    """The label a line opens with when it names a finding place and no level ('Canal:', 'Foramina:')."""
+    label = _LABEL.match(text[unit_start : unit_start + 60])
+    if label is None or structure().level_scanner.search(label.group(0)):
+        return None
+    return label.group(0) if _FINDING_LABEL.search(label.group(0)) else None
+
+
 def _mentions(text: str, start: int, end: int, rules: Structure) -> list[LevelMention]:
     found: list[LevelMention] = []
     for match in rules.level_scanner.finditer(text, start, end):
@@ -145,7 +156,17 @@ def _mentions(text: str, start: int, end: int, rules: Structure) -> list[LevelMe
         if r1 == "L" and n2 == "1" and n1 == "5" and not groups[2]:
             r2 = "S"
         found.append(LevelMention(match.start(), match.end(), rule.id, *_resolve(r1, int(n1), r2, int(n2))))
-    return found
+    return [_open_range(text, m, end) for m in found]
+
+
+def _open_range(text: str, mention: LevelMention, end: int) -> LevelMention:
+    """'L3-4 and above: no stenosis' names L1-L2..L3-L4; 'L4-5 and below' names L4-L5..L5-S1."""
+    tail = _OPEN_RANGE.match(text, mention.end, end)
+    if tail is None or mention.kind != "lumbar" or len(mention.levels) != 1:
+        return mention
+    index = LEVELS.index(mention.levels[0])
+    span = LEVELS[: index + 1] if tail.group("up") else LEVELS[index:]
+    return LevelMention(mention.start, tail.end(), "level.range", tuple(span), "lumbar")
 
 
 def _resolve(r1: str, n1: int, r2: str, n2: int) -> tuple[tuple[Level, ...], str]:
