@@ -38,6 +38,7 @@ _LEVEL_NORMAL_TAIL = re.compile(
     re.IGNORECASE,
 )
 _INNER_SIDE = re.compile(r"\b(?:left|right|bilateral)\b", re.IGNORECASE)
+_PLURAL_PLACE = re.compile(r"foramina\b|recesses|zones|gutters", re.IGNORECASE)
 _STENOSIS_WORD = re.compile(r"^stenos[ie]s|stenotic$", re.IGNORECASE)
 
 
@@ -191,6 +192,9 @@ def read_chunk(
         return reading
     if not same_sentence and not any(t.type == "side" for t in tokens):
         previous_kinds = ()  # "Moderate left foraminal stenosis. Mild right." carries over; "Mild." does not
+    if chunk.column is not None:
+        tokens = _table_cell(chunk.column, tokens)
+        previous_kinds, topic = (), None
     tokens = _implied_anchors(tokens, previous_kinds)
     if topic and tokens and not any(t.type in NOUNS for t in tokens):
         # "Canal: ... L2-3 and L5-S1 are capacious."; "Canal stenosis: ...; none at L5-S1": the label's place
@@ -212,6 +216,18 @@ def read_chunk(
         _report_wide(chunk, tokens, reading)
     reading.stenosis_kinds = tuple(str(t.rule.value) for t in tokens if t.type == "loc")
     return reading
+
+
+def _table_cell(column: str, tokens: list[Token]) -> list[Token]:
+    """A cell reads as its column's place and side followed by the cell's words ('Right foramen' + 'mild')."""
+    lex = lexicon()
+    header = [lex.tokens[matched_index(m)] for m in lex.scanner.finditer(column)]
+    places = [r for r in header if r.type == "loc"]
+    sides = [r for r in header if r.type == "side"]
+    if len(places) != 1 or len(sides) > 1 or not tokens:
+        return []
+    at = tokens[0].start
+    return [Token(r, at, at, "") for r in (*places, *sides)] + tokens
 
 
 def _names_place_after_scope(tokens: list[Token], cut: int) -> bool:
@@ -311,6 +327,8 @@ def _scoped(tokens: list[Token], kind: str) -> dict[int, Token]:
                     if kind == "neg" and j in graded:
                         break
                     found.setdefault(j, cue)
+            if kind == "neg" and _negates_place_before(tokens, i, graded):
+                found.setdefault(i - 1, cue)  # "... in the lateral recess without significant narrowing"
         if backward:
             for j in range(i - 1, -1, -1):
                 t = tokens[j]
@@ -323,6 +341,18 @@ def _scoped(tokens: list[Token], kind: str) -> dict[int, Token]:
                         break
                     found.setdefault(j, cue)
     return found
+
+
+def _negates_place_before(tokens: list[Token], i: int, graded: set[int | None]) -> bool:
+    """'<place> without narrowing' (the cue ends the sentence): the place just before is what is negated."""
+    after = [t.type for t in tokens[i + 1 :]]
+    return (
+        i > 0
+        and tokens[i - 1].type == "loc"
+        and i - 1 not in graded
+        and after[:1] == ["proc"]
+        and not any(kind in ANCHORS for kind in after)
+    )
 
 
 def _resolves(cue: Token) -> bool:
@@ -518,6 +548,13 @@ def _stenosis(
     elif _narrowed(anchor, tokens):
         note(NoteKind.UNGRADED, "stenosis without a grade: left unknown", anchor, None, name)
     for side in lesser:
+        greater = [(grade, cues) for other, (grade, cues) in by_side.items() if other != side]
+        if side not in by_side and len(greater) == 1 and greater[0][0] is Grade.MILD:
+            if _PLURAL_PLACE.search(anchor.text):
+                # "the foramina are mildly narrowed, left greater than right": both narrowed, none above mild
+                why = "both sides stated narrowed and the greater one only mildly: the lesser is mild too"
+                fact(side, name, Grade.MILD.value, anchor, greater[0][1], why)
+                continue
         if side not in by_side:
             note(
                 NoteKind.LESSER_SIDE,
@@ -729,8 +766,7 @@ def _dominant_cause(tokens: list[Token], negated: dict[int, Token], fact: FactSi
         and i not in negated
         and any(g.type == "grade" and g.bound_to == i for g in tokens)
     ]
-    link = next((t for t in tokens if t.type == "cause_link"), None)
-    if not central or link is None:
+    if not central:
         return
     causes: dict[str, Token] = {}
     for i, t in enumerate(tokens):
@@ -741,6 +777,21 @@ def _dominant_cause(tokens: list[Token], negated: dict[int, Token], fact: FactSi
         elif t.type == "other" and t.rule.cause:
             causes.setdefault(t.rule.cause, t)
     if not causes:
+        return
+    # the link must stand between a cause and the stenosis: in "disc bulge with facet hypertrophy, severe
+    # canal stenosis" the 'with' only joins two findings, and no cause is stated
+    stenosis_at = tokens[central[0]].start
+    link = next(
+        (
+            t
+            for t in tokens
+            if t.type == "cause_link"
+            and any(min(c.start, stenosis_at) < t.start < max(c.start, stenosis_at) for c in causes.values())
+            and not any(min(t.start, stenosis_at) < c.start < max(t.start, stenosis_at) for c in causes.values())
+        ),
+        None,
+    )
+    if link is None:
         return
     value = next(iter(causes)) if len(causes) == 1 else "mixed"
     fact(None, "dominant_cause", value, tokens[central[0]], [link, *causes.values()])

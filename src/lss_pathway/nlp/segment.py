@@ -70,6 +70,7 @@ class Chunk:
     ignored: str | None = None  # why the chunk gives no findings (nonlumbar, transitional)
     from_context: bool = False
     level_mentions: tuple[LevelMention, ...] = field(default_factory=tuple)
+    column: str | None = None  # a table cell: the header of its column ('Right foramen')
 
 
 def sections(text: str) -> list[Section]:
@@ -224,8 +225,20 @@ def chunks(text: str) -> list[Chunk]:
     for section in sections(text):
         context: tuple[Level, ...] = ()
         context_ignored: str | None = None
+        columns: list[str] | None = None
         for unit_start, unit_end, new_paragraph in _units(text, section):
             unit = text[unit_start:unit_end]
+            if section.reads and "|" in unit:
+                header = _table_header(unit, rules)
+                if header is not None:
+                    columns = header
+                    continue
+                if columns is not None:
+                    row = _table_row(text, unit_start, unit_end, section, columns, rules)
+                    if row is not None:
+                        out.extend(row)
+                        continue
+            columns = None
             other_label = _other_label(unit, rules)
             if new_paragraph or other_label:
                 context, context_ignored = (), None
@@ -240,6 +253,33 @@ def chunks(text: str) -> list[Chunk]:
                 ):  # "Alignment: ... L4 on L5. Otherwise normal."
                     context, context_ignored = new_context
     return out
+
+
+def _table_header(unit: str, rules: Structure) -> list[str] | None:
+    """'Level | Canal | Right foramen | Left foramen': the column names of a table of levels."""
+    cells = [c.strip() for c in unit.split("|")]
+    if len(cells) < 3 or rules.level_scanner.search(unit) or not re.fullmatch(r"levels?", cells[0], re.I):
+        return None
+    return cells[1:]
+
+
+def _table_row(
+    text: str, start: int, end: int, section: Section, columns: list[str], rules: Structure
+) -> list[Chunk] | None:
+    """'L3-4 | mild | normal | mild': one chunk per cell, bound to the row's level and the cell's column."""
+    row = text[start:end]
+    bars = [start + m.start() for m in re.finditer(r"\|", row)]
+    if len(bars) != len(columns):
+        return None
+    mentions = _mentions(text, start, bars[0], rules)
+    if len(mentions) != 1 or mentions[0].kind != "lumbar":
+        return None
+    sentence = Sentence(section, start, end, row, start)
+    edges = [*bars, end]
+    return [
+        Chunk(sentence, edges[k] + 1, edges[k + 1], mentions[0].levels, None, False, (), columns[k])
+        for k in range(len(columns))
+    ]
 
 
 def _sentences(text: str, start: int, end: int, section: Section) -> list[Sentence]:
