@@ -33,8 +33,8 @@ _GRADE_WORDS = [
 _MEAS = re.compile(r"(\d+(?:\.\d+)?)\s*(?:x\s*\d+(?:\.\d+)?\s*)?(.*)", re.IGNORECASE)
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 _LEVEL_NORMAL_TAIL = re.compile(
-    r"^[\s.,;:)]*(?:(?:in appearance|appearances?|at (?:this|each|these|both|all) levels?|otherwise|levels?|the|and"
-    r"|disc levels)[\s.,;]*)*$",
+    r"^[\s.,;:)]*(?:(?:in appearance|appearances?|at (?:this|each|these|both|all) levels?|otherwise|levels?"
+    r"|the|and|disc levels)[\s.,;]*)*$",
     re.IGNORECASE,
 )
 _INNER_SIDE = re.compile(r"\b(?:left|right|bilateral)\b", re.IGNORECASE)
@@ -278,7 +278,12 @@ def _negated_bare_stenosis(tokens: list[Token]) -> list[Token]:
         return tokens
     out = list(tokens)
     for i, token in enumerate(tokens):
-        if i > 0 and tokens[i - 1].type == "neg_fwd" and token.type == "proc" and _STENOSIS_WORD.search(token.text):
+        if (
+            i > 0
+            and tokens[i - 1].type == "neg_fwd"
+            and token.type == "proc"
+            and _STENOSIS_WORD.search(token.text)
+        ):
             rule = TokenRule("loc.central.implied", "loc", token.rule.pattern, "central_stenosis")
             out[i] = Token(rule, token.start, token.end, token.text)
     return out
@@ -343,7 +348,7 @@ def _scoped(tokens: list[Token], kind: str) -> dict[int, Token]:
     return found
 
 
-def _negates_place_before(tokens: list[Token], i: int, graded: set[int | None]) -> bool:
+def _negates_place_before(tokens: list[Token], i: int, graded: set[int]) -> bool:
     """'<place> without narrowing' (the cue ends the sentence): the place just before is what is negated."""
     after = [t.type for t in tokens[i + 1 :]]
     return (
@@ -549,12 +554,12 @@ def _stenosis(
         note(NoteKind.UNGRADED, "stenosis without a grade: left unknown", anchor, None, name)
     for side in lesser:
         greater = [(grade, cues) for other, (grade, cues) in by_side.items() if other != side]
-        if side not in by_side and len(greater) == 1 and greater[0][0] is Grade.MILD:
-            if _PLURAL_PLACE.search(anchor.text):
-                # "the foramina are mildly narrowed, left greater than right": both narrowed, none above mild
-                why = "both sides stated narrowed and the greater one only mildly: the lesser is mild too"
-                fact(side, name, Grade.MILD.value, anchor, greater[0][1], why)
-                continue
+        mild_greater = len(greater) == 1 and greater[0][0] is Grade.MILD
+        if side not in by_side and mild_greater and _PLURAL_PLACE.search(anchor.text):
+            # "the foramina are mildly narrowed, left greater than right": both narrowed, none above mild
+            why = "both sides stated narrowed and the greater one only mildly: the lesser is mild too"
+            fact(side, name, Grade.MILD.value, anchor, greater[0][1], why)
+            continue
         if side not in by_side:
             note(
                 NoteKind.LESSER_SIDE,
@@ -781,13 +786,17 @@ def _dominant_cause(tokens: list[Token], negated: dict[int, Token], fact: FactSi
     # the link must stand between a cause and the stenosis: in "disc bulge with facet hypertrophy, severe
     # canal stenosis" the 'with' only joins two findings, and no cause is stated
     stenosis_at = tokens[central[0]].start
+
+    def between(x: int, a: int, b: int) -> bool:
+        return min(a, b) < x < max(a, b)
+
     link = next(
         (
             t
             for t in tokens
             if t.type == "cause_link"
-            and any(min(c.start, stenosis_at) < t.start < max(c.start, stenosis_at) for c in causes.values())
-            and not any(min(t.start, stenosis_at) < c.start < max(t.start, stenosis_at) for c in causes.values())
+            and any(between(t.start, c.start, stenosis_at) for c in causes.values())
+            and not any(between(c.start, t.start, stenosis_at) for c in causes.values())
         ),
         None,
     )

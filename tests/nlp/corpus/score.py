@@ -40,7 +40,7 @@ def main(argv: list[str]) -> None:
     print(evaluation.table())
     print(extras(chosen))
     if "--errors" in argv:
-        for name, s in evaluation.by_field.items():
+        for s in evaluation.by_field.values():
             for error in s.errors:
                 print(error)
 
