@@ -121,6 +121,7 @@ def assemble(text: str, report_id: str | None = None) -> Extraction:
     previous: tuple[str, ...] = ()
     last_sentence = None
     all_chunks = chunks(text)
+    topics: dict[int, str | None] = {}  # a line's label place, per line start
     for index, chunk in enumerate(all_chunks):
         if chunk.ignored in ("transitional",):
             notes.append(
@@ -139,7 +140,10 @@ def assemble(text: str, report_id: str | None = None) -> Extraction:
         following = all_chunks[index + 1] if index + 1 < len(all_chunks) else None
         if not previous and following is not None and following.sentence is chunk.sentence:
             previous, same_sentence = place_kinds(text, following), True
-        topic = label_topic(finding_label(text, chunk.sentence.unit_start))
+        unit = chunk.sentence.unit_start
+        if unit not in topics:
+            topics[unit] = label_topic(finding_label(text, unit))
+        topic = topics[unit]
         reading = read_chunk(text, chunk, previous, same_sentence, topic)
         previous = reading.stenosis_kinds or previous
         if not chunk.from_context and not chunk.ignored:
