@@ -398,3 +398,104 @@ def test_remaining_levels_clause_after_a_comma_keeps_the_level_clause() -> None:
     assert got["L4-L5.central_stenosis"] == "severe"
     assert got["L4-L5.left.foraminal_stenosis"] == "mild"
     assert got["L3-L4.central_stenosis"] == "none"
+
+
+# --- constructions added from the blind DEV corpus (issue 15) --------------------------------------------
+
+
+def test_a_table_cell_reads_as_its_columns_place_and_side() -> None:
+    found = facts(
+        "FINDINGS:\nLevel | Canal | Right foramen | Left foramen\nL4-5 | severe | normal | mild\n"
+        "Other: facet effusions.\n"
+    )
+    assert found["L4-L5.central_stenosis"] == "severe"
+    assert found["L4-L5.right.foraminal_stenosis"] == "none"
+    assert found["L4-L5.left.foraminal_stenosis"] == "mild"
+    assert "L4-L5.left.lateral_recess_stenosis" not in found  # no column for it: not 'normal'
+
+
+def test_a_label_names_the_place_of_its_line() -> None:
+    found = facts("Canal stenosis: none at L1-2; mild at L3-4; severe at L4-5.\n")
+    assert found["L1-L2.central_stenosis"] == "none"
+    assert found["L3-L4.central_stenosis"] == "mild"
+    assert found["L4-L5.central_stenosis"] == "severe"
+
+
+def test_a_resolved_finding_is_none_whatever_grade_it_had() -> None:
+    found = facts("L5-S1: Previously noted mild left foraminal narrowing has resolved.")
+    assert found["L5-S1.left.foraminal_stenosis"] == "none"
+
+
+def test_a_grade_in_a_comparison_with_a_prior_is_not_a_second_grade() -> None:
+    assert (
+        facts("L3-4: Moderate canal stenosis, less severe than on the prior CT.")["L3-L4.central_stenosis"]
+        == "moderate"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "levels"),
+    [
+        ("L3-4 and above: No significant stenosis.", ("L1-L2", "L2-L3", "L3-L4")),
+        ("L4-5 and below: No significant stenosis.", ("L4-L5", "L5-S1")),
+    ],
+)
+def test_an_open_range_of_levels(text: str, levels: tuple[str, ...]) -> None:
+    found = facts(text)
+    assert {k.split(".")[0] for k in found if k.endswith("central_stenosis")} == set(levels)
+
+
+def test_a_level_stated_patent_has_open_canal_and_foramina_only() -> None:
+    found = facts("L5-S1 is patent.")
+    assert found["L5-S1.central_stenosis"] == "none"
+    assert found["L5-S1.left.foraminal_stenosis"] == "none"
+    assert "L5-S1.left.lateral_recess_stenosis" not in found
+
+
+def test_graded_sac_effacement_is_stenosis_but_ventral_contact_is_not() -> None:
+    assert facts("L4-5: Severe thecal sac effacement.")["L4-L5.central_stenosis"] == "severe"
+    assert "L3-L4.central_stenosis" not in facts("L3-4: Mild effacement of the ventral thecal sac.")
+    assert "L3-L4.central_stenosis" not in facts("L3-4: Disc bulge mildly indents the thecal sac.")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "L3-4: Mild to moderate central stenosis is suspected.",
+        "L2-3: Mild narrowing of the thecal sac without stenosis.",
+        "L4-5: There may be mild canal stenosis.",
+    ],
+)
+def test_hedged_or_self_contradicting_canal_stays_unknown(text: str) -> None:
+    assert not any(k.endswith("central_stenosis") for k in facts(text))
+
+
+def test_a_grade_before_a_narrowing_verb_qualifies_the_place_before_it() -> None:
+    found = facts("L4/5: The lateral recesses are severely narrowed and the L5 nerve roots are compressed.")
+    assert found["L4-L5.left.lateral_recess_stenosis"] == "severe"
+    assert found["L4-L5.right.lateral_recess_stenosis"] == "severe"
+
+
+def test_other_foramina_are_those_not_described() -> None:
+    found = facts("Foramina: Moderate bilateral L4-5 foraminal stenosis. Other foramina are patent.")
+    assert found["L4-L5.left.foraminal_stenosis"] == "moderate"
+    assert found["L2-L3.left.foraminal_stenosis"] == "none"
+
+
+def test_a_cause_needs_a_link_between_it_and_the_stenosis() -> None:
+    linked = facts("L4-5: Disc bulge and facet hypertrophy result in moderate canal stenosis.")
+    assert linked["L4-L5.dominant_cause"] == "mixed"
+    unlinked = facts("L4/5 - disc bulge with facet hypertrophy, severe canal stenosis.")
+    assert "L4-L5.dominant_cause" not in unlinked
+
+
+def test_a_structure_called_normal_is_not_the_level() -> None:
+    assert not any(k.startswith("L5-S1") for k in facts("L5-S1: Unremarkable disc. Facets normal."))
+
+
+def test_a_mild_greater_side_makes_a_narrowed_lesser_side_mild() -> None:
+    found = facts("L4-5: The neural foramina are mildly narrowed, left greater than right.")
+    assert found["L4-L5.left.foraminal_stenosis"] == "mild"
+    assert found["L4-L5.right.foraminal_stenosis"] == "mild"
+    moderate = facts("L4-5: Left greater than right foraminal stenosis, moderate on the left.")
+    assert "L4-L5.right.foraminal_stenosis" not in moderate

@@ -17,9 +17,9 @@ from pydantic import ValidationError
 from lss_pathway.domain.anatomy import LEVELS, Level
 from lss_pathway.domain.record import Imaging, LevelFindings, SideFindings, meyerding_from_percent
 from lss_pathway.nlp.lexicon import lexicon, matched_index, structure
-from lss_pathway.nlp.reading import EXPLICIT, ChunkNote, Fact, place_kinds, read_chunk
+from lss_pathway.nlp.reading import EXPLICIT, ChunkNote, Fact, label_topic, place_kinds, read_chunk
 from lss_pathway.nlp.schema import Evidence, Extraction, FactValue, Note, NoteKind, Span
-from lss_pathway.nlp.segment import Chunk, Section, chunks, sections
+from lss_pathway.nlp.segment import Chunk, Section, chunks, finding_label, sections
 
 _FINDINGS_LIKE = ("findings", "body")
 _OPEN = (NoteKind.UNGRADED, NoteKind.UNCERTAIN, NoteKind.LESSER_SIDE)
@@ -121,6 +121,7 @@ def assemble(text: str, report_id: str | None = None) -> Extraction:
     previous: tuple[str, ...] = ()
     last_sentence = None
     all_chunks = chunks(text)
+    topics: dict[int, str | None] = {}  # a line's label place, per line start
     for index, chunk in enumerate(all_chunks):
         if chunk.ignored in ("transitional",):
             notes.append(
@@ -139,7 +140,11 @@ def assemble(text: str, report_id: str | None = None) -> Extraction:
         following = all_chunks[index + 1] if index + 1 < len(all_chunks) else None
         if not previous and following is not None and following.sentence is chunk.sentence:
             previous, same_sentence = place_kinds(text, following), True
-        reading = read_chunk(text, chunk, previous, same_sentence)
+        unit = chunk.sentence.unit_start
+        if unit not in topics:
+            topics[unit] = label_topic(finding_label(text, unit))
+        topic = topics[unit]
+        reading = read_chunk(text, chunk, previous, same_sentence, topic)
         previous = reading.stenosis_kinds or previous
         if not chunk.from_context and not chunk.ignored:
             mentioned.update(chunk.levels)

@@ -33,11 +33,12 @@ _GRADE_WORDS = [
 _MEAS = re.compile(r"(\d+(?:\.\d+)?)\s*(?:x\s*\d+(?:\.\d+)?\s*)?(.*)", re.IGNORECASE)
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 _LEVEL_NORMAL_TAIL = re.compile(
-    r"^[\s.,;:)]*(?:(?:in appearance|at (?:this|each|these|both|all) levels?|otherwise|levels?|the|and"
-    r"|disc levels)[\s.,;]*)*$",
+    r"^[\s.,;:)]*(?:(?:in appearance|appearances?|at (?:this|each|these|both|all) levels?|otherwise|levels?"
+    r"|the|and|disc levels)[\s.,;]*)*$",
     re.IGNORECASE,
 )
 _INNER_SIDE = re.compile(r"\b(?:left|right|bilateral)\b", re.IGNORECASE)
+_PLURAL_PLACE = re.compile(r"foramina\b|recesses|zones|gutters", re.IGNORECASE)
 _STENOSIS_WORD = re.compile(r"^stenos[ie]s|stenotic$", re.IGNORECASE)
 
 
@@ -95,7 +96,7 @@ class Fact:
     rule_id: str
     cue_ids: tuple[str, ...] = ()
     derived: str | None = None
-    scope: str = "level"  # level | all | remaining
+    scope: str = "level"  # level | all | remaining | remaining-place
 
     @property
     def path(self) -> str:
@@ -163,30 +164,75 @@ def _sides(token: Token) -> tuple[Side, ...]:
     return (Side.LEFT, Side.RIGHT) if token.rule.value == "both" else (Side(str(token.rule.value)),)
 
 
+def label_topic(label: str | None) -> str | None:
+    """The one stenosis place a line's label names ('Canal:', 'Foraminal stenosis:'), if exactly one."""
+    if not label:
+        return None
+    lex = lexicon()
+    kinds = {
+        lex.tokens[matched_index(m)].value
+        for m in lex.scanner.finditer(label)
+        if lex.tokens[matched_index(m)].type == "loc"
+    }
+    return str(kinds.pop()) if len(kinds) == 1 else None
+
+
 def read_chunk(
-    text: str, chunk: Chunk, previous_kinds: tuple[str, ...] = (), same_sentence: bool = True
+    text: str,
+    chunk: Chunk,
+    previous_kinds: tuple[str, ...] = (),
+    same_sentence: bool = True,
+    topic: str | None = None,
 ) -> Reading:
     tokens = tokens_of(text, chunk)
     reading = Reading()
+    if chunk.ignored == "anatomy":
+        _report_wide(chunk, tokens, reading)  # "..., alignment is maintained, the conus is normal at L1"
     if chunk.ignored:
         return reading
     if not same_sentence and not any(t.type == "side" for t in tokens):
         previous_kinds = ()  # "Moderate left foraminal stenosis. Mild right." carries over; "Mild." does not
+    if chunk.column is not None:
+        tokens = _table_cell(chunk.column, tokens)
+        previous_kinds, topic = (), None
     tokens = _implied_anchors(tokens, previous_kinds)
+    if topic and tokens and not any(t.type in NOUNS for t in tokens):
+        # "Canal: ... L2-3 and L5-S1 are capacious."; "Canal stenosis: ...; none at L5-S1": the label's place
+        rule = TokenRule("loc.label", "loc", "", topic)
+        tokens.insert(0, Token(rule, tokens[0].start, tokens[0].start, ""))
     cut = _remaining_cut(tokens)
     local, remaining = tokens[:cut], tokens[cut:]
+    # "the other foramina are patent": every foramen not otherwise described, even at a level named before
+    rest = "remaining-place" if _names_place_after_scope(tokens, cut) else "remaining"
     if chunk.levels and not (chunk.from_context and any(t.type == "all_levels" for t in tokens)):
         _read_tokens(text, chunk, local, chunk.levels, EXPLICIT, "level", reading)
         if remaining:
-            _read_tokens(text, chunk, remaining, tuple(LEVELS), REPORT_DEFAULT, "remaining", reading)
+            _read_tokens(text, chunk, remaining, tuple(LEVELS), REPORT_DEFAULT, rest, reading)
     elif any(t.type == "all_levels" for t in tokens):
         _read_tokens(text, chunk, tokens, tuple(LEVELS), REPORT_DEFAULT, "all", reading)
     elif remaining:
-        _read_tokens(text, chunk, remaining, tuple(LEVELS), REPORT_DEFAULT, "remaining", reading)
+        _read_tokens(text, chunk, remaining, tuple(LEVELS), REPORT_DEFAULT, rest, reading)
     else:
         _report_wide(chunk, tokens, reading)
     reading.stenosis_kinds = tuple(str(t.rule.value) for t in tokens if t.type == "loc")
     return reading
+
+
+def _table_cell(column: str, tokens: list[Token]) -> list[Token]:
+    """A cell reads as its column's place and side followed by the cell's words ('Right foramen' + 'mild')."""
+    lex = lexicon()
+    header = [lex.tokens[matched_index(m)] for m in lex.scanner.finditer(column)]
+    places = [r for r in header if r.type == "loc"]
+    sides = [r for r in header if r.type == "side"]
+    if len(places) != 1 or len(sides) > 1 or not tokens:
+        return []
+    at = tokens[0].start
+    return [Token(r, at, at, "") for r in (*places, *sides)] + tokens
+
+
+def _names_place_after_scope(tokens: list[Token], cut: int) -> bool:
+    scope = next((k for k in range(cut, len(tokens)) if tokens[k].type == "other_levels"), None)
+    return scope is not None and tokens[scope].rule.id == "scope.other-places"
 
 
 def _remaining_cut(tokens: list[Token]) -> int:
@@ -205,7 +251,7 @@ def _remaining_cut(tokens: list[Token]) -> int:
 def _implied_anchors(tokens: list[Token], previous_kinds: tuple[str, ...]) -> list[Token]:
     """Bare 'stenosis' with no named place is central; a grade-only chunk continues the previous place."""
     if any(t.type == "loc" for t in tokens):
-        return tokens
+        return _negated_bare_stenosis(tokens)
     out = list(tokens)
     for i, token in enumerate(tokens):
         if token.type == "proc" and _STENOSIS_WORD.search(token.text):
@@ -225,13 +271,35 @@ def _implied_anchors(tokens: list[Token], previous_kinds: tuple[str, ...]) -> li
     return out
 
 
+def _negated_bare_stenosis(tokens: list[Token]) -> list[Token]:
+    """'Mild narrowing of the thecal sac without stenosis': the canal is read twice (mild, none), so it
+    stays unknown as ambiguous rather than taking either reading."""
+    if not any(t.type == "loc" and t.rule.value == "central_stenosis" for t in tokens):
+        return tokens
+    out = list(tokens)
+    for i, token in enumerate(tokens):
+        if (
+            i > 0
+            and tokens[i - 1].type == "neg_fwd"
+            and token.type == "proc"
+            and _STENOSIS_WORD.search(token.text)
+        ):
+            rule = TokenRule("loc.central.implied", "loc", token.rule.pattern, "central_stenosis")
+            out[i] = Token(rule, token.start, token.end, token.text)
+    return out
+
+
 def _bind(tokens: list[Token]) -> None:
     """Attach every grade and side to the finding it qualifies (forward first, else backward)."""
     for i, token in enumerate(tokens):
         if token.type not in ("grade", "side", "cmp"):
             continue
         j = i + 1
+        passed_proc = False
         while j < len(tokens) and tokens[j].type in _SKIP_FORWARD:
+            if passed_proc and tokens[j].type == "conj" and token.type == "grade":
+                break  # the clause ended: the grade qualified a place named before it
+            passed_proc = passed_proc or tokens[j].type == "proc"
             j += 1
         if j < len(tokens) and tokens[j].type in NOUNS:
             token.bound_to = j if tokens[j].type in ANCHORS else None
@@ -257,23 +325,44 @@ def _scoped(tokens: list[Token], kind: str) -> dict[int, Token]:
             for j in range(i + 1, len(tokens)):
                 t = tokens[j]
                 if t.type == "scope_end" or (
-                    kind == "neg" and (t.type == "grade" and t.bound_to is not None)
+                    kind == "neg" and (t.type == "grade" and t.bound_to is not None) and not _resolves(cue)
                 ):
                     break
                 if t.type in ANCHORS:
                     if kind == "neg" and j in graded:
                         break
                     found.setdefault(j, cue)
+            if kind == "neg" and _negates_place_before(tokens, i, graded):
+                found.setdefault(i - 1, cue)  # "... in the lateral recess without significant narrowing"
         if backward:
             for j in range(i - 1, -1, -1):
                 t = tokens[j]
-                if t.type in ("scope_end", "neg_fwd") or (kind == "neg" and t.type == "grade"):
+                if t.type in ("scope_end", "neg_fwd") or (
+                    kind == "neg" and t.type == "grade" and not _resolves(cue)
+                ):
                     break
                 if t.type in ANCHORS:
-                    if kind == "neg" and j in graded:
+                    if kind == "neg" and j in graded and not _resolves(cue):
                         break
                     found.setdefault(j, cue)
     return found
+
+
+def _negates_place_before(tokens: list[Token], i: int, graded: set[int]) -> bool:
+    """'<place> without narrowing' (the cue ends the sentence): the place just before is what is negated."""
+    after = [t.type for t in tokens[i + 1 :]]
+    return (
+        i > 0
+        and tokens[i - 1].type == "loc"
+        and i - 1 not in graded
+        and after[:1] == ["proc"]
+        and not any(kind in ANCHORS for kind in after)
+    )
+
+
+def _resolves(cue: Token) -> bool:
+    """'previously mild left foraminal narrowing has resolved': the grade is history, the finding is none."""
+    return cue.rule.id == "neg.resolved"
 
 
 def _read_tokens(
@@ -420,6 +509,8 @@ def _stenosis(
     anchor: Token, mods: list[Token], neg: Token | None, tokens: list[Token], fact: FactSink, note: NoteSink
 ) -> None:
     name = str(anchor.rule.value)
+    if neg is not None and _resolves(neg):
+        mods = [m for m in mods if m.type != "grade"]
     grades = [m for m in mods if m.type == "grade"]
     for g in grades:
         if g.rule.id == "grade.range":
@@ -433,7 +524,7 @@ def _stenosis(
                 note(NoteKind.AMBIGUOUS, "two grades for one finding: left unknown", anchor, None, name)
         elif neg is not None:
             fact(None, name, Grade.NONE.value, anchor, [neg])
-            if anchor.rule.id == "loc.central.implied":
+            if anchor.rule.id == "loc.central.implied" and sum(t.type == "loc" for t in tokens) == 1:
                 why = "'no stenosis' with no place named: no stenosis of any kind at the level"
                 for side in (Side.LEFT, Side.RIGHT):
                     fact(side, "foraminal_stenosis", Grade.NONE.value, anchor, [neg], why)
@@ -462,6 +553,13 @@ def _stenosis(
     elif _narrowed(anchor, tokens):
         note(NoteKind.UNGRADED, "stenosis without a grade: left unknown", anchor, None, name)
     for side in lesser:
+        greater = [(grade, cues) for other, (grade, cues) in by_side.items() if other != side]
+        mild_greater = len(greater) == 1 and greater[0][0] is Grade.MILD
+        if side not in by_side and mild_greater and _PLURAL_PLACE.search(anchor.text):
+            # "the foramina are mildly narrowed, left greater than right": both narrowed, none above mild
+            why = "both sides stated narrowed and the greater one only mildly: the lesser is mild too"
+            fact(side, name, Grade.MILD.value, anchor, greater[0][1], why)
+            continue
         if side not in by_side:
             note(
                 NoteKind.LESSER_SIDE,
@@ -595,7 +693,7 @@ def _measurements(text: str, tokens: list[Token], fact: FactSink) -> None:
                     token,
                     [],
                 )
-        elif unit in ("%", "percent") and kind == "listhesis":
+        elif unit in ("%", "percent") and kind in ("listhesis", "translation_cue"):
             fact(None, "slip_percent", number, token, [])
         elif unit.startswith(("deg", "°")) and kind == "angulation_cue":
             fact(None, "angulation_deg", number, token, [])
@@ -673,8 +771,7 @@ def _dominant_cause(tokens: list[Token], negated: dict[int, Token], fact: FactSi
         and i not in negated
         and any(g.type == "grade" and g.bound_to == i for g in tokens)
     ]
-    link = next((t for t in tokens if t.type == "cause_link"), None)
-    if not central or link is None:
+    if not central:
         return
     causes: dict[str, Token] = {}
     for i, t in enumerate(tokens):
@@ -686,6 +783,25 @@ def _dominant_cause(tokens: list[Token], negated: dict[int, Token], fact: FactSi
             causes.setdefault(t.rule.cause, t)
     if not causes:
         return
+    # the link must stand between a cause and the stenosis: in "disc bulge with facet hypertrophy, severe
+    # canal stenosis" the 'with' only joins two findings, and no cause is stated
+    stenosis_at = tokens[central[0]].start
+
+    def between(x: int, a: int, b: int) -> bool:
+        return min(a, b) < x < max(a, b)
+
+    link = next(
+        (
+            t
+            for t in tokens
+            if t.type == "cause_link"
+            and any(between(t.start, c.start, stenosis_at) for c in causes.values())
+            and not any(between(c.start, t.start, stenosis_at) for c in causes.values())
+        ),
+        None,
+    )
+    if link is None:
+        return
     value = next(iter(causes)) if len(causes) == 1 else "mixed"
     fact(None, "dominant_cause", value, tokens[central[0]], [link, *causes.values()])
 
@@ -693,7 +809,9 @@ def _dominant_cause(tokens: list[Token], negated: dict[int, Token], fact: FactSi
 def _level_normal(text: str, chunk: Chunk, tokens: list[Token], fact: FactSink) -> None:
     if any(t.type == "other" and t.rule.blocks_normal for t in tokens):
         return
-    for token in tokens:
+    for k, token in enumerate(tokens):
+        if k > 0 and tokens[k - 1].type == "other":
+            continue  # "Facets normal.", "disc desiccation, unremarkable disc": that structure is normal
         tail = list(text[token.end : chunk.end])
         for mention in chunk.level_mentions:  # "Unremarkable L1-L2 and L2-L3 levels."
             for k in range(max(mention.start, token.end), min(mention.end, chunk.end)):
@@ -701,6 +819,12 @@ def _level_normal(text: str, chunk: Chunk, tokens: list[Token], fact: FactSink) 
         if token.type == "level_normal" and _LEVEL_NORMAL_TAIL.match("".join(tail)):
             why = "level stated normal: no stenosis and no ligamentum flavum hypertrophy"
             _normal_defaults(token, fact, why)
+            return
+        if token.rule.id == "neg.patent" and k == 0 and _LEVEL_NORMAL_TAIL.match("".join(tail)):
+            why = "level stated patent: canal and foramina open (recess and ligament not said)"
+            fact(None, "central_stenosis", Grade.NONE.value, token, [], why, LEVEL_DEFAULT)
+            for side in (Side.LEFT, Side.RIGHT):
+                fact(side, "foraminal_stenosis", Grade.NONE.value, token, [], why, LEVEL_DEFAULT)
             return
 
 

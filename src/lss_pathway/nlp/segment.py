@@ -27,6 +27,9 @@ _FINDING_LABEL = re.compile(
     r"canal|foram|recess|subarticular|stenosis|ligament|flav|\blf\b|thecal|dural|sac|disc|facet|listhesis|impression",
     re.IGNORECASE,
 )
+_OPEN_RANGE = re.compile(
+    r"\s*(?:and|&)\s*(?:(?P<up>above|higher|cephalad)|(?P<down>below|lower|caudal))\b", re.IGNORECASE
+)
 _NOT_CONTEXT = re.compile(r"\bconus\b|\bcord\b|\bterminates?\b", re.IGNORECASE)
 
 
@@ -67,6 +70,7 @@ class Chunk:
     ignored: str | None = None  # why the chunk gives no findings (nonlumbar, transitional)
     from_context: bool = False
     level_mentions: tuple[LevelMention, ...] = field(default_factory=tuple)
+    column: str | None = None  # a table cell: the header of its column ('Right foramen')
 
 
 def sections(text: str) -> list[Section]:
@@ -127,6 +131,14 @@ def _other_label(unit: str, rules: Structure) -> bool:
     return not _FINDING_LABEL.search(label.group(0))
 
 
+def finding_label(text: str, unit_start: int) -> str | None:
+    """The label a line opens with when it names a finding place and no level ('Canal:', 'Foramina:')."""
+    label = _LABEL.match(text[unit_start : unit_start + 60])
+    if label is None or structure().level_scanner.search(label.group(0)):
+        return None
+    return label.group(0) if _FINDING_LABEL.search(label.group(0)) else None
+
+
 def _mentions(text: str, start: int, end: int, rules: Structure) -> list[LevelMention]:
     found: list[LevelMention] = []
     for match in rules.level_scanner.finditer(text, start, end):
@@ -145,7 +157,17 @@ def _mentions(text: str, start: int, end: int, rules: Structure) -> list[LevelMe
         if r1 == "L" and n2 == "1" and n1 == "5" and not groups[2]:
             r2 = "S"
         found.append(LevelMention(match.start(), match.end(), rule.id, *_resolve(r1, int(n1), r2, int(n2))))
-    return found
+    return [_open_range(text, m, end) for m in found]
+
+
+def _open_range(text: str, mention: LevelMention, end: int) -> LevelMention:
+    """'L3-4 and above: no stenosis' names L1-L2..L3-L4; 'L4-5 and below' names L4-L5..L5-S1."""
+    tail = _OPEN_RANGE.match(text, mention.end, end)
+    if tail is None or mention.kind != "lumbar" or len(mention.levels) != 1:
+        return mention
+    index = LEVELS.index(mention.levels[0])
+    span = LEVELS[: index + 1] if tail.group("up") else LEVELS[index:]
+    return LevelMention(mention.start, tail.end(), "level.range", tuple(span), "lumbar")
 
 
 def _resolve(r1: str, n1: int, r2: str, n2: int) -> tuple[tuple[Level, ...], str]:
@@ -203,8 +225,20 @@ def chunks(text: str) -> list[Chunk]:
     for section in sections(text):
         context: tuple[Level, ...] = ()
         context_ignored: str | None = None
+        columns: list[str] | None = None
         for unit_start, unit_end, new_paragraph in _units(text, section):
             unit = text[unit_start:unit_end]
+            if section.reads and "|" in unit:
+                header = _table_header(unit, rules)
+                if header is not None:
+                    columns = header
+                    continue
+                if columns is not None:
+                    row = _table_row(text, unit_start, unit_end, section, columns, rules)
+                    if row is not None:
+                        out.extend(row)
+                        continue
+            columns = None
             other_label = _other_label(unit, rules)
             if new_paragraph or other_label:
                 context, context_ignored = (), None
@@ -219,6 +253,33 @@ def chunks(text: str) -> list[Chunk]:
                 ):  # "Alignment: ... L4 on L5. Otherwise normal."
                     context, context_ignored = new_context
     return out
+
+
+def _table_header(unit: str, rules: Structure) -> list[str] | None:
+    """'Level | Canal | Right foramen | Left foramen': the column names of a table of levels."""
+    cells = [c.strip() for c in unit.split("|")]
+    if len(cells) < 3 or rules.level_scanner.search(unit) or not re.fullmatch(r"levels?", cells[0], re.I):
+        return None
+    return cells[1:]
+
+
+def _table_row(
+    text: str, start: int, end: int, section: Section, columns: list[str], rules: Structure
+) -> list[Chunk] | None:
+    """'L3-4 | mild | normal | mild': one chunk per cell, bound to the row's level and the cell's column."""
+    row = text[start:end]
+    bars = [start + m.start() for m in re.finditer(r"\|", row)]
+    if len(bars) != len(columns):
+        return None
+    mentions = _mentions(text, start, bars[0], rules)
+    if len(mentions) != 1 or mentions[0].kind != "lumbar":
+        return None
+    sentence = Sentence(section, start, end, row, start)
+    edges = [*bars, end]
+    return [
+        Chunk(sentence, edges[k] + 1, edges[k + 1], mentions[0].levels, None, False, (), columns[k])
+        for k in range(len(columns))
+    ]
 
 
 def _sentences(text: str, start: int, end: int, section: Section) -> list[Sentence]:

@@ -72,20 +72,33 @@ def expand_gold(report_id: str, levels: dict[str, dict[str, Any]]) -> dict[Cell,
     return cells
 
 
-def load_hand() -> list[Report]:
+def load_file(path: Path, origin: str = "hand") -> list[Report]:
     reports: list[Report] = []
-    for path in sorted(HERE.glob("hand_*.yaml")):
-        for entry in yaml.safe_load(path.read_text(encoding="utf-8")):
-            gold = entry["gold"]
-            reports.append(
-                Report(
-                    entry["id"],
-                    entry["text"],
-                    expand_gold(entry["id"], gold.get("levels", {})),
-                    gold.get("modality"),
-                    tuple(entry.get("notes", ())),
-                )
+    for entry in yaml.safe_load(path.read_text(encoding="utf-8")):
+        gold = entry["gold"]
+        reports.append(
+            Report(
+                entry["id"],
+                entry["text"],
+                expand_gold(entry["id"], gold.get("levels", {})),
+                gold.get("modality"),
+                tuple(entry.get("notes", ())),
+                origin,
             )
+        )
+    return reports
+
+
+def load_hand() -> list[Report]:
+    reports = [r for path in sorted(HERE.glob("hand_*.yaml")) for r in load_file(path)]
+    ids = [r.id for r in reports]
+    assert len(ids) == len(set(ids)), "duplicate report ids"
+    return reports
+
+
+def load_blind(part: str) -> list[Report]:
+    """The blind corpus (issue 15): ``dev`` may guide rule changes, ``heldout`` is only measured."""
+    reports = load_file(HERE / f"blind_{part}.yaml", origin=f"blind-{part}")
     ids = [r.id for r in reports]
     assert len(ids) == len(set(ids)), "duplicate report ids"
     return reports
