@@ -340,3 +340,28 @@ def test_reports_are_fetched_from_the_fhir_server_when_not_prefetched(client: Te
 def test_discovery_templates_ask_for_lumbar_reports_and_documents() -> None:
     assert "http://loinc.org|24968-0" in PREFETCH["reports"]
     assert PREFETCH["documents"].startswith("DocumentReference?patient={{context.patientId}}&status=current")
+
+
+def test_every_report_code_has_a_known_source_and_tag_and_is_documented() -> None:
+    from pathlib import Path
+
+    from lss_pathway.domain.packaged import packaged_yaml
+
+    data = packaged_yaml("lss_pathway.api", "data/report_codes.yaml")
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "report-reading.md").read_text()
+    for row in [*data["loinc"], *data["generic"]]:
+        assert row["source"] in data["sources"] and row["verification"] in ("V", "R", "P"), row
+        assert row["code"] in docs, row["code"]
+
+
+def test_a_newer_report_without_text_does_not_hide_an_older_readable_one(client: TestClient) -> None:
+    pdf_only = mri_report(
+        "mr-pdf",
+        day="2026-10-30",
+        presentedForm=[{"contentType": "application/pdf", "data": b64("%PDF-1.7")}],
+    )
+    result = assess_bundle(client, with_report(load("10-imaging-missing"), pdf_only, mri_report()))
+    reading = result["report_reading"]
+    assert reading["read"]["report"] == "DiagnosticReport/mr-ls-1"
+    reasons = {n["report"]: n["reason"] for n in reading["not_read"]}
+    assert "application/pdf is not plain text" in reasons["DiagnosticReport/mr-pdf"]

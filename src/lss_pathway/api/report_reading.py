@@ -33,7 +33,7 @@ from lss_pathway.domain.vocabulary import Modality
 from lss_pathway.fhir import codes
 from lss_pathway.fhir.results import MappingResult
 from lss_pathway.nlp import extract
-from lss_pathway.nlp.fhir_text import report_texts
+from lss_pathway.nlp.fhir_text import FhirReading, report_texts
 from lss_pathway.nlp.merge import Conflict, merge_extraction
 from lss_pathway.nlp.schema import Evidence, Extraction, Span
 
@@ -265,6 +265,7 @@ class _Candidate:
     day: dt.date | None
     modality: Modality | None
     coded_as: str
+    texts: FhirReading
 
 
 # --- reading ----------------------------------------------------------------------------------------------
@@ -293,18 +294,19 @@ def read_reports(
         day = study_date(resource)
         if problem is None and day is not None and day > record.on_date():
             problem = f"dated {day}, after the assessment date {record.on_date()}"
-        if problem is not None:
-            not_read.append(NotRead(name, problem))
+        texts = report_texts(resource) if problem is None else None
+        if texts is not None and not texts.texts:
+            problem = (
+                f"no readable text ({'; '.join(texts.skipped) or 'no plain-text report, no conclusion'})"
+            )
+        if problem is not None or texts is None:
+            not_read.append(NotRead(name, problem or "not read"))
             continue
-        candidates.append(_Candidate(name, prefix, resource, day, modality, described))
+        candidates.append(_Candidate(name, prefix, resource, day, modality, described, texts))
     chosen = _latest(candidates, not_read)
     if chosen is None:
         return ReportReading(record, not_read=tuple(not_read))
-    texts = report_texts(chosen.resource)
-    if not texts.texts:
-        reason = "; ".join(texts.skipped) or "no plain-text report, no conclusion"
-        not_read.append(NotRead(chosen.name, f"no readable text ({reason})"))
-        return ReportReading(record, not_read=tuple(not_read))
+    texts = chosen.texts
     first = texts.texts[0]
     extraction = _with_coded_modality(extract(first.text, chosen.name), chosen)
     try:
@@ -329,7 +331,7 @@ def read_reports(
 
 
 def _latest(candidates: list[_Candidate], not_read: list[NotRead]) -> _Candidate | None:
-    """The most recent dated report; an undated one only when it is the only report."""
+    """The most recent dated readable report; an undated one only when it is the only one."""
     dated = sorted((c for c in candidates if c.day is not None), key=lambda c: c.day or dt.date.min)
     if not dated:
         if len(candidates) > 1:
