@@ -13,9 +13,10 @@
 
 The assessment uses the default rule set. The response carries
 ``extension["org.lss-pathway"] = {ruleset, inputDigest, ignoredInput, unmappedRelevantInput,
-unavailablePrefetch, failedPrefetch}``. An optional request extension
-``{"org.lss-pathway": {"assessmentDate": "YYYY-MM-DD"}}`` replays a request as of a past date. Nothing
-that identifies a patient, and no token, is logged or kept.
+unavailablePrefetch, failedPrefetch, reportReading}`` (``reportReading``: the radiology report read from
+the DiagnosticReports / DocumentReferences, and those not read; ``report_reading.py``). An optional
+request extension ``{"org.lss-pathway": {"assessmentDate": "YYYY-MM-DD"}}`` replays a request as of a
+past date. Nothing that identifies a patient, and no token, is logged or kept.
 """
 
 from __future__ import annotations
