@@ -223,3 +223,38 @@ def test_printing_the_result_page_shows_every_cells_reasons(
     text = subprocess.run(["pdftotext", str(printed), "-"], capture_output=True, text=True, check=True).stdout
     assert text.count("Criteria:") == 10, "the folded reasons of all ten cells are printed"
     assert "Edit these facts" not in text and "Download PDF" not in text
+
+
+def test_pasting_the_mri_report_prefills_the_imaging_tables_for_checking(page: Page, base_url: str) -> None:
+    """No script: the report goes to the server and the form comes back filled, each value with its
+    sentence; axe finds nothing on the pre-filled form; a corrected value is what gets assessed."""
+    page.goto(base_url + "/?example=10-imaging-missing")
+    report = (EXAMPLES / "reports" / "01-mri-terse-l45-lf.txt").read_text()
+    page.get_by_label("Report text").fill(report)
+    page.get_by_role("button", name="Read the report into the imaging fields").click()
+    expect(page.locator("#prefill-summary")).to_contain_text("filled from the report")
+    assert page.url.endswith("/prefill#report-box")
+    central = page.locator("#f-imaging-L4-L5-central_stenosis")
+    expect(central).to_have_value("severe")
+    source = page.locator("#f-imaging-L4-L5-central_stenosis-source")
+    expect(source).to_be_visible()
+    expect(source).to_contain_text("results in severe central canal stenosis")
+    assert central.get_attribute("aria-describedby") == "f-imaging-L4-L5-central_stenosis-source"
+    expect(page.locator("#f-imaging-L4-L5-canal_area_mm2")).to_have_value("58")
+    expect(page.locator("#prefill-summary")).to_contain_text("Not found in the report (left blank)")
+    expect(page.locator("#f-imaging-L4-L5-schizas")).to_have_value("")
+    expect(page.locator("#f-patient-age_years")).to_have_value("71")  # the rest of the form is kept
+
+    results = Axe().run(page)
+    found = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {v['nodes'][0]['target']}"
+        for v in results.response["violations"]
+    ]
+    assert not found
+
+    # The clinician corrects one value, then assesses: the grid reflects the values on the form.
+    page.locator("#f-imaging-L4-L5-right-foraminal_stenosis").select_option("mild")
+    page.get_by_role("button", name="Assess").click()
+    expect(page.locator("#candidacy-grid")).to_be_visible()
+    assert _verdict(page, "L1-L2", "left") == "not-candidate"  # stated unremarkable in the report
+    assert _verdict(page, "L4-L5", "left") == "undetermined"

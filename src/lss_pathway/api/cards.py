@@ -56,6 +56,8 @@ class CardContext:
     """EHR data that bears on a criterion but could not be read (one line each): shown on every card."""
     failed: tuple[str, ...] = ()
     """Prefetch keys whose fetch failed (an OperationOutcome): their facts count as unknown."""
+    report: tuple[str, ...] = ()
+    """Markdown lines on the facts read from a radiology report and its conflicts with the coded data."""
 
     @property
     def source(self) -> dict[str, Any]:
@@ -82,7 +84,13 @@ def shorten(text: str, limit: int = SUMMARY_LIMIT) -> str:
 
 
 def _footer(ctx: CardContext, a: Assessment) -> list[str]:
-    lines = ["", "---", "", f"Rule set `{ctx.ruleset_ref}`; facts as of {a.on_date.isoformat()}."]
+    lines = [
+        *ctx.report,
+        "",
+        "---",
+        "",
+        f"Rule set `{ctx.ruleset_ref}`; facts as of {a.on_date.isoformat()}.",
+    ]
     if ctx.unmapped:
         lines += [
             "",

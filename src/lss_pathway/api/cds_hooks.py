@@ -13,9 +13,10 @@
 
 The assessment uses the default rule set. The response carries
 ``extension["org.lss-pathway"] = {ruleset, inputDigest, ignoredInput, unmappedRelevantInput,
-unavailablePrefetch, failedPrefetch}``. An optional request extension
-``{"org.lss-pathway": {"assessmentDate": "YYYY-MM-DD"}}`` replays a request as of a past date. Nothing
-that identifies a patient, and no token, is logged or kept.
+unavailablePrefetch, failedPrefetch, reportReading}`` (``reportReading``: the radiology report read from
+the DiagnosticReports / DocumentReferences, and those not read; ``report_reading.py``). An optional
+request extension ``{"org.lss-pathway": {"assessmentDate": "YYYY-MM-DD"}}`` replays a request as of a
+past date. Nothing that identifies a patient, and no token, is logged or kept.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from lss_pathway.api.cards import (
 )
 from lss_pathway.api.errors import ERROR_RESPONSES
 from lss_pathway.api.fhir_fetch import FetchError, FhirServer, fetch_missing
+from lss_pathway.api.report_reading import report_codes, with_reports
 from lss_pathway.api.responses import json_response
 from lss_pathway.api.security import require_ehr_jwt, service_state
 from lss_pathway.api.settings import ServiceSettings
@@ -71,6 +73,13 @@ EXTENSION = "org.lss-pathway"
 _FINDINGS_CODES = ",".join(
     [f"{codes.FINDINGS}|", *(f"{codes.LOINC}|{code}" for code in sorted(codes.LOINC_FINDINGS))]
 )
+# Reports: the project imaging-modality code and the LOINC lumbar MR / CT codes (report_reading reads their
+# text); documents also by the generic "diagnostic imaging study" type, read when their text says lumbar.
+_LUMBAR_LOINC = [f"{codes.LOINC}|{code}" for code in sorted(report_codes().loinc)]
+_REPORT_CODES = ",".join([f"{codes.IMAGING_MODALITY}|", *_LUMBAR_LOINC])
+_DOCUMENT_TYPES = ",".join(
+    [*_LUMBAR_LOINC, *(f"{codes.LOINC}|{code}" for code in sorted(report_codes().generic))]
+)
 PREFETCH: dict[str, str] = {
     "patient": "Patient/{{context.patientId}}",
     "conditions": "Condition?patient={{context.patientId}}",
@@ -79,8 +88,9 @@ PREFETCH: dict[str, str] = {
     "medications": "MedicationRequest?patient={{context.patientId}}&status=active,on-hold",
     "statements": "MedicationStatement?patient={{context.patientId}}&status=active,on-hold",
     "procedures": "Procedure?patient={{context.patientId}}&status=completed",
-    "reports": "DiagnosticReport?patient={{context.patientId}}&code=" + codes.IMAGING_MODALITY + "|",
+    "reports": "DiagnosticReport?patient={{context.patientId}}&code=" + _REPORT_CODES,
     "imaging": "ImagingStudy?patient={{context.patientId}}&status=available",
+    "documents": "DocumentReference?patient={{context.patientId}}&status=current&type=" + _DOCUMENT_TYPES,
 }
 REQUIRED_PREFETCH = ("patient",)
 
@@ -383,6 +393,9 @@ async def call_service(service_id: ServiceIdPath, body: HookRequest, request: Re
     from lss_pathway.fhir.mapping import record_from_resources
 
     mapped = await run_in_threadpool(record_from_resources, data.resources, assessment_date=on_date)
+    items = [(f"resources[{i}]", resource, None) for i, resource in enumerate(data.resources)]
+    mapped, reading = await run_in_threadpool(with_reports, mapped, items)
+    extension["reportReading"] = reading.to_dict()
     extension["ignoredInput"] = [item.to_dict() for item in mapped.ignored]
     extension["unmappedRelevantInput"] = [item.to_dict() for item in mapped.relevant_ignored]
     if service.hook == "patient-view" and not points_to_lss(mapped):
@@ -395,6 +408,7 @@ async def call_service(service_id: ServiceIdPath, body: HookRequest, request: Re
         tuple(data.unavailable),
         unmapped_lines(mapped),
         tuple(data.failed),
+        tuple(reading.card_lines()),
     )
     if service.hook == "patient-view":
         cards = patient_view_cards(assessment, ctx)

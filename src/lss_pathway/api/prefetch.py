@@ -18,6 +18,7 @@ _KEY_OF_TYPE = {
     "Procedure": "procedures",
     "DiagnosticReport": "reports",
     "ImagingStudy": "imaging",
+    "DocumentReference": "documents",
 }
 assert set(_KEY_OF_TYPE.values()) | {"patient"} == set(PREFETCH), (
     "prefetch keys out of step with the templates"

@@ -104,14 +104,21 @@ async def post_fhir_assessment(
     ruleset: RulesetQuery = DEFAULT_RULESET,
     pretest: PretestQuery = None,
 ) -> Response:
-    """Assess a patient from a FHIR R4 Bundle; codes the mapping does not know are listed as ignored."""
+    """Assess a patient from a FHIR R4 Bundle; codes the mapping does not know are listed as ignored.
+
+    A lumbar MR / CT report in the Bundle (DiagnosticReport or DocumentReference with plain text) is read:
+    its facts are marked report-derived in the explanation, and disagreements with the coded data are
+    conflicts (``report_reading``)."""
+    from lss_pathway.api.report_reading import annotate_explanation, bundle_items, with_reports
     from lss_pathway.fhir.mapping import record_from_bundle
 
     rules = _rules(ruleset)
-    mapped = record_from_bundle(bundle)
+    mapped, reading = with_reports(record_from_bundle(bundle), bundle_items(bundle))
     result = assess(mapped.record, rules, pretest=pretest).to_dict()
+    annotate_explanation(result, reading)
     result["ignored_input"] = [item.to_dict() for item in mapped.ignored]
     result["unmapped_relevant_input"] = [item.to_dict() for item in mapped.relevant_ignored]
+    result["report_reading"] = reading.to_dict()
     return _respond(request, result, rules.ref)
 
 

@@ -457,6 +457,12 @@ def _form_value(value: object) -> str | list[str] | None:
     return str(value)
 
 
+def value_text(value: object) -> str | None:
+    """A single value as the form shows it (``True`` -> ``yes``, ``58.0`` -> ``58``), None when unknown."""
+    text = _form_value(value)
+    return text if isinstance(text, str) else None
+
+
 def _emit(values: FormValues, name: str, value: object) -> None:
     text = _form_value(value)
     if text is not None:

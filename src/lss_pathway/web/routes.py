@@ -32,6 +32,7 @@ from lss_pathway.web.form import (
     record_to_form,
     unknown_fields,
 )
+from lss_pathway.web.report_prefill import REPORT_FIELD, Prefill, prefill
 from lss_pathway.web.templating import environment
 
 router = APIRouter(include_in_schema=False)
@@ -72,6 +73,7 @@ def _form_page(
     general: list[str] | None = None,
     status: int = 200,
     loaded: str | None = None,
+    report: Prefill | None = None,
 ) -> HTMLResponse:
     fields = all_fields()
     return _page(
@@ -87,6 +89,7 @@ def _form_page(
         ruleset=ruleset,
         examples=list_examples(_examples_dir(request)),
         loaded=loaded,
+        report=report,
     )
 
 
@@ -95,7 +98,7 @@ def _values(form: FormData) -> tuple[FormValues, str]:
     multi = {f.name for f in all_fields() if f.kind == "multi"}
     values: FormValues = {}
     for key in form:
-        if key in ("ruleset", "paper"):
+        if key in ("ruleset", "paper", REPORT_FIELD):
             continue
         items = [str(v) for v in form.getlist(key)]
         values[key] = items if key in multi else (items[-1] if items else "")
@@ -166,6 +169,26 @@ async def edit_page(request: Request) -> HTMLResponse:
 @router.post("/assess", response_class=HTMLResponse)
 async def result_page(request: Request) -> HTMLResponse:
     values, ruleset = _values(await request.form())
+    return await _result(request, values, ruleset)
+
+
+@router.post("/prefill", response_class=HTMLResponse)
+async def prefill_page(request: Request) -> HTMLResponse:
+    """The form again, its blank imaging fields filled from the pasted report, each with its sentence.
+
+    Its button is the form's first, so Enter in a field lands here too: with no report text this assesses,
+    exactly as ``/assess`` does.
+    """
+    form = await request.form()
+    values, ruleset = _values(form)
+    text = str(form.get(REPORT_FIELD) or "")
+    if not text.strip():
+        return await _result(request, values, ruleset)
+    found = await run_in_threadpool(prefill, values, text)
+    return _form_page(request, found.values, ruleset, report=found)
+
+
+async def _result(request: Request, values: FormValues, ruleset: str) -> HTMLResponse:
     try:
         a = _assess_form(values, ruleset)
     except _Invalid as bad:
