@@ -40,6 +40,7 @@ from lss_pathway.screening.columns import arrow_schemas
 
 AS_OF = dt.date(2026, 11, 1)
 CHUNK = 100_000
+THOROUGH = 0.25
 _EPOCH = dt.date(1970, 1, 1)
 
 Rng = np.random.Generator
@@ -85,15 +86,17 @@ class Written:
 # --- column draws ------------------------------------------------------------------------------------------
 
 
-def _missing(rng: Rng, n: int, rate: float) -> Array:
+def _missing(rng: Rng, n: int, rate: float | Array) -> Array:
     return rng.random(n) < rate
 
 
-def _bool(rng: Rng, n: int, p_true: float, missing: float) -> pa.Array:
+def _bool(rng: Rng, n: int, p_true: float, missing: float | Array) -> pa.Array:
     return pa.array(rng.random(n) < p_true, pa.bool_(), mask=_missing(rng, n, missing))
 
 
-def _code(rng: Rng, n: int, values: Sequence[str], weights: Sequence[float], missing: float) -> pa.Array:
+def _code(
+    rng: Rng, n: int, values: Sequence[str], weights: Sequence[float], missing: float | Array
+) -> pa.Array:
     p = np.asarray(weights, dtype=float)
     picked = np.asarray(values, dtype=object)[rng.choice(len(values), n, p=p / p.sum())]
     return pa.array(picked, pa.string(), mask=_missing(rng, n, missing))
@@ -107,13 +110,16 @@ def _int(values: Array, mask: Array) -> pa.Array:
     return pa.array(values.astype(np.int32), pa.int32(), mask=mask)
 
 
-def _days_before(rng: Rng, n: int, as_of: dt.date, lo: int, hi: int, missing: float) -> pa.Array:
+def _days_before(rng: Rng, n: int, as_of: dt.date, lo: int, hi: int, missing: float | Array) -> pa.Array:
     """Dates ``lo``-``hi`` days before ``as_of`` (never after it)."""
     days = (as_of - _EPOCH).days - rng.integers(lo, hi + 1, n)
     return pa.array(days.astype(np.int32), pa.date32(), mask=_missing(rng, n, missing))
 
 
-def _patients(rng: Rng, keys: Array, as_of: dt.date, has_drugs: Array, has_procs: Array) -> Columns:
+def _patients(
+    rng: Rng, keys: Array, as_of: dt.date, has_drugs: Array, has_procs: Array, doc: Array
+) -> Columns:
+    """``doc`` scales each patient's missing rates (a thorough work-up leaves fewer facts unknown)."""
     n = len(keys)
     age = np.clip(np.round(rng.normal(71, 8, n)), 50, 90)
     by_birth = rng.random(n) < 0.1  # age from the birth date only
@@ -124,7 +130,7 @@ def _patients(rng: Rng, keys: Array, as_of: dt.date, has_drugs: Array, has_procs
     low_abi = rng.random(n) < 0.12
     abi_l = np.where(low_abi, rng.uniform(0.5, 0.9, n), abi)
     abi_r = np.where(low_abi & (rng.random(n) < 0.7), rng.uniform(0.5, 0.9, n), abi + rng.normal(0, 0.05, n))
-    abi_missing = _missing(rng, n, 0.6)
+    abi_missing = _missing(rng, n, 0.6 * doc)
     ces = rng.random(n) < 0.04  # a cauda equina-type feature present
     saddle = np.where(ces, rng.random(n) < 0.5, False)
     bladder = np.where(ces, rng.random(n) < 0.5, False)
@@ -134,74 +140,78 @@ def _patients(rng: Rng, keys: Array, as_of: dt.date, has_drugs: Array, has_procs
         "assessment_date": pa.array(np.full(n, (as_of - _EPOCH).days, np.int32), pa.date32()),
         "patient_age_years": _int(age, by_birth | no_age),
         "patient_birth_date": pa.array(birth_days.astype(np.int32), pa.date32(), mask=~by_birth | no_age),
-        "patient_sex": _code(rng, n, ("female", "male", "other"), (0.52, 0.47, 0.01), 0.02),
-        "symptoms_leg_symptoms": _bool(rng, n, 0.9, 0.1),
-        "symptoms_bilateral": _bool(rng, n, 0.55, 0.3),
-        "symptoms_leg_pain_exceeds_back_pain": _bool(rng, n, 0.6, 0.4),
-        "symptoms_provoked_by_walking": _bool(rng, n, 0.85, 0.15),
-        "symptoms_provoked_by_standing": _bool(rng, n, 0.6, 0.4),
-        "symptoms_relieved_by_sitting": _bool(rng, n, 0.8, 0.2),
-        "symptoms_relieved_by_flexion": _bool(rng, n, 0.7, 0.4),
-        "symptoms_tolerates_cycling": _bool(rng, n, 0.6, 0.7),
-        "symptoms_relieved_by_standing_still": _bool(rng, n, 0.15, 0.6),
-        "symptoms_calf_predominant": _bool(rng, n, 0.2, 0.6),
-        "symptoms_above_knee": _bool(rng, n, 0.7, 0.5),
-        "symptoms_low_back_pain": _bool(rng, n, 0.75, 0.3),
-        "symptoms_walking_motor_sensory_disturbance": _bool(rng, n, 0.4, 0.6),
-        "symptoms_leg_weakness": _bool(rng, n, 0.3, 0.5),
-        "symptoms_duration_months": _float(rng.gamma(2.0, 12.0, n), 0, 600, _missing(rng, n, 0.3)),
+        "patient_sex": _code(rng, n, ("female", "male", "other"), (0.52, 0.47, 0.01), 0.02 * doc),
+        "symptoms_leg_symptoms": _bool(rng, n, 0.9, 0.1 * doc),
+        "symptoms_bilateral": _bool(rng, n, 0.55, 0.3 * doc),
+        "symptoms_leg_pain_exceeds_back_pain": _bool(rng, n, 0.6, 0.4 * doc),
+        "symptoms_provoked_by_walking": _bool(rng, n, 0.85, 0.15 * doc),
+        "symptoms_provoked_by_standing": _bool(rng, n, 0.6, 0.4 * doc),
+        "symptoms_relieved_by_sitting": _bool(rng, n, 0.8, 0.2 * doc),
+        "symptoms_relieved_by_flexion": _bool(rng, n, 0.7, 0.4 * doc),
+        "symptoms_tolerates_cycling": _bool(rng, n, 0.6, 0.7 * doc),
+        "symptoms_relieved_by_standing_still": _bool(rng, n, 0.15, 0.6 * doc),
+        "symptoms_calf_predominant": _bool(rng, n, 0.2, 0.6 * doc),
+        "symptoms_above_knee": _bool(rng, n, 0.7, 0.5 * doc),
+        "symptoms_low_back_pain": _bool(rng, n, 0.75, 0.3 * doc),
+        "symptoms_walking_motor_sensory_disturbance": _bool(rng, n, 0.4, 0.6 * doc),
+        "symptoms_leg_weakness": _bool(rng, n, 0.3, 0.5 * doc),
+        "symptoms_duration_months": _float(rng.gamma(2.0, 12.0, n), 0, 600, _missing(rng, n, 0.3 * doc)),
         "symptoms_walking_tolerance_m": _float(
-            rng.lognormal(5.5, 1.0, n), 0, 100_000, _missing(rng, n, 0.5), 0
+            rng.lognormal(5.5, 1.0, n), 0, 100_000, _missing(rng, n, 0.5 * doc), 0
         ),
-        "red_flags_saddle_anaesthesia": pa.array(saddle, pa.bool_(), mask=_missing(rng, n, 0.3)),
-        "red_flags_new_bladder_bowel_dysfunction": pa.array(bladder, pa.bool_(), mask=_missing(rng, n, 0.3)),
-        "red_flags_progressive_motor_deficit": _bool(rng, n, 0.02, 0.3),
-        "red_flags_bilateral_leg_deficit": _bool(rng, n, 0.05, 0.5),
-        "red_flags_sexual_dysfunction": _bool(rng, n, 0.1, 0.6),
+        "red_flags_saddle_anaesthesia": pa.array(saddle, pa.bool_(), mask=_missing(rng, n, 0.15 * doc)),
+        "red_flags_new_bladder_bowel_dysfunction": pa.array(
+            bladder, pa.bool_(), mask=_missing(rng, n, 0.15 * doc)
+        ),
+        "red_flags_progressive_motor_deficit": _bool(rng, n, 0.02, 0.15 * doc),
+        "red_flags_bilateral_leg_deficit": _bool(rng, n, 0.05, 0.5 * doc),
+        "red_flags_sexual_dysfunction": _bool(rng, n, 0.1, 0.6 * doc),
         "red_flags_sacral_onset_days": _int(rng.integers(0, 2000, n), ~(ces & shared)),
         "red_flags_saddle_anaesthesia_onset_days": _int(rng.integers(0, 2000, n), ~(saddle & ~shared)),
         "red_flags_bladder_bowel_onset_days": _int(rng.integers(0, 2000, n), ~(bladder & ~shared)),
         # An own onset is never recorded beside the shared one, which it could contradict.
         "red_flags_bilateral_leg_deficit_onset_days": _int(
-            rng.integers(0, 3000, n), _missing(rng, n, 0.97) | shared
+            rng.integers(0, 3000, n), _missing(rng, n, 0.97 * doc) | shared
         ),
         "red_flags_sexual_dysfunction_onset_days": _int(
-            rng.integers(0, 3000, n), _missing(rng, n, 0.95) | shared
+            rng.integers(0, 3000, n), _missing(rng, n, 0.95 * doc) | shared
         ),
         "red_flags_sacral_symptoms_walking_only": pa.array(rng.random(n) < 0.7, pa.bool_(), mask=~ces),
         "red_flags_post_void_residual_ml": _float(
-            rng.gamma(2, 60, n), 0, 3000, ~ces | _missing(rng, n, 0.4), 0
+            rng.gamma(2, 60, n), 0, 3000, ~ces | _missing(rng, n, 0.4 * doc), 0
         ),
-        "red_flags_specialist_review_cleared": _bool(rng, n, 0.7, 0.9),
-        "exam_neurologic_deficit": _code(rng, n, _GRADES, (0.55, 0.3, 0.12, 0.03), 0.25),
-        "exam_pedal_pulses_left": _code(rng, n, pulses, (0.8, 0.15, 0.05), 0.3),
-        "exam_pedal_pulses_right": _code(rng, n, pulses, (0.8, 0.15, 0.05), 0.3),
+        "red_flags_specialist_review_cleared": _bool(rng, n, 0.7, 0.9 * doc),
+        "exam_neurologic_deficit": _code(rng, n, _GRADES, (0.55, 0.3, 0.12, 0.03), 0.25 * doc),
+        "exam_pedal_pulses_left": _code(rng, n, pulses, (0.8, 0.15, 0.05), 0.2 * doc),
+        "exam_pedal_pulses_right": _code(rng, n, pulses, (0.8, 0.15, 0.05), 0.2 * doc),
         "exam_abi_left": _float(abi_l, 0.3, 2.5, abi_missing, 2),
-        "exam_abi_right": _float(abi_r, 0.3, 2.5, abi_missing | _missing(rng, n, 0.05), 2),
-        "exam_tbi_left": _float(rng.normal(0.8, 0.12, n), 0.2, 1.5, _missing(rng, n, 0.9), 2),
-        "exam_tbi_right": _float(rng.normal(0.8, 0.12, n), 0.2, 1.5, _missing(rng, n, 0.9), 2),
-        "exam_wide_based_gait": _bool(rng, n, 0.1, 0.7),
-        "exam_abnormal_romberg": _bool(rng, n, 0.15, 0.7),
-        "exam_exercise_abi_normal": _bool(rng, n, 0.8, 0.9),
-        "exam_vascular_cause_excluded": _bool(rng, n, 0.85, 0.85),
-        "conservative_care_months": _float(rng.gamma(2.0, 4.0, n), 0, 600, _missing(rng, n, 0.3)),
-        "conservative_care_physical_therapy": _bool(rng, n, 0.75, 0.25),
-        "conservative_care_home_exercise": _bool(rng, n, 0.65, 0.35),
-        "conservative_care_analgesics": _bool(rng, n, 0.85, 0.2),
-        "conservative_care_esi_count": _int(rng.poisson(1.0, n), _missing(rng, n, 0.3)),
-        "conservative_care_last_esi_date": _days_before(rng, n, as_of, 7, 900, 0.6),
-        "conservative_care_esi_response": _code(rng, n, ("none", "partial", "good"), (0.4, 0.4, 0.2), 0.65),
-        "safety_bleeding_disorder": _bool(rng, n, 0.02, 0.6),
-        "safety_systemic_infection": _bool(rng, n, 0.01, 0.7),
-        "safety_local_infection": _bool(rng, n, 0.01, 0.7),
+        "exam_abi_right": _float(abi_r, 0.3, 2.5, abi_missing | _missing(rng, n, 0.05 * doc), 2),
+        "exam_tbi_left": _float(rng.normal(0.8, 0.12, n), 0.2, 1.5, _missing(rng, n, 0.9 * doc), 2),
+        "exam_tbi_right": _float(rng.normal(0.8, 0.12, n), 0.2, 1.5, _missing(rng, n, 0.9 * doc), 2),
+        "exam_wide_based_gait": _bool(rng, n, 0.1, 0.7 * doc),
+        "exam_abnormal_romberg": _bool(rng, n, 0.15, 0.7 * doc),
+        "exam_exercise_abi_normal": _bool(rng, n, 0.8, 0.9 * doc),
+        "exam_vascular_cause_excluded": _bool(rng, n, 0.85, 0.85 * doc),
+        "conservative_care_months": _float(rng.gamma(2.0, 4.0, n), 0, 600, _missing(rng, n, 0.3 * doc)),
+        "conservative_care_physical_therapy": _bool(rng, n, 0.75, 0.25 * doc),
+        "conservative_care_home_exercise": _bool(rng, n, 0.65, 0.35 * doc),
+        "conservative_care_analgesics": _bool(rng, n, 0.85, 0.2 * doc),
+        "conservative_care_esi_count": _int(rng.poisson(1.0, n), _missing(rng, n, 0.3 * doc)),
+        "conservative_care_last_esi_date": _days_before(rng, n, as_of, 7, 900, 0.6 * doc),
+        "conservative_care_esi_response": _code(
+            rng, n, ("none", "partial", "good"), (0.4, 0.4, 0.2), 0.65 * doc
+        ),
+        "safety_bleeding_disorder": _bool(rng, n, 0.02, 0.6 * doc),
+        "safety_systemic_infection": _bool(rng, n, 0.01, 0.7 * doc),
+        "safety_local_infection": _bool(rng, n, 0.01, 0.7 * doc),
         "safety_antithrombotics_recorded": pa.array(has_drugs, pa.bool_()),
         "prior_procedures_recorded": pa.array(has_procs, pa.bool_()),
-        "imaging_modality": _code(rng, n, ("MRI", "CT", "CT_myelogram"), (0.85, 0.12, 0.03), 0.05),
-        "imaging_date": _days_before(rng, n, as_of, 0, 1100, 0.1),
-        "baseline_odi_percent": _float(rng.normal(40, 15, n), 0, 100, _missing(rng, n, 0.6), 0),
-        "baseline_nprs": _float(rng.normal(6, 2, n), 0, 10, _missing(rng, n, 0.5), 0),
-        "coverage_medicare_beneficiary": _bool(rng, n, 0.75, 0.3),
-        "coverage_ced_study_enrolled": _bool(rng, n, 0.05, 0.8),
+        "imaging_modality": _code(rng, n, ("MRI", "CT", "CT_myelogram"), (0.85, 0.12, 0.03), 0.05 * doc),
+        "imaging_date": _days_before(rng, n, as_of, 0, 1100, 0.1 * doc),
+        "baseline_odi_percent": _float(rng.normal(40, 15, n), 0, 100, _missing(rng, n, 0.6 * doc), 0),
+        "baseline_nprs": _float(rng.normal(6, 2, n), 0, 10, _missing(rng, n, 0.5 * doc), 0),
+        "coverage_medicare_beneficiary": _bool(rng, n, 0.75, 0.3 * doc),
+        "coverage_ced_study_enrolled": _bool(rng, n, 0.05, 0.8 * doc),
     }
     return cols
 
@@ -221,9 +231,10 @@ def _explode(
     return owner, value, position
 
 
-def _levels(rng: Rng, keys: Array, rates: dict[str, float]) -> tuple[Columns, Array, Array]:
+def _levels(rng: Rng, keys: Array, rates: dict[str, float], doc: Array) -> tuple[Columns, Array, Array]:
     owner, level, position = _explode(rng, keys, _LEVEL_SETS)
     n = len(owner)
+    doc = doc[owner]
     low = np.isin(level, ("L3-L4", "L4-L5"))
     area = np.where(low, rng.lognormal(np.log(75), 0.35, n), rng.lognormal(np.log(120), 0.3, n))
     grade = np.select([area < 55, area < 80, area < 110], [3, 2, 1], 0)
@@ -237,7 +248,7 @@ def _levels(rng: Rng, keys: Array, rates: dict[str, float]) -> tuple[Columns, Ar
     translation = np.round(rng.gamma(1.5, 1.2, n), 1)
     unstable = translation >= 4
     unstable = np.where(rng.random(n) < 0.03, ~unstable, unstable)  # a 5 mm translation reported stable
-    m = {name: _missing(rng, n, rate) for name, rate in rates.items()}
+    m = {name: _missing(rng, n, rate * doc) for name, rate in rates.items()}
     cols: Columns = {
         "patient_key": pa.array(keys[owner], pa.int64()),
         "position": pa.array(position.astype(np.int32), pa.int32()),
@@ -253,7 +264,7 @@ def _levels(rng: Rng, keys: Array, rates: dict[str, float]) -> tuple[Columns, Ar
             n,
             ("lf_hypertrophy", "disc", "facet", "osteophyte", "mixed"),
             (0.45, 0.15, 0.1, 0.05, 0.25),
-            rates["dominant_cause"],
+            rates["dominant_cause"] * doc,
         ),
         "meyerding_grade": _int(meyerding, m["meyerding_grade"]),
         "slip_mm": _float(percent * 0.4, 0, 60, m["slip_mm"]),
@@ -265,13 +276,14 @@ def _levels(rng: Rng, keys: Array, rates: dict[str, float]) -> tuple[Columns, Ar
     return cols, owner, level
 
 
-def _sides(rng: Rng, keys: Array, levels: Array, rates: dict[str, float]) -> Columns:
+def _sides(rng: Rng, keys: Array, levels: Array, rates: dict[str, float], doc: Array) -> Columns:
     owner, side, position = _explode(rng, keys, _SIDE_SETS)
     n = len(owner)
+    doc = doc[owner]
     thickness = rng.normal(4.8, 1.3, n)
     flag = thickness > 4.0
     flag = np.where(rng.random(n) < 0.04, ~flag, flag)  # a thick ligament reported not hypertrophied
-    m = {name: _missing(rng, n, rate) for name, rate in rates.items()}
+    m = {name: _missing(rng, n, rate * doc) for name, rate in rates.items()}
     return {
         "patient_key": pa.array(keys[owner], pa.int64()),
         "level": pa.array(levels[owner], pa.string()),
@@ -279,11 +291,11 @@ def _sides(rng: Rng, keys: Array, levels: Array, rates: dict[str, float]) -> Col
         "side": pa.array(side, pa.string()),
         "lf_thickness_mm": _float(thickness, 1.0, 15, m["lf_thickness_mm"]),
         "lf_hypertrophy": pa.array(flag, pa.bool_(), mask=m["lf_hypertrophy"]),
-        "foraminal_stenosis": _code(rng, n, _GRADES, (0.4, 0.3, 0.2, 0.1), rates["foraminal_stenosis"]),
+        "foraminal_stenosis": _code(rng, n, _GRADES, (0.4, 0.3, 0.2, 0.1), rates["foraminal_stenosis"] * doc),
         "lateral_recess_stenosis": _code(
-            rng, n, _GRADES, (0.4, 0.3, 0.2, 0.1), rates["lateral_recess_stenosis"]
+            rng, n, _GRADES, (0.4, 0.3, 0.2, 0.1), rates["lateral_recess_stenosis"] * doc
         ),
-        "laminar_shelf": _bool(rng, n, 0.9, max(rates["laminar_shelf"], 0.7)),
+        "laminar_shelf": _bool(rng, n, 0.9, np.minimum(max(rates["laminar_shelf"], 0.7) * doc, 0.95)),
     }
 
 
@@ -369,12 +381,16 @@ def chunk(seed: int, index: int, first_key: int, size: int, as_of: dt.date = AS_
     keys = np.arange(first_key, first_key + size, dtype=np.int64)
     has_drugs = rng.random(size) < 0.8
     has_procs = rng.random(size) < 0.75
-    level_cols, level_owner, level_names = _levels(rng, keys, rates)
+    # A quarter of the clinic has a thorough work-up (a fifth of the usual gaps); the rest has more gaps, so
+    # that each fact's missing rate over the population stays the one drawn for it.
+    thorough = rng.random(size) < THOROUGH
+    doc = np.where(thorough, 0.2, (1 - THOROUGH * 0.2) / (1 - THOROUGH))
+    level_cols, level_owner, level_names = _levels(rng, keys, rates, doc)
     side_rows = level_cols["patient_key"].to_numpy()
     built: dict[str, Columns] = {
-        "patients": _patients(rng, keys, as_of, has_drugs, has_procs),
+        "patients": _patients(rng, keys, as_of, has_drugs, has_procs, doc),
         "levels": level_cols,
-        "level_sides": _sides(rng, side_rows, level_names, rates),
+        "level_sides": _sides(rng, side_rows, level_names, rates, doc[level_owner]),
         "antithrombotics": _antithrombotics(rng, keys, has_drugs),
         "prior_procedures": _prior_procedures(rng, keys, has_procs, as_of),
         "epidurogram": _epidurogram(rng, keys, level_owner, level_names),
