@@ -79,7 +79,8 @@ class Leaf:
     ``path`` is dotted with ``[]`` after each list (``imaging.levels[].sides[].lf_thickness_mm``);
     ``list_path`` is the innermost list the leaf sits in ("" at patient level) and ``attrs`` its attribute
     chain inside one item of that list. ``python_type`` is the scalar type (an Enum class for codes);
-    ``repeated`` marks a list of such scalars.
+    ``repeated`` marks a list of such scalars. ``section_description`` is the description of the section
+    field the leaf sits in directly (``exam.abi``'s for ``exam.abi.left``), the help its leaves share.
     """
 
     path: str
@@ -252,7 +253,7 @@ def _walk(
         base, optional = _bare(info.annotation)
         nested = _model(base)
         if nested is not None:
-            _walk(nested, list_path, prefix, here, info.description or section, leaves, lists)
+            _walk(nested, list_path, prefix, here, info.description, leaves, lists)
             continue
         item = _model(_bare(typing.get_args(base)[0])[0]) if typing.get_origin(base) is list else None
         if item is not None:
