@@ -40,6 +40,7 @@ import duckdb
 from lss_pathway.assess import assess
 from lss_pathway.clinical.cauda_equina import ces_thresholds
 from lss_pathway.criteria.candidacy import Verdict
+from lss_pathway.criteria.facts import Scope
 from lss_pathway.domain.drugs import antithrombotic_agents
 from lss_pathway.domain.schema import record_from_rows, rows_by_patient, tables
 from lss_pathway.rulesets.catalog import load_ruleset
@@ -75,6 +76,8 @@ CRITERIA = (
     "no_severe_lateral_recess_stenosis", "laminar_shelf_present", "epidurogram_appreciated",
 )  # fmt: skip
 NOT_BLOCKING = ("conservative_care_tried",)
+PATIENT_CRITERIA, LEVEL_CRITERIA = CRITERIA[:13], CRITERIA[13:18]
+SIDE_CRITERIA = CRITERIA[18:23]  # the epidurogram is joined per cell
 
 MACROS = """
 CREATE OR REPLACE MACRO isfalse(x) AS coalesce(NOT x, false);
@@ -170,7 +173,7 @@ ces AS (
   FROM f
 )"""
 
-CELLS_SQL = """
+GRID_SQL = """
 grid AS (
   SELECT patient_key, lv.level, sd.side
   FROM patients
@@ -179,9 +182,10 @@ grid AS (
 ),
 open_at AS (
   SELECT DISTINCT patient_key, unnest(levels) AS level FROM prior_procedures WHERE type IN {open_surgery}
-),
-cells AS (
-  SELECT g.patient_key, g.level, g.side, p.*,
+)"""
+
+# The level criteria over a row ``l`` of levels (NULL columns when the level was not reported).
+LEVEL_EXPRS = """
     -- agree(): readings that are recorded must agree; both answers at once = unknown + reconcile
     (l.canal_area_mm2 < {canal_area_relative_mm2}) IS TRUE OR (l.central_stenosis IN ('moderate', 'severe')) IS TRUE
       OR (l.schizas IN ('B', 'C', 'D')) IS TRUE OR (l.ap_diameter_mm < {canal_ap_relative_mm}) IS TRUE AS central_t,
@@ -203,7 +207,10 @@ cells AS (
     ((l.meyerding_grade = 0) IS TRUE OR (l.slip_mm = 0) IS TRUE OR (l.slip_percent = 0) IS TRUE)
       AND (isfalse(l.meyerding_grade = 0) OR isfalse(l.slip_mm = 0) OR isfalse(l.slip_percent = 0))
       AS k_slip_readings_agree,
-    CASE WHEN k_slip_readings_agree THEN NULL ELSE true END AS v_slip_readings_agree,
+    CASE WHEN k_slip_readings_agree THEN NULL ELSE true END AS v_slip_readings_agree"""
+
+# The side criteria over a row ``s`` of level_sides, with the patient ``p`` and ``o`` (open surgery here).
+SIDE_EXPRS = """
     CASE WHEN NOT p.prior_procedures_recorded THEN NULL WHEN o.level IS NOT NULL THEN true
       WHEN p.open_levels_unknown THEN NULL ELSE false END AS prior_open_surgery,
     prior_open_surgery = false OR s.laminar_shelf = true AS v_no_prior_surgery_at_level,
@@ -214,7 +221,12 @@ cells AS (
     lf_t AND lf_f AS k_lf_hypertrophy_on_side,
     NOT (s.foraminal_stenosis = 'severe') AS v_no_severe_foraminal_or_lateral_stenosis,
     NOT (s.lateral_recess_stenosis = 'severe') AS v_no_severe_lateral_recess_stenosis,
-    s.laminar_shelf = true AS v_laminar_shelf_present,
+    s.laminar_shelf = true AS v_laminar_shelf_present"""
+
+# Every cell with every criterion: the faithful form, for the per-criterion parity count.
+CELLS_SQL = """
+cells AS (
+  SELECT g.patient_key, g.level, g.side, p.*,{level_exprs},{side_exprs},
     e.appreciated = true AS v_epidurogram_appreciated
   FROM grid g
   JOIN p USING (patient_key)
@@ -222,6 +234,42 @@ cells AS (
   LEFT JOIN level_sides s ON s.patient_key = g.patient_key AND s.level = g.level AND s.side = g.side
   LEFT JOIN epidurogram e ON e.patient_key = g.patient_key AND e.level = g.level AND e.side = g.side
   LEFT JOIN open_at o ON o.patient_key = g.patient_key AND o.level = g.level
+)"""
+
+# The same criteria, each evaluated once at its own grain (patient, reported level, reported side) and
+# folded into "blocks" / "holds back" there; the 10 cells of a patient then only combine those flags. An
+# unreported level or side blocks nothing and holds the cell back (its stenosis or LF readings are
+# unknown), so its flags default to (false, true); an epidurogram recorded as not appreciated blocks.
+FAST_SQL = """
+pv AS (SELECT patient_key, {patient_block} AS p_block, {patient_hold} AS p_hold FROM p),
+lc AS (SELECT l.patient_key, l.level,{level_exprs} FROM levels l),
+-- what a side needs of its patient (joining p here would evaluate every patient criterion a second time)
+pp AS (
+  SELECT patient_key, prior_procedures_recorded, pu.open_levels_unknown
+  FROM patients LEFT JOIN (
+    SELECT patient_key, bool_or(levels IS NULL) AS open_levels_unknown
+    FROM prior_procedures WHERE type IN {open_surgery} GROUP BY patient_key
+  ) pu USING (patient_key)
+),
+lv AS (SELECT patient_key, level, {level_block} AS l_block, {level_hold} AS l_hold FROM lc),
+sc AS (
+  SELECT s.patient_key, s.level, s.side,{side_exprs}
+  FROM level_sides s
+  JOIN pp p USING (patient_key)
+  LEFT JOIN open_at o ON o.patient_key = s.patient_key AND o.level = s.level
+),
+sv AS (SELECT patient_key, level, side, {side_block} AS s_block, {side_hold} AS s_hold FROM sc),
+cells AS (
+  SELECT g.patient_key, g.level, g.side,
+    CASE WHEN pv.p_block OR coalesce(lv.l_block, false) OR coalesce(sv.s_block, false) OR coalesce(NOT e.appreciated, false)
+      THEN 'not_candidate'
+      WHEN pv.p_hold OR coalesce(lv.l_hold, true) OR coalesce(sv.s_hold, true) THEN 'undetermined'
+      ELSE 'candidate' END AS verdict
+  FROM grid g
+  JOIN pv USING (patient_key)
+  LEFT JOIN lv ON lv.patient_key = g.patient_key AND lv.level = g.level
+  LEFT JOIN sv ON sv.patient_key = g.patient_key AND sv.level = g.level AND sv.side = g.side
+  LEFT JOIN epidurogram e ON e.patient_key = g.patient_key AND e.level = g.level AND e.side = g.side
 )"""
 
 # Which criteria hold a cell back when unknown: required ones always; confirmations only when contested.
@@ -253,10 +301,23 @@ def _hold(criterion: str) -> str:
     return held
 
 
+def _values() -> dict[str, object]:
+    return {**P, "ces_days": CES_DAYS, "pvr_ml": PVR_ML, "open_surgery": str(OPEN_SURGERY)}
+
+
+def _ctes(*parts: str, **extra: str) -> str:
+    values = {**_values(), **extra}
+    return ",\n".join(part.format(**values) for part in parts)
+
+
+def _shared() -> dict[str, str]:
+    values = _values()
+    return {"level_exprs": LEVEL_EXPRS.format(**values), "side_exprs": SIDE_EXPRS.format(**values)}
+
+
 def cells_query() -> str:
     """Per cell: every criterion's value and hold flag, and the verdict."""
-    values = {**P, "ces_days": CES_DAYS, "pvr_ml": PVR_ML, "open_surgery": str(OPEN_SURGERY)}
-    ctes = ",\n".join(part.format(**values) for part in (CES_SQL, PATIENT_SQL, CELLS_SQL))
+    ctes = _ctes(CES_SQL, PATIENT_SQL, GRID_SQL, CELLS_SQL, **_shared())
     blocking = " OR ".join(f"isfalse(v_{c})" for c in CRITERIA if c not in NOT_BLOCKING)
     held = " OR ".join(_hold(c) for c in CRITERIA)
     columns = ",\n  ".join(f"v_{c}, {_hold(c)} AS h_{c}" for c in CRITERIA)
@@ -267,8 +328,27 @@ SELECT patient_key, level, side,
 FROM cells"""
 
 
+def _block(group: tuple[str, ...]) -> str:
+    return " OR ".join(f"isfalse(v_{c})" for c in group if c not in NOT_BLOCKING)
+
+
+def _held(group: tuple[str, ...]) -> str:
+    return " OR ".join(_hold(c) for c in group)
+
+
+def fast_query() -> str:
+    """Per cell: the verdict only, each criterion evaluated at its own grain (the timed query)."""
+    flags = {
+        "patient_block": _block(PATIENT_CRITERIA), "patient_hold": _held(PATIENT_CRITERIA),
+        "level_block": _block(LEVEL_CRITERIA), "level_hold": _held(LEVEL_CRITERIA),
+        "side_block": _block(SIDE_CRITERIA), "side_hold": _held(SIDE_CRITERIA),
+    }  # fmt: skip
+    ctes = _ctes(CES_SQL, PATIENT_SQL, GRID_SQL, FAST_SQL, **_shared(), **flags)
+    return f"WITH {ctes}\nSELECT patient_key, level, side, verdict FROM cells"
+
+
 def verdict_counts_query() -> str:
-    return f"SELECT verdict, count(*) AS n FROM ({cells_query()}) GROUP BY verdict ORDER BY verdict"
+    return f"SELECT verdict, count(*) AS n FROM ({fast_query()}) GROUP BY verdict ORDER BY verdict"
 
 
 # --- set-up ----------------------------------------------------------------------------------------------
@@ -287,6 +367,9 @@ def _check_parameters() -> None:
     assert {c.id for c in rules.criteria if not c.blocks} == set(NOT_BLOCKING)
     confirmations = {c.id for c in rules.criteria if c.is_confirmation}
     assert confirmations == CONFIRMATIONS_CONTESTED | CONFIRMATIONS_OPEN, confirmations
+    by_scope = {scope.value: tuple(c.id for c in rules.criteria if c.scope is scope) for scope in Scope}
+    assert by_scope == {"patient": PATIENT_CRITERIA, "level": LEVEL_CRITERIA,
+                        "level_side": (*SIDE_CRITERIA, "epidurogram_appreciated")}, by_scope  # fmt: skip
 
 
 def connect(folder: Path, threads: int) -> duckdb.DuckDBPyConnection:
@@ -318,6 +401,10 @@ def parity(con: duckdb.DuckDBPyConnection, keys: list[int]) -> dict[str, Any]:
     ).fetchall()
     names = [d[0] for d in con.description]
     by_cell = {(r[0], r[1], r[2]): dict(zip(names, r, strict=True)) for r in sql_cells}
+    fast = con.execute(
+        f"SELECT * FROM ({fast_query()}) WHERE patient_key IN (SELECT patient_key FROM sample)"
+    ).fetchall()
+    fast_verdict = {(r[0], r[1], r[2]): r[3] for r in fast}
     rows: dict[str, list[dict[str, Any]]] = {}
     for name in tables():
         query = f"SELECT * FROM {name} WHERE patient_key IN (SELECT patient_key FROM sample)"
@@ -329,7 +416,7 @@ def parity(con: duckdb.DuckDBPyConnection, keys: list[int]) -> dict[str, Any]:
     value_off: Counter[str] = Counter()
     hold_off: Counter[str] = Counter()
     verdicts: Counter[tuple[str, str]] = Counter()
-    cells = agree = 0
+    cells = agree = fast_agree = 0
     engine_seconds = 0.0
     for _, patient_rows in rows_by_patient(rows):
         record = record_from_rows(patient_rows)
@@ -342,6 +429,7 @@ def parity(con: duckdb.DuckDBPyConnection, keys: list[int]) -> dict[str, Any]:
             cells += 1
             same = mine["verdict"] == cell.verdict.value
             agree += same
+            fast_agree += fast_verdict[(key, cell.level.value, cell.side.value)] == cell.verdict.value
             verdicts[(cell.verdict.value, mine["verdict"])] += 1
             for r in cell.results:
                 cid = r.criterion.id
@@ -353,6 +441,7 @@ def parity(con: duckdb.DuckDBPyConnection, keys: list[int]) -> dict[str, Any]:
         "patients": len(keys),
         "cells": cells,
         "agree": agree,
+        "fast_agree": fast_agree,
         "verdicts": verdicts,
         "value_off": value_off,
         "hold_off": hold_off,
@@ -394,7 +483,8 @@ def main() -> None:
     keys = sorted(random.Random(args.seed).sample(range(args.patients), min(args.sample, args.patients)))
     found = parity(con, keys)
     print(f"\nparity with the engine ({RULESET}), {found['patients']} patients, {found['cells']} cells:")
-    print(f"  verdicts agree: {found['agree']} / {found['cells']}")
+    print(f"  verdicts agree: {found['agree']} / {found['cells']} (per-criterion query),"
+          f" {found['fast_agree']} / {found['cells']} (timed per-grain query)")  # fmt: skip
     for (engine, sql), n in sorted(found["verdicts"].items()):
         print(f"    engine {engine:>13} / sql {sql:>13}: {n}")
     for cid in CRITERIA:
