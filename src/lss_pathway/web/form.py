@@ -12,8 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import types
-import typing
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
@@ -22,18 +20,11 @@ from functools import cache
 from typing import Any, Literal
 
 from pydantic import BaseModel
-from pydantic.fields import FieldInfo
 
 from lss_pathway.domain.anatomy import LEVELS, SIDES
 from lss_pathway.domain.drugs import antithrombotic_agents
-from lss_pathway.domain.record import (
-    Antithrombotic,
-    EpidurogramFinding,
-    LevelFindings,
-    PatientRecord,
-    PriorProcedure,
-    SideFindings,
-)
+from lss_pathway.domain.record import PatientRecord
+from lss_pathway.domain.schema import Leaf, leaf
 from lss_pathway.web import form_labels as words
 
 DRUGS = "safety.antithrombotics"
@@ -99,21 +90,11 @@ class FormSection:
     parts: tuple[FormGroup | FormTable, ...]
 
 
-# --- fields, built from the model so that bounds, steps and help cannot drift from it -----------------------
+# --- fields, built from the record schema so that bounds, steps and help cannot drift from the model --------
 
 _YES_NO = (Option("yes", "yes"), Option("no", "no"))
 _TRI = {"yes": True, "no": False}
 _KINDS: dict[str, FieldKind] = {"summary": "textarea"}
-
-
-def _bare(annotation: Any) -> Any:
-    """``X`` from ``X | None`` and from ``Annotated[X, ...]``."""
-    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
-        args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        annotation = args[0] if len(args) == 1 else annotation
-    if typing.get_origin(annotation) is typing.Annotated:
-        annotation = typing.get_args(annotation)[0]
-    return annotation
 
 
 def _enum_options(enum: type[Enum]) -> tuple[Option, ...]:
@@ -121,37 +102,34 @@ def _enum_options(enum: type[Enum]) -> tuple[Option, ...]:
     return tuple(Option(m.value, readable.get(m.value, str(m.value).replace("_", " "))) for m in enum)
 
 
-def _kind(annotation: Any) -> tuple[FieldKind, tuple[Option, ...]]:
-    base = _bare(annotation)
+def _kind(fact: Leaf) -> tuple[FieldKind, tuple[Option, ...]]:
+    base = fact.python_type
+    options = _enum_options(base) if issubclass(base, Enum) else ()
+    if fact.repeated:
+        return "multi", options
     if base is bool:
         return "tri", _YES_NO
-    if isinstance(base, type) and issubclass(base, Enum):
-        return "choice", _enum_options(base)
-    if typing.get_origin(base) is list:
-        return "multi", _kind(typing.get_args(base)[0])[1]
-    kinds: dict[Any, FieldKind] = {int: "integer", float: "number", dt.date: "date"}
+    if options:
+        return "choice", options
+    kinds: dict[type, FieldKind] = {int: "integer", float: "number", dt.date: "date"}
     return kinds.get(base, "text"), ()
 
 
 def _make(
     name: str,
     label: str,
-    info: FieldInfo,
+    fact: Leaf,
     *,
     unit: str | None = None,
     short: str | None = None,
     kind: FieldKind | None = None,
     options: tuple[Option, ...] = (),
-    outer_help: str | None = None,
 ) -> FormField:
-    inferred, inferred_options = _kind(info.annotation)
-    low = high = None
-    for rule in info.metadata:  # annotated_types Ge/Gt/Le/Lt, as pydantic stores them
-        for attr in ("ge", "gt"):
-            low = float(getattr(rule, attr)) if getattr(rule, attr, None) is not None else low
-        for attr in ("le", "lt"):
-            high = float(getattr(rule, attr)) if getattr(rule, attr, None) is not None else high
-    help_ = info.description or outer_help
+    """A control for a leaf of the record schema: kind, options, bounds and help come from the model."""
+    inferred, inferred_options = _kind(fact)
+    low = fact.gt if fact.gt is not None else fact.ge
+    high = fact.lt if fact.lt is not None else fact.le
+    help_ = fact.description or fact.section_description
     return FormField(
         name=name,
         label=label,
@@ -178,18 +156,9 @@ _SCALARS: dict[str, words.Wording] = {
 
 def _scalar(name: str) -> FormField:
     """A fact at a dotted path of the record; a nested section's description is the help of its leaves."""
-    model: type[BaseModel] = PatientRecord
-    outer = None
-    *sections, attr = name.split(".")
-    for part in sections:
-        outer = model.model_fields[part].description
-        model = typing.cast(type[BaseModel], model.model_fields[part].annotation)
     wording = _SCALARS[name]
-    info = model.model_fields[attr]
     kind = _KINDS.get(name)
-    return _make(
-        name, wording.label, info, unit=wording.unit, short=wording.short, kind=kind, outer_help=outer
-    )
+    return _make(name, wording.label, leaf(name), unit=wording.unit, short=wording.short, kind=kind)
 
 
 def _group(key: str) -> FormGroup:
@@ -200,21 +169,22 @@ def _group(key: str) -> FormGroup:
 def _table(
     id_: str,
     title: str,
-    model: type[BaseModel],
+    items: str,
     columns: dict[str, words.Column],
     rows: Sequence[tuple[str, str]],
     choices: Mapping[str, tuple[Option, ...]] | None = None,
     **extra: Any,
 ) -> FormTable:
-    """One row per (header, name prefix); each cell is labelled "<header>: <column label>"."""
+    """One row per (header, name prefix) of the record list ``items`` (its schema path, e.g.
+    ``imaging.levels[]``); each cell is labelled "<header>: <column label>"."""
 
     def cell(header: str, prefix: str, attr: str, column: words.Column) -> FormField:
-        info = model.model_fields[attr]
         options = (choices or {}).get(attr, ())
         kind: FieldKind | None = "choice" if options else None
         label = f"{header}: {column.label}"
+        found = leaf(f"{items}.{attr}")
         return _make(
-            f"{prefix}.{attr}", label, info, unit=column.unit, short=column.short, kind=kind, options=options
+            f"{prefix}.{attr}", label, found, unit=column.unit, short=column.short, kind=kind, options=options
         )
 
     cells = tuple((h, tuple(cell(h, p, a, c) for a, c in columns.items())) for h, p in rows)
@@ -222,7 +192,7 @@ def _table(
 
 
 def _list_table(
-    prefix: str, count: int, model: type[BaseModel], wording: words.ListWording, **choices: tuple[Option, ...]
+    prefix: str, count: int, wording: words.ListWording, **choices: tuple[Option, ...]
 ) -> FormTable:
     """A list where "none" ([]) differs from unknown (absent), so it has a status above its rows."""
     options = tuple(Option(value, label) for value, label in words.STATUS_OPTIONS.items())
@@ -231,11 +201,12 @@ def _list_table(
     status = FormField(prefix, wording.question, "choice", options, help=help_)
     table_id = "t-" + re.sub(r"[._]", "-", prefix)
     note = "One row per item; blank rows are ignored."
-    return _table(table_id, wording.status, model, wording.columns, rows, choices, note=note, status=status)
+    items = f"{prefix}[]"
+    return _table(table_id, wording.status, items, wording.columns, rows, choices, note=note, status=status)
 
 
 def _epidurogram() -> FormTable:
-    info = EpidurogramFinding.model_fields["appreciated"]
+    appreciated = leaf("procedure.epidurogram[].appreciated")
     rows = tuple(
         (
             lv.value,
@@ -243,7 +214,7 @@ def _epidurogram() -> FormTable:
                 _make(
                     f"procedure.epidurogram.{lv}.{sd}",
                     f"{lv} {sd}: {words.EPIDUROGRAM_LABEL}",
-                    info,
+                    appreciated,
                     short=sd.value.capitalize(),
                 )
                 for sd in SIDES
@@ -279,16 +250,17 @@ def form_sections() -> tuple[FormSection, ...]:
         FormSection("care", "Care so far", (g("care"),)),
         FormSection("safety", "Safety", (
             g("safety"),
-            _list_table(DRUGS, DRUG_ROWS, Antithrombotic, words.DRUGS, agent=agents),
+            _list_table(DRUGS, DRUG_ROWS, words.DRUGS, agent=agents),
         )),
         FormSection("prior-procedures", "Prior procedures", (
-            _list_table(PROCEDURES, PROCEDURE_ROWS, PriorProcedure, words.PROCEDURES),
+            _list_table(PROCEDURES, PROCEDURE_ROWS, words.PROCEDURES),
         )),
         FormSection("imaging", "Imaging", (
             g("imaging"),
-            _table("t-imaging-levels", "Findings per level", LevelFindings, words.LEVEL_COLUMNS, levels,
+            _table("t-imaging-levels", "Findings per level", "imaging.levels[]", words.LEVEL_COLUMNS, levels,
                    note="Leave a level blank if it was not imaged or not reported."),
-            _table("t-imaging-sides", "Findings per level and side", SideFindings, words.SIDE_COLUMNS, sides),
+            _table("t-imaging-sides", "Findings per level and side", "imaging.levels[].sides[]",
+                   words.SIDE_COLUMNS, sides),
         )),
         FormSection("procedure", "During the procedure", (_epidurogram(),)),
         FormSection("baseline", "Baseline scores", (g("baseline"),)),
