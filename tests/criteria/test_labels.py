@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from lss_pathway.criteria.evaluate import evaluate
 from lss_pathway.criteria.expressions import parse_expr
-from lss_pathway.criteria.facts import Context, fact_catalogue
+from lss_pathway.criteria.facts import fact_catalogue
 from lss_pathway.criteria.labels import (
     Collect,
     criterion_findings,
@@ -21,6 +21,7 @@ from lss_pathway.criteria.labels import (
     to_document,
     unreported_line,
 )
+from lss_pathway.criteria.python_runner import Context
 from lss_pathway.domain.anatomy import Level, Side
 from lss_pathway.domain.record import PatientRecord
 from lss_pathway.rulesets.catalog import available, load_ruleset

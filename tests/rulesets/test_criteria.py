@@ -15,8 +15,9 @@ from typing import Any, NamedTuple
 import pytest
 
 from lss_pathway.criteria.evaluate import Node, evaluate
-from lss_pathway.criteria.facts import Context, Scope
+from lss_pathway.criteria.facts import Scope
 from lss_pathway.criteria.logic import Tri
+from lss_pathway.criteria.python_runner import Context
 from lss_pathway.criteria.ruleset import Criterion, Kind, RuleSet
 from lss_pathway.domain.anatomy import Level, Side
 from lss_pathway.domain.record import PatientRecord

@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from lss_pathway.criteria.evaluate import Compiled, Condition, Node, compile_expr
-from lss_pathway.criteria.facts import Context, Scope
+from lss_pathway.criteria.facts import Scope
 from lss_pathway.criteria.labels import reading
 from lss_pathway.criteria.logic import Tri
+from lss_pathway.criteria.python_runner import Context
 from lss_pathway.criteria.ruleset import Criterion, Phase, RuleSet
 from lss_pathway.domain.anatomy import LEVELS, SIDES, Level, Side
 from lss_pathway.domain.record import PatientRecord

@@ -26,8 +26,9 @@ from lss_pathway.criteria.expressions import (
     Param,
     unsupported,
 )
-from lss_pathway.criteria.facts import Context, FactSpec, Scope, fact_catalogue
+from lss_pathway.criteria.facts import FactSpec, Scope, fact_catalogue
 from lss_pathway.criteria.logic import Tri, all_of, any_of
+from lss_pathway.criteria.python_runner import Context, FactReader, fact_reader
 from lss_pathway.criteria.ruleset import RuleSet
 from lss_pathway.domain.drugs import agent_label
 
@@ -116,14 +117,14 @@ _OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
 Compiled = Callable[[Context], Node]
 
 
-def _missing(spec: FactSpec, ctx: Context) -> tuple[str, ...]:
+def _missing(spec: FactSpec, reader: FactReader, ctx: Context) -> tuple[str, ...]:
     """Name the smallest thing to document: a whole unreported level or side rather than each field."""
     if spec.from_imaging:
         if ctx.level_findings is None:
             return (f"imaging.levels[{ctx.level}] (level not reported)",)
         if spec.scope is Scope.SIDE and ctx.side_findings is None:
             return (f"imaging.levels[{ctx.level}].sides[{ctx.side}] (side not reported)",)
-    return spec.locate(ctx)
+    return reader.locate(ctx)
 
 
 def compile_expr(expr: Expr, rules: RuleSet) -> Compiled:
@@ -147,16 +148,17 @@ def compile_expr(expr: Expr, rules: RuleSet) -> Compiled:
 
 def _compile_compare(expr: Compare, rules: RuleSet) -> Compiled:
     spec = fact_catalogue()[expr.fact]
+    reader = fact_reader(spec)
     expected = rules.param_value(expr.value.name) if isinstance(expr.value, Param) else expr.value
     label = f"{expr.fact} {OPS[expr.op]} {_fmt(expected)}"
     test = _OPERATORS[expr.op]
     unknown_facts = ((expr.fact, None),)
 
     def compare(ctx: Context) -> Node:
-        actual = spec.get(ctx)
+        actual = reader.get(ctx)
         if actual is None:
-            return Node(label, Tri.UNKNOWN, unknown_facts, _missing(spec, ctx))
-        located = spec.locate(ctx)
+            return Node(label, Tri.UNKNOWN, unknown_facts, _missing(spec, reader, ctx))
+        located = reader.locate(ctx)
         shown = located[0] if len(located) == 1 else f"{spec.path} ({ctx.where() or 'patient'})"
         return Node(label, Tri.MET if test(actual, expected) else Tri.NOT_MET, ((shown, actual),))
 
