@@ -7,6 +7,7 @@ through ``assess_candidacy`` (example 01, a candidate at L4-L5, with one thing c
 from __future__ import annotations
 
 import copy
+import gc
 from pathlib import Path
 from typing import Any
 
@@ -296,6 +297,33 @@ def test_a_rule_set_never_assessed_before_is_compiled_and_gives_the_same_verdict
     record = example_01(procedure=epidurogram(False))
     verdicts = [(c.level, c.side, c.verdict) for c in assess_candidacy(record, fresh).cells if c.level is L45]
     assert verdicts == [(L45, LEFT, Verdict.NOT_CANDIDATE), (L45, RIGHT, Verdict.CANDIDATE)]
+
+
+def test_a_copy_with_other_criteria_never_reuses_the_originals_compiled_criteria() -> None:
+    """The compiled criteria live in the rule set object: a copy (which shares pydantic's private state)
+    with the epidurogram check removed is compiled afresh, after the original was compiled and assessed."""
+    packaged = load_ruleset("textbook@1.1.0")
+    record = example_01(procedure=epidurogram(False))
+    assert assess_candidacy(record, packaged).cell(L45, LEFT).verdict is Verdict.NOT_CANDIDATE
+    kept = [c for c in packaged.criteria if c.id != "epidurogram_appreciated"]
+    trimmed = packaged.model_copy(update={"criteria": kept})
+    assert trimmed.runner_store() is not packaged.runner_store()
+    assert assess_candidacy(record, trimmed).cell(L45, LEFT).verdict is Verdict.CANDIDATE
+    assert assess_candidacy(record, packaged).cell(L45, LEFT).verdict is Verdict.NOT_CANDIDATE
+    assert copy.deepcopy(packaged).runner_store() == {}
+
+
+def test_rule_sets_made_and_dropped_in_turn_each_get_their_own_verdicts() -> None:
+    """Short-lived rule sets (addresses are reused after garbage collection): none is served another's."""
+    packaged = load_ruleset("textbook@1.1.0")
+    record = example_01(procedure=epidurogram(False))
+    kept = [c for c in packaged.criteria if c.id != "epidurogram_appreciated"]
+    for i in range(40):
+        rules = packaged.model_copy(update={"criteria": kept if i % 2 else list(packaged.criteria)})
+        expected = Verdict.CANDIDATE if i % 2 else Verdict.NOT_CANDIDATE
+        assert assess_candidacy(record, rules).cell(L45, LEFT).verdict is expected, i
+        del rules
+        gc.collect()
 
 
 def test_a_reconcile_item_is_asked_for_first_even_when_the_logic_around_it_settled() -> None:

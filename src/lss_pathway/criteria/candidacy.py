@@ -137,21 +137,16 @@ def _facts(node: Node) -> list[tuple[str, object]]:
     return [*node.facts, *(f for child in node.children for f in _facts(child))]
 
 
-_COMPILED: dict[int, tuple[RuleSet, dict[Scope, list[tuple[Criterion, Compiled]]]]] = {}
-
-
 def _compiled(rules: RuleSet) -> dict[Scope, list[tuple[Criterion, Compiled]]]:
-    """Criteria compiled once per rule set object (the object is kept, so its id cannot be reused)."""
-    cached = _COMPILED.get(id(rules))
-    if cached is not None and cached[0] is rules:
-        return cached[1]
-    by_scope: dict[Scope, list[tuple[Criterion, Compiled]]] = {scope: [] for scope in Scope}
-    for criterion in rules.criteria:
-        by_scope[criterion.scope].append((criterion, compile_expr(criterion.test, rules)))
-    if len(_COMPILED) > 64:
-        _COMPILED.clear()
-    _COMPILED[id(rules)] = (rules, by_scope)
-    return by_scope
+    """Criteria compiled once per rule set object, kept in the rule set's own runner store."""
+    store = rules.runner_store()
+    cached: dict[Scope, list[tuple[Criterion, Compiled]]] | None = store.get("python")
+    if cached is None:
+        cached = {scope: [] for scope in Scope}
+        for criterion in rules.criteria:
+            cached[criterion.scope].append((criterion, compile_expr(criterion.test, rules)))
+        store["python"] = cached
+    return cached
 
 
 def assess_candidacy(record: PatientRecord, rules: RuleSet) -> Candidacy:
