@@ -17,6 +17,7 @@ Patient-scoped criteria are evaluated once and level-scoped ones once per level,
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -149,8 +150,44 @@ def _compiled(rules: RuleSet) -> dict[Scope, list[tuple[Criterion, Compiled]]]:
     return cached
 
 
-def assess_candidacy(record: PatientRecord, rules: RuleSet) -> Candidacy:
-    on_date = record.on_date()
+def _compiled_criterion(rules: RuleSet, criterion: Criterion) -> Compiled:
+    for known, run in _compiled(rules)[criterion.scope]:
+        if known is criterion:
+            return run
+    return compile_expr(criterion.test, rules)  # a criterion from elsewhere, e.g. a draft being tried
+
+
+def _context(
+    record: PatientRecord, on_date: dt.date, scope: Scope, level: Level | None, side: Side | None
+) -> Context:
+    """The context a criterion of ``scope`` reads: the patient, one level, or one level and side."""
+    if scope is Scope.PATIENT:
+        return Context(record, on_date)
+    if level is None or (scope is Scope.SIDE and side is None):
+        need = "a level and a side" if scope is Scope.SIDE else "a level"
+        raise ValueError(f"a {scope.value}-scoped criterion needs {need}")
+    findings = record.imaging.level(level)
+    if scope is Scope.LEVEL:
+        return Context(record, on_date, level, None, findings)
+    side_findings = findings.side(side) if findings is not None and side is not None else None
+    return Context(record, on_date, level, side, findings, side_findings)
+
+
+def run_criterion(
+    criterion: Criterion,
+    record: PatientRecord,
+    rules: RuleSet,
+    level: Level | None,
+    side: Side | None,
+    on_date: dt.date,
+) -> Node:
+    """One criterion for one patient in one cell (level and side are ignored where its scope does not
+    reach), as the Python runner evaluates it; the reference cases every runner passes call this."""
+    return _compiled_criterion(rules, criterion)(_context(record, on_date, criterion.scope, level, side))
+
+
+def run_candidacy(record: PatientRecord, rules: RuleSet, on_date: dt.date) -> Candidacy:
+    """Every level and side on ``on_date``: patient criteria evaluated once, level criteria once per level."""
     by_scope = _compiled(rules)
     base = Context(record, on_date)
     patient = [CriterionResult(c, run(base)) for c, run in by_scope[Scope.PATIENT]]
@@ -166,3 +203,7 @@ def assess_candidacy(record: PatientRecord, rules: RuleSet) -> Candidacy:
             results = patient + per_level + per_side
             cells.append(Cell(level, side, verdict(results), tuple(results), _gates(results, rules)))
     return Candidacy(rules, tuple(cells))
+
+
+def assess_candidacy(record: PatientRecord, rules: RuleSet) -> Candidacy:
+    return run_candidacy(record, rules, record.on_date())
