@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import types
 import typing
 
@@ -173,7 +174,8 @@ def test_recorded_values_stand_against_the_rule_sets_threshold() -> None:
         {"imaging": {"levels": [{"level": "L4-L5", "sides": [{"side": "right", "lf_thickness_mm": 3.0}]}]}}
     )
     findings = record.imaging.levels[0]
-    ctx = Context(record, record.on_date(), Level.L4_L5, Side.RIGHT, findings, findings.side(Side.RIGHT))
+    on = dt.date(2026, 11, 1)
+    ctx = Context(record, on, Level.L4_L5, Side.RIGHT, findings, findings.side(Side.RIGHT))
     node = evaluate(criterion.test, ctx, rules)
     assert recorded(criterion.test, node, rules, here="L4-L5 right") == ["LF 3 mm, not more than 4 mm"]
     thick = parse_expr({"fact": "side.lf_thickness_mm", "op": "gt", "value": 2.0})

@@ -205,5 +205,6 @@ def run_candidacy(record: PatientRecord, rules: RuleSet, on_date: dt.date) -> Ca
     return Candidacy(rules, tuple(cells))
 
 
-def assess_candidacy(record: PatientRecord, rules: RuleSet) -> Candidacy:
-    return run_candidacy(record, rules, record.on_date())
+def assess_candidacy(record: PatientRecord, rules: RuleSet, today: dt.date | None = None) -> Candidacy:
+    """As of the record's assessment date, else ``today`` (the calling edge's date; never a clock)."""
+    return run_candidacy(record, rules, record.on_date(today))
