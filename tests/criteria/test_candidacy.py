@@ -7,6 +7,7 @@ through ``assess_candidacy`` (example 01, a candidate at L4-L5, with one thing c
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import gc
 from pathlib import Path
@@ -14,6 +15,9 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests.test_safety_properties import EXAMPLES, ON, RULESETS, SETTINGS, records, validated
 
 from lss_pathway.criteria.candidacy import (
     Candidacy,
@@ -25,7 +29,7 @@ from lss_pathway.criteria.candidacy import (
     run_criterion,
     verdict,
 )
-from lss_pathway.criteria.evaluate import Condition, Node
+from lss_pathway.criteria.evaluate import Condition, Node, verdicts_only
 from lss_pathway.criteria.expressions import parse_expr
 from lss_pathway.criteria.facts import Scope
 from lss_pathway.criteria.logic import Tri
@@ -422,3 +426,79 @@ def test_a_confirmation_with_a_part_recorded_and_nothing_against_it_stays_pendin
     partly = result(Tri.UNKNOWN, recorded=True, confirmation=True)
     assert partly.open_confirmation
     assert verdict([MET, partly]) is Verdict.CANDIDATE
+
+
+# --- verdicts first, the explanation on demand ----------------------------------------------------------
+
+
+def _shown(cell: Cell) -> tuple[object, ...]:
+    """What a clinician is told about a cell without its explanation."""
+    return (
+        cell.verdict,
+        [(r.criterion.id, r.value, r.holds_back, r.open_confirmation) for r in cell.results],
+        cell.missing_facts,
+        [r.criterion.id for r in cell.pending],
+        cell.conditions,
+        cell.conflicts,
+        cell.gates,
+    )
+
+
+@settings(SETTINGS, max_examples=max(1, EXAMPLES // 5))
+@given(data=records(), ref=st.sampled_from([r.ref for r in RULESETS]))
+def test_verdicts_without_explanation_agree_with_the_explanation_built_on_demand(
+    data: dict[str, Any], ref: str
+) -> None:
+    """Verdicts, facts to document, pending confirmations, conditions and reconcile items are the same with
+    or without the explanation trees, and the explanation added on demand is the full one."""
+    rules = load_ruleset(ref)
+    record = validated(data)
+    lean = run_candidacy(record, rules, ON, explain=False)
+    full = run_candidacy(record, rules, ON)
+    assert not lean.explained and full.explained
+    for lean_cell, full_cell in zip(lean.cells, full.cells, strict=True):
+        assert _shown(lean_cell) == _shown(full_cell)
+        for r in lean_cell.results:
+            assert r.node.children == () or not r.criterion.blocks  # a condition explains what it asks
+    assert lean.explain().cells == full.cells
+
+
+def test_verdicts_only_keep_no_tree_and_the_explanation_is_added_when_asked() -> None:
+    rules = load_ruleset("textbook@1.1.0")
+    record = example_01(procedure=epidurogram(False))
+    lean = run_candidacy(record, rules, record.on_date(), explain=False)
+    cell = lean.cell(L45, LEFT)
+    assert cell.verdict is Verdict.NOT_CANDIDATE
+    blocking = [r for r in cell.results if r.criterion.blocks]
+    assert blocking and all(r.node.children == () and r.node.facts == () for r in blocking)
+    explained = lean.explain().cell(L45, LEFT)
+    assert explained.verdict is Verdict.NOT_CANDIDATE
+    assert any(r.node.children or r.node.facts for r in explained.results)
+    full = run_candidacy(record, rules, record.on_date())
+    assert full.explain() is full
+
+
+def test_an_explanation_that_disagrees_with_the_verdicts_is_refused() -> None:
+    rules = load_ruleset("textbook@1.1.0")
+    record = example_01(procedure=epidurogram(False))
+    lean = run_candidacy(record, rules, record.on_date(), explain=False)
+    tampered = [
+        dataclasses.replace(c, verdict=Verdict.CANDIDATE) if (c.level, c.side) == (L45, LEFT) else c
+        for c in lean.cells
+    ]
+    with pytest.raises(RuntimeError, match="disagrees with the verdicts at L4-L5 left"):
+        dataclasses.replace(lean, cells=tuple(tampered)).explain()
+    with pytest.raises(ValueError, match="built by hand"):
+        Candidacy(rules, (), explained=False).explain()
+
+
+def test_a_contested_part_is_kept_when_the_tree_is_not() -> None:
+    """An open antithrombotic hold under a confirmation: the pruned node still says it is contested."""
+    hold = Node("hold", Tri.UNKNOWN, missing=("x",), unsettled=True)
+    tree = Node("all of", Tri.UNKNOWN, missing=("x",), children=(Node("a", Tri.MET), hold))
+    pruned = verdicts_only(tree)
+    assert pruned.children == () and pruned.contested() and pruned.missing == ("x",)
+    quiet = Node("all of", Tri.UNKNOWN, missing=("y",), children=(Node("a", Tri.MET), Node("b", Tri.UNKNOWN)))
+    assert not verdicts_only(quiet).contested()
+    failed = Node("any of", Tri.UNKNOWN, children=(Node("a", Tri.NOT_MET), Node("b", Tri.UNKNOWN)))
+    assert verdicts_only(failed).contested()

@@ -102,12 +102,50 @@ class Cell:
 class Candidacy:
     rules: RuleSet
     cells: tuple[Cell, ...]
+    record: PatientRecord | None = None
+    on_date: dt.date | None = None
+    explained: bool = True
+    """Whether each result carries its explanation tree (``False``: verdicts only, see ``explain``)."""
 
     def cell(self, level: Level, side: Side) -> Cell:
         for cell in self.cells:
             if cell.level == level and cell.side == side:
                 return cell
         raise KeyError((level, side))
+
+    def explain(self) -> Candidacy:
+        """This candidacy with its explanation trees, built when asked from the same compiled criteria.
+
+        Refuses (``RuntimeError``) an explanation whose verdicts, missing facts, conditions, pending
+        confirmations or reconcile items differ in any cell from those already given.
+        """
+        if self.explained:
+            return self
+        if self.record is None or self.on_date is None:
+            raise ValueError("a candidacy built by hand has no record to explain")
+        full = run_candidacy(self.record, self.rules, self.on_date)
+        for given, explained in zip(self.cells, full.cells, strict=True):
+            if decision(given) != decision(explained):
+                where = f"{given.level} {given.side}"
+                raise RuntimeError(f"the explanation disagrees with the verdicts at {where}")
+        return full
+
+
+def decision(cell: Cell) -> tuple[object, ...]:
+    """Everything a cell decides, without its explanation: what verdicts-only and explained runs share."""
+    return (
+        cell.level,
+        cell.side,
+        cell.verdict,
+        tuple(
+            (r.criterion.id, r.value, r.node.missing, r.node.conditions, r.node.conflicts, r.node.contested())
+            for r in cell.results
+        ),
+        tuple(cell.missing_facts),
+        tuple(r.criterion.id for r in cell.pending),
+        tuple(cell.conditions),
+        tuple(cell.conflicts),
+    )
 
 
 def verdict(results: list[CriterionResult]) -> Verdict:
@@ -138,15 +176,21 @@ def _facts(node: Node) -> list[tuple[str, object]]:
     return [*node.facts, *(f for child in node.children for f in _facts(child))]
 
 
-def _compiled(rules: RuleSet) -> dict[Scope, list[tuple[Criterion, Compiled]]]:
-    """Criteria compiled once per rule set object, kept in the rule set's own runner store."""
+def _compiled(rules: RuleSet, explain: bool = True) -> dict[Scope, list[tuple[Criterion, Compiled]]]:
+    """Criteria compiled once per rule set object, kept in the rule set's own runner store.
+
+    For verdicts only, a condition-only criterion is still compiled to explain itself: the condition it
+    puts on a candidate says what was recorded.
+    """
     store = rules.runner_store()
-    cached: dict[Scope, list[tuple[Criterion, Compiled]]] | None = store.get("python")
+    key = "python" if explain else "python-verdicts"
+    cached: dict[Scope, list[tuple[Criterion, Compiled]]] | None = store.get(key)
     if cached is None:
         cached = {scope: [] for scope in Scope}
         for criterion in rules.criteria:
-            cached[criterion.scope].append((criterion, compile_expr(criterion.test, rules)))
-        store["python"] = cached
+            compiled = compile_expr(criterion.test, rules, explain or not criterion.blocks)
+            cached[criterion.scope].append((criterion, compiled))
+        store[key] = cached
     return cached
 
 
@@ -186,9 +230,15 @@ def run_criterion(
     return _compiled_criterion(rules, criterion)(_context(record, on_date, criterion.scope, level, side))
 
 
-def run_candidacy(record: PatientRecord, rules: RuleSet, on_date: dt.date) -> Candidacy:
-    """Every level and side on ``on_date``: patient criteria evaluated once, level criteria once per level."""
-    by_scope = _compiled(rules)
+def run_candidacy(
+    record: PatientRecord, rules: RuleSet, on_date: dt.date, *, explain: bool = True
+) -> Candidacy:
+    """Every level and side on ``on_date``: patient criteria evaluated once, level criteria once per level.
+
+    ``explain=False`` gives the same verdicts, missing facts, conditions and pending confirmations without
+    the explanation trees; ``Candidacy.explain()`` adds them when they are asked for.
+    """
+    by_scope = _compiled(rules, explain)
     base = Context(record, on_date)
     patient = [CriterionResult(c, run(base)) for c, run in by_scope[Scope.PATIENT]]
     cells: list[Cell] = []
@@ -202,7 +252,7 @@ def run_candidacy(record: PatientRecord, rules: RuleSet, on_date: dt.date) -> Ca
             per_side = [CriterionResult(c, run(side_ctx)) for c, run in by_scope[Scope.SIDE]]
             results = patient + per_level + per_side
             cells.append(Cell(level, side, verdict(results), tuple(results), _gates(results, rules)))
-    return Candidacy(rules, tuple(cells))
+    return Candidacy(rules, tuple(cells), record, on_date, explain)
 
 
 def assess_candidacy(record: PatientRecord, rules: RuleSet, today: dt.date | None = None) -> Candidacy:

@@ -55,6 +55,8 @@ class Node:
     """"Reconcile" items: readings of one finding that contradict each other, anywhere below this node."""
     unsettled: bool = False
     """A recorded item whose own answer is still open (an antithrombotic listed, its hold not yet agreed)."""
+    contested_below: bool = False
+    """A verdicts-only node keeps no children: whether one of them was not met or contested."""
 
     def contested(self) -> bool:
         """Whether something recorded speaks against this node: a part not met, or an item left open.
@@ -62,7 +64,29 @@ class Node:
         A confirmation that nothing speaks against is still pending (e.g. the left ABI normal, the right not
         measured); one that something speaks against needs the rest recorded to be decided.
         """
-        return self.unsettled or any(c.value is Tri.NOT_MET or c.contested() for c in self.children)
+        return (
+            self.unsettled
+            or self.contested_below
+            or any(c.value is Tri.NOT_MET or c.contested() for c in self.children)
+        )
+
+
+def verdicts_only(node: Node) -> Node:
+    """The node as a verdict reads it (value, what to document, conditions, conflicts, whether something
+    speaks against it), without the facts read and the sub-nodes an explanation shows."""
+    if not node.children and not node.facts:
+        return node
+    return Node(
+        node.label,
+        node.value,
+        (),
+        node.missing,
+        (),
+        node.conditions,
+        node.conflicts,
+        node.unsettled,
+        node.contested(),
+    )
 
 
 def _dedupe(items: list[str]) -> tuple[str, ...]:
@@ -127,32 +151,59 @@ def _missing(spec: FactSpec, reader: FactReader, ctx: Context) -> tuple[str, ...
     return reader.locate(ctx)
 
 
-def compile_expr(expr: Expr, rules: RuleSet) -> Compiled:
-    """Resolve everything static (fact specs, parameters, labels) once, leaving only per-patient work."""
+def compile_expr(expr: Expr, rules: RuleSet, explain: bool = True) -> Compiled:
+    """Resolve everything static (fact specs, parameters, labels) once, leaving only per-patient work.
+
+    ``explain=False`` compiles for verdicts only: the same logic, but comparisons do not record where
+    their fact was read and the criterion's node keeps no sub-nodes (see ``verdicts_only``). Readings
+    under ``agree`` and ``consistent`` are read in full, because a contradiction names them in its
+    reconcile item.
+    """
+    compiled = _compile(expr, rules, explain)
+    return compiled if explain else _pruned(compiled)
+
+
+def _compile(expr: Expr, rules: RuleSet, explain: bool) -> Compiled:
     match expr:
         case Compare():
-            return _compile_compare(expr, rules)
+            return _compile_compare(expr, rules, explain)
         case AllOf(items) | AnyOf(items):
-            return _compile_kleene(expr, tuple(compile_expr(item, rules) for item in items))
+            return _compile_kleene(expr, tuple(_compile(item, rules, explain) for item in items))
         case Agree(items):
-            return _compile_agree(tuple(compile_expr(item, rules) for item in items))
+            return _compile_agree(tuple(_compile(item, rules, True) for item in items))
         case Consistent(items):
-            return _compile_consistent(tuple(compile_expr(item, rules) for item in items))
+            return _compile_consistent(tuple(_compile(item, rules, True) for item in items))
         case Not(item):
-            return _compile_not(compile_expr(item, rules))
+            return _compile_not(_compile(item, rules, explain))
         case Hold():
-            return lambda ctx: _hold(ctx, rules)
+
+            def hold(ctx: Context) -> Node:
+                return _hold(ctx, rules)
+
+            return hold
         case _:
             unsupported(expr, "compile_expr")
 
 
-def _compile_compare(expr: Compare, rules: RuleSet) -> Compiled:
+def _pruned(compiled: Compiled) -> Compiled:
+    return lambda ctx: verdicts_only(compiled(ctx))
+
+
+def _compile_compare(expr: Compare, rules: RuleSet, explain: bool) -> Compiled:
     spec = fact_catalogue()[expr.fact]
     reader = fact_reader(spec)
     expected = rules.param_value(expr.value.name) if isinstance(expr.value, Param) else expr.value
     label = f"{expr.fact} {OPS[expr.op]} {_fmt(expected)}"
     test = _OPERATORS[expr.op]
-    unknown_facts = ((expr.fact, None),)
+    unknown_facts = ((expr.fact, None),) if explain else ()
+    met, not_met = Node(label, Tri.MET), Node(label, Tri.NOT_MET)
+
+    def value_only(ctx: Context) -> Node:
+        """For verdicts only: the value, and what to document while unknown."""
+        actual = reader.get(ctx)
+        if actual is None:
+            return Node(label, Tri.UNKNOWN, unknown_facts, _missing(spec, reader, ctx))
+        return met if test(actual, expected) else not_met
 
     def compare(ctx: Context) -> Node:
         actual = reader.get(ctx)
@@ -162,7 +213,7 @@ def _compile_compare(expr: Compare, rules: RuleSet) -> Compiled:
         shown = located[0] if len(located) == 1 else f"{spec.path} ({ctx.where() or 'patient'})"
         return Node(label, Tri.MET if test(actual, expected) else Tri.NOT_MET, ((shown, actual),))
 
-    return compare
+    return compare if explain else value_only
 
 
 def _compile_kleene(expr: AllOf | AnyOf, items: tuple[Compiled, ...]) -> Compiled:
