@@ -464,7 +464,7 @@ def test_verdicts_without_explanation_agree_with_the_explanation_built_on_demand
 
 
 def test_verdicts_only_keep_no_tree_and_the_explanation_is_added_when_asked() -> None:
-    rules = load_ruleset("textbook@1.1.0")
+    rules = load_ruleset("mild-trial@1.1.0").model_copy()  # a new object: nothing compiled for it yet
     record = example_01(procedure=epidurogram(False))
     lean = run_candidacy(record, rules, record.on_date(), explain=False)
     cell = lean.cell(L45, LEFT)
@@ -479,7 +479,7 @@ def test_verdicts_only_keep_no_tree_and_the_explanation_is_added_when_asked() ->
 
 
 def test_an_explanation_that_disagrees_with_the_verdicts_is_refused() -> None:
-    rules = load_ruleset("textbook@1.1.0")
+    rules = load_ruleset("textbook@1.1.0").model_copy()
     record = example_01(procedure=epidurogram(False))
     lean = run_candidacy(record, rules, record.on_date(), explain=False)
     tampered = [
@@ -488,8 +488,23 @@ def test_an_explanation_that_disagrees_with_the_verdicts_is_refused() -> None:
     ]
     with pytest.raises(RuntimeError, match="disagrees with the verdicts at L4-L5 left"):
         dataclasses.replace(lean, cells=tuple(tampered)).explain()
-    with pytest.raises(ValueError, match="built by hand"):
+    with pytest.raises(ValueError, match="zip"):  # a cell short: never explained by the cells that are left
+        dataclasses.replace(lean, cells=lean.cells[:-1]).explain()
+    with pytest.raises(ValueError, match=r"^a candidacy built by hand has no record to explain$"):
         Candidacy(rules, (), explained=False).explain()
+
+
+def test_criteria_are_compiled_once_per_rule_set_object_and_mode() -> None:
+    rules = load_ruleset("textbook@1.1.0").model_copy()
+    record = example_01()
+    run_candidacy(record, rules, record.on_date())
+    run_candidacy(record, rules, record.on_date(), explain=False)
+    store = rules.runner_store()
+    compiled = {key: store[key] for key in ("python", "python-verdicts")}
+    first = run_candidacy(record, rules, record.on_date(), explain=False)
+    run_candidacy(record, rules, record.on_date())
+    assert all(store[key] is value for key, value in compiled.items())
+    assert first.cell(L45, LEFT).verdict is Verdict.CANDIDATE
 
 
 def test_a_contested_part_is_kept_when_the_tree_is_not() -> None:
