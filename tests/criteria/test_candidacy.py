@@ -7,11 +7,17 @@ through ``assess_candidacy`` (example 01, a candidate at L4-L5, with one thing c
 from __future__ import annotations
 
 import copy
+import dataclasses
+import datetime as dt
+import gc
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests.test_safety_properties import EXAMPLES, ON, RULESETS, SETTINGS, records, validated
 
 from lss_pathway.criteria.candidacy import (
     Candidacy,
@@ -19,9 +25,13 @@ from lss_pathway.criteria.candidacy import (
     CriterionResult,
     Verdict,
     assess_candidacy,
+    run_candidacy,
+    run_criterion,
     verdict,
 )
-from lss_pathway.criteria.evaluate import Condition, Node
+from lss_pathway.criteria.evaluate import Condition, Node, verdicts_only
+from lss_pathway.criteria.expressions import parse_expr
+from lss_pathway.criteria.facts import Scope
 from lss_pathway.criteria.logic import Tri
 from lss_pathway.criteria.ruleset import Criterion, Phase
 from lss_pathway.domain.anatomy import Level, Side
@@ -298,6 +308,78 @@ def test_a_rule_set_never_assessed_before_is_compiled_and_gives_the_same_verdict
     assert verdicts == [(L45, LEFT, Verdict.NOT_CANDIDATE), (L45, RIGHT, Verdict.CANDIDATE)]
 
 
+def test_a_copy_with_other_criteria_never_reuses_the_originals_compiled_criteria() -> None:
+    """The compiled criteria live in the rule set object: a copy (which shares pydantic's private state)
+    with the epidurogram check removed is compiled afresh, after the original was compiled and assessed."""
+    packaged = load_ruleset("textbook@1.1.0")
+    record = example_01(procedure=epidurogram(False))
+    assert assess_candidacy(record, packaged).cell(L45, LEFT).verdict is Verdict.NOT_CANDIDATE
+    kept = [c for c in packaged.criteria if c.id != "epidurogram_appreciated"]
+    trimmed = packaged.model_copy(update={"criteria": kept})
+    assert trimmed.runner_store() is not packaged.runner_store()
+    assert assess_candidacy(record, trimmed).cell(L45, LEFT).verdict is Verdict.CANDIDATE
+    assert assess_candidacy(record, packaged).cell(L45, LEFT).verdict is Verdict.NOT_CANDIDATE
+    assert copy.deepcopy(packaged).runner_store() == {}
+
+
+def test_rule_sets_made_and_dropped_in_turn_each_get_their_own_verdicts() -> None:
+    """Short-lived rule sets (addresses are reused after garbage collection): none is served another's."""
+    packaged = load_ruleset("textbook@1.1.0")
+    record = example_01(procedure=epidurogram(False))
+    kept = [c for c in packaged.criteria if c.id != "epidurogram_appreciated"]
+    for i in range(40):
+        rules = packaged.model_copy(update={"criteria": kept if i % 2 else list(packaged.criteria)})
+        expected = Verdict.CANDIDATE if i % 2 else Verdict.NOT_CANDIDATE
+        assert assess_candidacy(record, rules).cell(L45, LEFT).verdict is expected, i
+        del rules
+        gc.collect()
+
+
+@pytest.mark.parametrize("ref", ALL_SETS)
+def test_run_criterion_gives_each_cells_explanation(ref: str) -> None:
+    """The public single-criterion entry point agrees with the levels x sides loop, criterion by criterion."""
+    rules = load_ruleset(ref)
+    record = example_01(procedure=epidurogram(False))
+    on = record.on_date()
+    for cell in run_candidacy(record, rules, on).cells:
+        for found in cell.results:
+            assert run_criterion(found.criterion, record, rules, cell.level, cell.side, on) == found.node
+
+
+def test_run_criterion_compiles_a_criterion_from_outside_the_rule_set() -> None:
+    rules = load_ruleset("mild-trial@1.1.0")
+    record = example_01()
+    (age,) = [c for c in rules.criteria if c.id == "age_at_least_minimum"]
+    stricter = age.model_copy(update={"test": parse_expr({"fact": "patient.age", "op": "ge", "value": 80})})
+    assert run_criterion(age, record, rules, None, None, record.on_date()).value is Tri.MET
+    assert run_criterion(stricter, record, rules, None, None, record.on_date()).value is Tri.NOT_MET
+
+
+def test_run_criterion_needs_the_cell_its_scope_reads() -> None:
+    rules = load_ruleset("textbook@1.1.0")
+    side_criterion = next(c for c in rules.criteria if c.scope is Scope.SIDE)
+    level_criterion = next(c for c in rules.criteria if c.scope is Scope.LEVEL)
+    record, on = example_01(), dt.date(2026, 11, 1)
+    with pytest.raises(ValueError, match=r"^a level_side-scoped criterion needs a level and a side$"):
+        run_criterion(side_criterion, record, rules, L45, None, on)
+    with pytest.raises(ValueError, match=r"^a level-scoped criterion needs a level$"):
+        run_criterion(level_criterion, record, rules, None, LEFT, on)
+    assert run_criterion(level_criterion, record, rules, L45, None, on).value is not None
+
+
+def test_run_candidacy_reads_the_as_of_date_it_is_given() -> None:
+    """Age from the birth date turns on the date passed in, not on any clock."""
+    data: dict[str, Any] = yaml.safe_load(EXAMPLE_01.read_text(encoding="utf-8"))
+    data["patient"] = {"birth_date": "1960-06-01", "sex": "male"}
+    record = PatientRecord.model_validate(data)
+    rules = load_ruleset("mild-trial@1.1.0")
+    (age,) = [c for c in rules.criteria if c.id == "age_at_least_minimum"]
+    before = run_candidacy(record, rules, dt.date(2025, 5, 31)).cell(L45, LEFT)
+    after = run_candidacy(record, rules, dt.date(2025, 6, 1)).cell(L45, LEFT)
+    assert next(r for r in before.results if r.criterion is age).value is Tri.NOT_MET
+    assert next(r for r in after.results if r.criterion is age).value is Tri.MET
+
+
 def test_a_reconcile_item_is_asked_for_first_even_when_the_logic_around_it_settled() -> None:
     """An any-of met by another reading still carries its contradiction: document it before anything else."""
     unknown = CriterionResult(
@@ -344,3 +426,94 @@ def test_a_confirmation_with_a_part_recorded_and_nothing_against_it_stays_pendin
     partly = result(Tri.UNKNOWN, recorded=True, confirmation=True)
     assert partly.open_confirmation
     assert verdict([MET, partly]) is Verdict.CANDIDATE
+
+
+# --- verdicts first, the explanation on demand ----------------------------------------------------------
+
+
+def _shown(cell: Cell) -> tuple[object, ...]:
+    """What a clinician is told about a cell without its explanation."""
+    return (
+        cell.verdict,
+        [(r.criterion.id, r.value, r.holds_back, r.open_confirmation) for r in cell.results],
+        cell.missing_facts,
+        [r.criterion.id for r in cell.pending],
+        cell.conditions,
+        cell.conflicts,
+        cell.gates,
+    )
+
+
+@settings(SETTINGS, max_examples=max(1, EXAMPLES // 10))  # three candidacies per example
+@given(data=records(), ref=st.sampled_from([r.ref for r in RULESETS]))
+def test_verdicts_without_explanation_agree_with_the_explanation_built_on_demand(
+    data: dict[str, Any], ref: str
+) -> None:
+    """Verdicts, facts to document, pending confirmations, conditions and reconcile items are the same with
+    or without the explanation trees, and the explanation added on demand is the full one."""
+    rules = load_ruleset(ref)
+    record = validated(data)
+    lean = run_candidacy(record, rules, ON, explain=False)
+    full = run_candidacy(record, rules, ON)
+    assert not lean.explained and full.explained
+    for lean_cell, full_cell in zip(lean.cells, full.cells, strict=True):
+        assert _shown(lean_cell) == _shown(full_cell)
+        for r in lean_cell.results:
+            assert r.node.children == () or not r.criterion.blocks  # a condition explains what it asks
+    assert lean.explain().cells == full.cells
+
+
+def test_verdicts_only_keep_no_tree_and_the_explanation_is_added_when_asked() -> None:
+    rules = load_ruleset("mild-trial@1.1.0").model_copy()  # a new object: nothing compiled for it yet
+    record = example_01(procedure=epidurogram(False))
+    lean = run_candidacy(record, rules, record.on_date(), explain=False)
+    cell = lean.cell(L45, LEFT)
+    assert cell.verdict is Verdict.NOT_CANDIDATE
+    blocking = [r for r in cell.results if r.criterion.blocks]
+    assert blocking and all(r.node.children == () and r.node.facts == () for r in blocking)
+    explained = lean.explain().cell(L45, LEFT)
+    assert explained.verdict is Verdict.NOT_CANDIDATE
+    assert any(r.node.children or r.node.facts for r in explained.results)
+    full = run_candidacy(record, rules, record.on_date())
+    assert full.explain() is full
+
+
+def test_an_explanation_that_disagrees_with_the_verdicts_is_refused() -> None:
+    rules = load_ruleset("textbook@1.1.0").model_copy()
+    record = example_01(procedure=epidurogram(False))
+    lean = run_candidacy(record, rules, record.on_date(), explain=False)
+    tampered = [
+        dataclasses.replace(c, verdict=Verdict.CANDIDATE) if (c.level, c.side) == (L45, LEFT) else c
+        for c in lean.cells
+    ]
+    with pytest.raises(RuntimeError, match="disagrees with the verdicts at L4-L5 left"):
+        dataclasses.replace(lean, cells=tuple(tampered)).explain()
+    with pytest.raises(ValueError, match="zip"):  # a cell short: never explained by the cells that are left
+        dataclasses.replace(lean, cells=lean.cells[:-1]).explain()
+    with pytest.raises(ValueError, match=r"^a candidacy built by hand has no record to explain$"):
+        Candidacy(rules, (), explained=False).explain()
+
+
+def test_criteria_are_compiled_once_per_rule_set_object_and_mode() -> None:
+    rules = load_ruleset("textbook@1.1.0").model_copy()
+    record = example_01()
+    run_candidacy(record, rules, record.on_date())
+    run_candidacy(record, rules, record.on_date(), explain=False)
+    store = rules.runner_store()
+    compiled = {key: store[key] for key in ("python", "python-verdicts")}
+    first = run_candidacy(record, rules, record.on_date(), explain=False)
+    run_candidacy(record, rules, record.on_date())
+    assert all(store[key] is value for key, value in compiled.items())
+    assert first.cell(L45, LEFT).verdict is Verdict.CANDIDATE
+
+
+def test_a_contested_part_is_kept_when_the_tree_is_not() -> None:
+    """An open antithrombotic hold under a confirmation: the pruned node still says it is contested."""
+    hold = Node("hold", Tri.UNKNOWN, missing=("x",), unsettled=True)
+    tree = Node("all of", Tri.UNKNOWN, missing=("x",), children=(Node("a", Tri.MET), hold))
+    pruned = verdicts_only(tree)
+    assert pruned.children == () and pruned.contested() and pruned.missing == ("x",)
+    quiet = Node("all of", Tri.UNKNOWN, missing=("y",), children=(Node("a", Tri.MET), Node("b", Tri.UNKNOWN)))
+    assert not verdicts_only(quiet).contested()
+    failed = Node("any of", Tri.UNKNOWN, children=(Node("a", Tri.NOT_MET), Node("b", Tri.UNKNOWN)))
+    assert verdicts_only(failed).contested()
