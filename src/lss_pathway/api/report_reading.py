@@ -292,8 +292,9 @@ def read_reports(
             or _subject_problem(resource, patients)
         )
         day = study_date(resource)
-        if problem is None and day is not None and day > record.on_date():
-            problem = f"dated {day}, after the assessment date {record.on_date()}"
+        as_of = record.on_date(dt.date.today())
+        if problem is None and day is not None and day > as_of:
+            problem = f"dated {day}, after the assessment date {as_of}"
         texts = report_texts(resource) if problem is None else None
         if texts is not None and not texts.texts:
             problem = (
