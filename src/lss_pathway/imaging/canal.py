@@ -124,7 +124,8 @@ def resliced_section(study: Study, mask: Mask, line: Centreline, s: float, radiu
         return Section(area, 0.0, tilt, "the canal mask is empty in this section")
     limits = np.array(study.shape) - 1
     outside = np.any((voxels < -0.01) | (voxels > limits + 0.01), axis=1).reshape(u.shape)
-    near_outside = ndimage.binary_dilation(outside, iterations=2)
+    # the dilation is needed only when the plane leaves the volume, which most sections do not
+    near_outside = ndimage.binary_dilation(outside, iterations=2) if outside.any() else outside
     border = np.zeros_like(outside)
     border[[0, -1], :] = True
     border[:, [0, -1]] = True
