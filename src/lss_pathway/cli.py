@@ -458,6 +458,9 @@ def serve_command(
         list[str] | None, typer.Option(help="Allowed CORS origin (repeatable); none by default")
     ] = None,
     max_body_bytes: Annotated[int, typer.Option(min=1024)] = 1_000_000,
+    max_upload_bytes: Annotated[
+        int, typer.Option(min=1024, help="Limit for label-map uploads to /v1/measure")
+    ] = 64_000_000,
     workers: Annotated[
         int, typer.Option(min=1, max=64, help="Worker processes (one per core helps under load)")
     ] = 1,
@@ -500,6 +503,7 @@ def serve_command(
         ),
         cors_origins=tuple(cors_origin or ()),
         max_body_bytes=max_body_bytes,
+        max_upload_bytes=max_upload_bytes,
         report_url=report_url,
         examples_dir=None if examples is None else str(examples.resolve()),
         state_path=_state_path(state_file, workers),
