@@ -181,12 +181,24 @@ def report_command(
     ] = None,
     ruleset: RulesetOption = DEFAULT_RULESET,
     paper: Annotated[Paper, typer.Option("--paper", help="Page size.")] = Paper.A4,
+    segmentation: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--segmentation", help="Label map(s) to measure, merge and draw per level (see 'lss measure')."
+        ),
+    ] = None,
+    profile: Annotated[str, typer.Option("--profile", help="Label profile of --segmentation.")] = "manual",
 ) -> None:
     """The printable report (HTML, and PDF with --pdf); with neither option the HTML goes to stdout."""
     from lss_pathway.report.html import render_report_html
 
-    result = _assess(_load_record(file), ruleset)
-    page = render_report_html(result, paper)
+    record, outlines = _load_record(file), None
+    if segmentation:
+        from lss_pathway.imaging.cli import measured_outlines
+
+        record, outlines = measured_outlines(record, segmentation, profile, ruleset)
+    result = _assess(record, ruleset)
+    page = render_report_html(result, paper, outlines=outlines)
     if pdf is None and html is None:
         sys.stdout.write(page)
         return
