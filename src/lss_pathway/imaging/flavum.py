@@ -84,27 +84,30 @@ def _chords(study: Study, mask: Mask, point: FloatArray, directions: FloatArray,
     return np.asarray((vals * inside).sum(axis=1) * CHORD_STEP_MM, dtype=np.float64)
 
 
-def _upsample(box: Mask) -> Mask:
-    """Trilinear x``UPSAMPLE`` interpolation through the voxel centres (n voxels -> UPSAMPLE*(n-1)+1).
+def _upsample(box: Mask) -> tuple[Mask, FloatArray]:
+    """Trilinear x``UPSAMPLE`` interpolation, with the fine step of each axis in voxels.
 
-    Done as three separable passes of two-point weights, which is what ``ndimage.zoom(order=1)`` computes
-    but several times faster, and with an exact 1/UPSAMPLE step between samples.
+    The n voxel centres of an axis become ``round(UPSAMPLE * n)`` evenly spaced samples from the first
+    centre to the last, as ``ndimage.zoom(order=1, grid_mode=False)`` places them; done here as three
+    separable passes of two-point weights, which is several times faster than zoom's general path.
     """
     import numpy as np
 
     out = box.astype(np.float32)
+    steps = np.ones(3)
     for axis in range(3):
         n = out.shape[axis]
         if n < 2:
             continue
-        at = np.arange(UPSAMPLE * (n - 1) + 1) / UPSAMPLE
+        m = round(UPSAMPLE * n)
+        at = np.linspace(0.0, n - 1.0, m)
+        steps[axis] = (n - 1) / (m - 1)
         low = np.minimum(at.astype(np.intp), n - 2)
-        weight = (at - low).astype(np.float32)
         shape = [1, 1, 1]
-        shape[axis] = len(at)
-        weight = weight.reshape(shape)
+        shape[axis] = m
+        weight = (at - low).astype(np.float32).reshape(shape)
         out = np.take(out, low, axis=axis) * (1 - weight) + np.take(out, low + 1, axis=axis) * weight
-    return out
+    return out, steps
 
 
 def _locate_thickest(
@@ -112,44 +115,24 @@ def _locate_thickest(
 ) -> tuple[FloatArray, float] | None:
     """Voxel coordinates of the centre of the largest inscribed sphere, and its radius in mm.
 
-    Coarse to fine, because the x5 upsampled distance transform of a whole side was most of a study's
-    time. A distance transform on the acquired grid finds a seed: among the voxels within half a voxel
-    of its maximum (a binary transform cannot rank those), the one whose neighbourhood holds the most
-    soft-mask mass. Only a box around the seed, wide enough that the nearest background of every point
-    within a voxel of it lies inside, is upsampled x5 and transformed again, and the fine maximum is
-    taken within a voxel of the seed. The chord measured through that point (not the distance) is the
-    thickness, so a point anywhere across the thickest part measures the same. Linear interpolation
-    never exceeds the voxel values, so a mask with no voxel at half occupancy has no upsampled one
-    either: None then.
+    The mask around the structure is upsampled x5 (trilinear) and its Euclidean distance transform's
+    maximum taken: on a binary mask the thickest point found on the acquired grid alone sits up to a
+    voxel off, and the chord measured through it then crosses the staircase edges obliquely. Linear
+    interpolation never exceeds the voxel values, so a mask with no voxel at half occupancy has no
+    upsampled one either: None then.
     """
     import numpy as np
     from scipy import ndimage
 
     lo = np.maximum(ijk.min(axis=0) - 2, 0)
     hi = np.minimum(ijk.max(axis=0) + 3, np.array(mask.shape))
-    crop = mask[lo[0] : hi[0], lo[1] : hi[1], lo[2] : hi[2]].astype(np.float32)
-    coarse = ndimage.distance_transform_edt(crop >= 0.5, sampling=voxel)
-    deepest = float(coarse.max())
-    if deepest <= 0:
+    up, step = _upsample(mask[lo[0] : hi[0], lo[1] : hi[1], lo[2] : hi[2]])
+    inside = up >= 0.5
+    if not inside.any():
         return None
-    ties = coarse >= deepest - 0.5 * float(voxel.min())
-    mass = ndimage.uniform_filter(crop, size=3, mode="constant")
-    seed = np.array(np.unravel_index(int(np.argmax(np.where(ties, mass, -1.0))), crop.shape))
-    # a point within a voxel of the seed is at most ``deepest`` plus a voxel (the coarse transform's
-    # error) from its nearest background
-    margin = np.ceil((deepest + float(voxel.max())) / voxel).astype(int) + 2
-    box_lo = np.maximum(seed - margin, 0)
-    box_hi = np.minimum(seed + margin + 1, np.array(crop.shape))
-    box = crop[box_lo[0] : box_hi[0], box_lo[1] : box_hi[1], box_lo[2] : box_hi[2]]
-    up = _upsample(box)
-    scale = np.full(3, 1.0 / UPSAMPLE)
-    fine = ndimage.distance_transform_edt(up >= 0.5, sampling=voxel * scale)
-    # within a voxel of the seed only: near the box's faces the nearest background may lie outside it
-    near_lo = np.maximum(np.floor((seed - 1 - box_lo) / scale).astype(int), 0)
-    near_hi = np.ceil((seed + 1 - box_lo) / scale).astype(int) + 1
-    near = fine[near_lo[0] : near_hi[0], near_lo[1] : near_hi[1], near_lo[2] : near_hi[2]]
-    at = np.array(np.unravel_index(int(np.argmax(near)), near.shape), dtype=np.float64) + near_lo
-    return np.asarray(lo + box_lo + at * scale, dtype=np.float64), max(float(near.max()), deepest)
+    fine = ndimage.distance_transform_edt(inside, sampling=voxel * step)
+    at = np.array(np.unravel_index(int(np.argmax(fine)), fine.shape), dtype=np.float64)
+    return np.asarray(lo + at * step, dtype=np.float64), float(fine.max())
 
 
 def thickness(study: Study, mask: Mask, soft: bool) -> Measured:
