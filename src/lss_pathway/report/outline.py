@@ -7,12 +7,11 @@ Drawn from plain data (the imaging edge fills :class:`CanalOutline`), in the sty
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from lss_pathway.report.figure import _CANAL, _INK, _MUTED, _SMALL, _style
+from lss_pathway.report.figure import _CANAL, _INK, _MUTED, _SMALL, svg_text
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -94,16 +93,4 @@ def _draw(outlines: Sequence[CanalOutline]) -> Figure:
 
 def outline_figure_svg(outlines: Sequence[CanalOutline]) -> str:
     """Standalone SVG: text as text, no date, fixed ids, so the same outlines give the same bytes."""
-    out = io.StringIO()
-    with _style():
-        fig = _draw(outlines)
-        fig.savefig(
-            out,
-            format="svg",
-            metadata={
-                "Date": None,
-                "Title": "Canal outline per level",
-                "Description": outline_caption(outlines),
-            },
-        )
-    return out.getvalue()
+    return svg_text(lambda: _draw(outlines), "Canal outline per level", outline_caption(outlines))
