@@ -183,12 +183,24 @@ def report_command(
     ] = None,
     ruleset: RulesetOption = DEFAULT_RULESET,
     paper: Annotated[Paper, typer.Option("--paper", help="Page size.")] = Paper.A4,
+    segmentation: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--segmentation", help="Label map(s) to measure, merge and draw per level (see 'lss measure')."
+        ),
+    ] = None,
+    profile: Annotated[str, typer.Option("--profile", help="Label profile of --segmentation.")] = "manual",
 ) -> None:
     """The printable report (HTML, and PDF with --pdf); with neither option the HTML goes to stdout."""
     from lss_pathway.report.html import render_report_html
 
-    result = _assess(_load_record(file), ruleset)
-    page = render_report_html(result, paper)
+    record, outlines = _load_record(file), None
+    if segmentation:
+        from lss_pathway.imaging.cli import measured_outlines
+
+        record, outlines = measured_outlines(record, segmentation, profile, ruleset)
+    result = _assess(record, ruleset)
+    page = render_report_html(result, paper, outlines=outlines)
     if pdf is None and html is None:
         sys.stdout.write(page)
         return
@@ -460,6 +472,9 @@ def serve_command(
         list[str] | None, typer.Option(help="Allowed CORS origin (repeatable); none by default")
     ] = None,
     max_body_bytes: Annotated[int, typer.Option(min=1024)] = 1_000_000,
+    max_upload_bytes: Annotated[
+        int, typer.Option(min=1024, help="Limit for label-map uploads to /v1/measure")
+    ] = 64_000_000,
     workers: Annotated[
         int, typer.Option(min=1, max=64, help="Worker processes (one per core helps under load)")
     ] = 1,
@@ -502,6 +517,7 @@ def serve_command(
         ),
         cors_origins=tuple(cors_origin or ()),
         max_body_bytes=max_body_bytes,
+        max_upload_bytes=max_upload_bytes,
         report_url=report_url,
         examples_dir=None if examples is None else str(examples.resolve()),
         state_path=_state_path(state_file, workers),

@@ -70,3 +70,60 @@ def test_bad_profile_and_missing_file_are_input_errors(segmentation: Path, tmp_p
     assert result.exit_code == 2 and "no such file" in result.stderr
     result = runner.invoke(app, ["measure"])
     assert result.exit_code == 2 and "--demo" in result.stderr
+
+
+def test_measure_figure_shows_each_measured_area(segmentation: Path, tmp_path: Path) -> None:
+    figure = tmp_path / "outline.svg"
+    result = runner.invoke(app, ["measure", str(segmentation), "-f", "json", "--figure", str(figure)])
+    assert result.exit_code == 0, result.stderr
+    areas = [lv["canal_area_min"] for lv in json.loads(result.stdout)["levels"]]
+    svg = figure.read_text(encoding="utf-8")
+    assert areas and all(f">{a['value']:.1f} mm² [{a['low']:.1f}, {a['high']:.1f}]<" in svg for a in areas)
+    again = tmp_path / "again.svg"
+    runner.invoke(app, ["measure", str(segmentation), "-f", "json", "--figure", str(again)])
+    assert again.read_bytes() == figure.read_bytes()
+
+
+def test_report_with_a_segmentation_draws_the_outline_beside_the_area_plot(
+    segmentation: Path, tmp_path: Path
+) -> None:
+    import base64
+    import re
+
+    record = tmp_path / "patient.yaml"
+    record.write_text("imaging:\n  levels: []\n", encoding="utf-8")
+    page = tmp_path / "report.html"
+    result = runner.invoke(
+        app, ["report", str(record), "--segmentation", str(segmentation), "--html", str(page)]
+    )
+    assert result.exit_code == 0, result.stderr
+    html = page.read_text(encoding="utf-8")
+    images = [base64.b64decode(m).decode("utf-8") for m in re.findall(r"base64,([A-Za-z0-9+/=]+)", html)]
+    outline = [svg for svg in images if "Canal outline per level" in svg]
+    area_plot = [svg for svg in images if "Imaging measurements per level" in svg]
+    assert len(outline) == 1 and len(area_plot) == 1
+    assert re.search(r">\d+\.\d mm² \[", outline[0])
+    assert 'class="outline"' in html
+
+
+def test_progress_shows_for_large_volumes_only_in_table_output(
+    segmentation: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    from rich.console import Console
+
+    from lss_pathway.imaging import cli as imaging_cli
+
+    screen = io.StringIO()
+    monkeypatch.setattr(imaging_cli, "err", Console(file=screen, force_terminal=True, width=100))
+    monkeypatch.setattr(imaging_cli, "LARGE_VOXELS", 1)
+    assert runner.invoke(app, ["measure", str(segmentation), "-f", "json"]).exit_code == 0
+    assert screen.getvalue() == ""  # JSON is piped: nothing on stderr
+    assert runner.invoke(app, ["measure", str(segmentation)]).exit_code == 0
+    assert "measuring" in screen.getvalue() and "voxels" in screen.getvalue()
+    screen.truncate(0)
+    screen.seek(0)
+    monkeypatch.setattr(imaging_cli, "LARGE_VOXELS", 10**12)
+    assert runner.invoke(app, ["measure", str(segmentation)]).exit_code == 0
+    assert "voxels" not in screen.getvalue()  # small volumes are quick: no progress

@@ -18,6 +18,7 @@ from lss_pathway import __version__
 from lss_pathway.api.cds_hooks import router as cds_router
 from lss_pathway.api.errors import http_error_handler, input_error_handler, validation_error_handler
 from lss_pathway.api.extract import router as extract_router
+from lss_pathway.api.measure import router as measure_router
 from lss_pathway.api.middleware import BodyLimitAndDigest
 from lss_pathway.api.rest import patient_record_schema
 from lss_pathway.api.rest import router as rest_router
@@ -43,6 +44,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app.include_router(rest_router)
     app.include_router(cds_router)
     app.include_router(extract_router)
+    app.include_router(measure_router)
     app.include_router(web_router)
     app.include_router(registry_router)
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
@@ -78,7 +80,11 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             allow_methods=["GET", "POST", "OPTIONS"],
             allow_headers=["Authorization", "Content-Type"],
         )
-    app.add_middleware(BodyLimitAndDigest, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitAndDigest,
+        max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
     return app
 
 

@@ -19,6 +19,9 @@ MAX_JSON_DEPTH = 64
 """Deepest JSON nesting accepted: a FHIR Bundle of real resources stays well under 30 levels."""
 _CHECKED_PREFIXES = ("/v1/", "/cds-services/")
 LIMIT_OPTION = "--max-body-bytes"
+UPLOAD_PATHS = ("/v1/measure",)
+"""Endpoints that take binary files: their own (larger) limit, and no JSON checks."""
+UPLOAD_LIMIT_OPTION = "--max-upload-bytes"
 
 
 def json_depth(value: Any) -> int:
@@ -54,17 +57,22 @@ def body_problem(body: bytes) -> str | None:
 
 
 class BodyLimitAndDigest:
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int, max_upload_bytes: int | None = None) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.max_upload_bytes = max_body_bytes if max_upload_bytes is None else max_upload_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        upload = scope.get("path") in UPLOAD_PATHS
+        limit, option = (
+            (self.max_upload_bytes, UPLOAD_LIMIT_OPTION) if upload else (self.max_body_bytes, LIMIT_OPTION)
+        )
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            await _too_large(send, self.max_body_bytes)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await _too_large(send, limit, option)
             return
         chunks: list[bytes] = []
         size = 0
@@ -75,14 +83,15 @@ class BodyLimitAndDigest:
                 break
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_body_bytes:
-                await _too_large(send, self.max_body_bytes)
+            if size > limit:
+                await _too_large(send, limit, option)
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
         if (
             body
+            and not upload
             and scope.get("method") == "POST"
             and str(scope.get("path", "")).startswith(_CHECKED_PREFIXES)
         ):
@@ -111,12 +120,13 @@ class BodyLimitAndDigest:
         await self.app(scope, replay, with_digest)
 
 
-async def _too_large(send: Send, limit: int) -> None:
+async def _too_large(send: Send, limit: int, option: str = LIMIT_OPTION) -> None:
+    setting = option.removeprefix("--").replace("-", "_")
     await _refuse(
         send,
         413,
-        f"request body larger than {limit} bytes; the service's {LIMIT_OPTION} option (settings "
-        "max_body_bytes) raises the limit",
+        f"request body larger than {limit} bytes; the service's {option} option (settings "
+        f"{setting}) raises the limit",
     )
 
 

@@ -29,6 +29,8 @@ class ServiceSettings:
     auth: AuthSettings = field(default_factory=AuthSettings)
     cors_origins: tuple[str, ...] = ()
     max_body_bytes: int = 1_000_000
+    max_upload_bytes: int = 64_000_000
+    """Limit for label-map uploads to ``/v1/measure`` (binary files, larger than any JSON body)."""
     report_url: str | None = None
     """Where a card links for the full report (the clinic app, when deployed)."""
     state_path: str | None = None

@@ -104,8 +104,17 @@ def _slice_normal(study: Study, axis: int) -> FloatArray:
     return np.asarray(n / np.linalg.norm(n), dtype=np.float64)
 
 
-def resliced_section(study: Study, mask: Mask, line: Centreline, s: float, radius: float) -> Section:
+def section_values(
+    study: Study, mask: Mask, line: Centreline, s: float, radius: float
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """The mask sampled on the plane perpendicular to the centreline at arc length ``s``.
+
+    Returns the occupancy on a square grid of ``RESLICE_STEP_MM`` cells (rows along the anterior
+    direction, columns towards the patient's left), the samples' voxel coordinates, and the grid's
+    in-plane offsets in mm (u anterior, v left).
+    """
     import numpy as np
+    from scipy import ndimage
 
     centre, tangent = line.position(s)
     ap, left = section_axes(tangent)
@@ -114,9 +123,17 @@ def resliced_section(study: Study, mask: Mask, line: Centreline, s: float, radiu
     u, v = np.meshgrid(grid, grid, indexing="ij")
     points = centre + u[..., None] * ap + v[..., None] * left
     voxels = study.voxel(points.reshape(-1, 3))
+    values = ndimage.map_coordinates(mask, voxels.T, order=1, mode="constant", cval=0.0).reshape(u.shape)
+    return values, voxels, np.stack([u, v])
+
+
+def resliced_section(study: Study, mask: Mask, line: Centreline, s: float, radius: float) -> Section:
+    import numpy as np
     from scipy import ndimage
 
-    values = ndimage.map_coordinates(mask, voxels.T, order=1, mode="constant", cval=0.0).reshape(u.shape)
+    centre, tangent = line.position(s)
+    ap, left = section_axes(tangent)
+    values, voxels, (u, v) = section_values(study, mask, line, s, radius)
     tilt = _tilt(tangent, _slice_normal(study, line.slice_axis))
     cell = RESLICE_STEP_MM**2
     area = float(values.sum() * cell)
@@ -124,7 +141,8 @@ def resliced_section(study: Study, mask: Mask, line: Centreline, s: float, radiu
         return Section(area, 0.0, tilt, "the canal mask is empty in this section")
     limits = np.array(study.shape) - 1
     outside = np.any((voxels < -0.01) | (voxels > limits + 0.01), axis=1).reshape(u.shape)
-    near_outside = ndimage.binary_dilation(outside, iterations=2)
+    # the dilation is needed only when the plane leaves the volume, which most sections do not
+    near_outside = ndimage.binary_dilation(outside, iterations=2) if outside.any() else outside
     border = np.zeros_like(outside)
     border[[0, -1], :] = True
     border[:, [0, -1]] = True
@@ -211,6 +229,7 @@ class CanalAtLevel:
     midplane: Measured
     minimum: Measured
     ap: Measured
+    narrowest_s: float | None = None  # arc length of the narrowest section (for the outline figure)
 
 
 def measure_canal(
@@ -241,12 +260,14 @@ def measure_canal(
         sections = [resliced_section(study, mask, line, float(s), radius) for s in positions]
         mid = sections[0]
         window = sections[1:]
+        window_s = [float(s) for s in positions[1:]]
     else:
         inside = [i for i, a in enumerate(line.arc) if abs(a - s0) <= h]
         nearest = sorted(range(len(line.arc)), key=lambda i: abs(line.arc[i] - s0))[:2]
         indices = sorted(set(inside) | set(nearest))
         sections_by = {i: axial_section(study, mask, line, i, radius) for i in indices}
         window = [sections_by[i] for i in inside] or [sections_by[nearest[0]]]
+        window_s = [float(line.arc[i]) for i in (inside or nearest[:1])]
         a, b = sorted(nearest)
         fa, fb = sections_by[a], sections_by[b]
         span = line.arc[b] - line.arc[a]
@@ -295,4 +316,5 @@ def measure_canal(
             round(narrowest.tilt_deg, 1),
             voxel,
         ),
+        window_s[at],
     )

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from lss_pathway.domain.record import PatientRecord
     from lss_pathway.imaging.measurement import Measured, StudyMeasurement
     from lss_pathway.imaging.merge import Merged
+    from lss_pathway.imaging.pipeline import SectionImage
+    from lss_pathway.report.outline import CanalOutline
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False)
@@ -45,8 +47,18 @@ def _imaging_libraries() -> None:
         _fail("imaging needs the 'imaging' extra: pip install 'lss-pathway[imaging]'")
 
 
-def measure_files(paths: list[Path], profile_name: str, image: Path | None = None) -> StudyMeasurement:
-    """Load the label maps and measure them, with a progress line for large volumes."""
+def measure_files(
+    paths: list[Path],
+    profile_name: str,
+    image: Path | None = None,
+    *,
+    show_progress: bool = True,
+    sections: list[SectionImage] | None = None,
+) -> StudyMeasurement:
+    """Load the label maps and measure them, with progress on stderr for large volumes.
+
+    ``show_progress=False`` keeps stderr silent (``--format json``, whose output is usually piped).
+    """
     _imaging_libraries()
     from lss_pathway.imaging.pipeline import measure_study
     from lss_pathway.imaging.profiles import ProfileError, load_profile
@@ -59,11 +71,44 @@ def measure_files(paths: list[Path], profile_name: str, image: Path | None = Non
             check_image_grid(study, image)
     except (ProfileError, SegmentationError) as exc:
         _fail(str(exc))
-    voxels = study.shape[0] * study.shape[1] * study.shape[2]
-    if voxels < LARGE_VOXELS:
-        return measure_study(study, profile)
-    with err.status("measuring...") as status:
-        return measure_study(study, profile, progress=lambda text: status.update(f"{text}..."))
+    full = study.full_shape or study.shape
+    if not show_progress or full[0] * full[1] * full[2] < LARGE_VOXELS:
+        return measure_study(study, profile, sections=sections)
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=True
+    ) as bar:
+        task = bar.add_task(f"measuring {'x'.join(map(str, full))} voxels", total=None)
+        return measure_study(
+            study,
+            profile,
+            progress=lambda text: bar.update(task, description=f"{text}..."),
+            sections=sections,
+        )
+
+
+def canal_outlines(sections: list[SectionImage]) -> list[CanalOutline]:
+    """The report's plain outline data from the measured sections."""
+    from lss_pathway.report.outline import CanalOutline
+
+    return [
+        CanalOutline(
+            s.level, float(s.area.value), s.area.low, s.area.high, s.area.method, s.occupancy, s.step_mm
+        )
+        for s in sections
+        if s.area.value is not None
+    ]
+
+
+def write_outline_figure(sections: list[SectionImage], path: Path) -> None:
+    from lss_pathway.report.outline import outline_figure_svg
+
+    try:
+        path.write_text(outline_figure_svg(canal_outlines(sections)), encoding="utf-8")
+    except OSError as exc:
+        _fail(f"{path}: cannot be written ({exc.strerror})")
+    err.print(f"wrote {path}")
 
 
 def demo_files(folder: Path) -> list[Path]:
@@ -135,17 +180,25 @@ def measure_command(
         str | None, typer.Option("--ruleset", "-r", help="Also show which values a rule set could use.")
     ] = None,
     demo: Annotated[bool, typer.Option("--demo", help="Generate a phantom and measure it.")] = False,
+    figure: Annotated[
+        Path | None, typer.Option("--figure", help="Write each level's canal outline as SVG to this file.")
+    ] = None,
 ) -> None:
     """Measure canal area per level and LF thickness per side from a segmentation."""
+    chatty = fmt is MeasureFormat.table
+    sections: list[SectionImage] | None = [] if figure is not None else None
     if demo:
         _imaging_libraries()
-        err.print("demo phantom: canal 95 mm² tilted 12°, LF left 3.0 mm and right 5.0 mm (binary mask)")
+        if chatty:
+            err.print("demo phantom: canal 95 mm² tilted 12°, LF left 3.0 mm and right 5.0 mm (binary mask)")
         with tempfile.TemporaryDirectory() as folder:
-            study = measure_files(demo_files(Path(folder)), "manual")
+            study = measure_files(demo_files(Path(folder)), "manual", show_progress=chatty, sections=sections)
     elif not segmentation:
         _fail("give a segmentation file, or --demo")
     else:
-        study = measure_files(segmentation, profile, image)
+        study = measure_files(segmentation, profile, image, show_progress=chatty, sections=sections)
+    if figure is not None and sections is not None:
+        write_outline_figure(sections, figure)
     merged = _merge_empty(study, ruleset) if ruleset else None
     if fmt is MeasureFormat.json:
         payload: dict[str, Any] = study.to_dict()
@@ -180,11 +233,18 @@ def _merge_empty(study: StudyMeasurement, ruleset: str) -> Merged:
     return merge_measurements(PatientRecord(), study, _rules(ruleset))
 
 
-def merge_segmentation(record: PatientRecord, paths: list[Path], profile: str, ruleset: str) -> PatientRecord:
-    """For ``lss assess --segmentation``: measure, merge, and report every decision on stderr."""
+def merge_segmentation(
+    record: PatientRecord,
+    paths: list[Path],
+    profile: str,
+    ruleset: str,
+    sections: list[SectionImage] | None = None,
+) -> PatientRecord:
+    """For ``lss assess --segmentation`` (and ``lss report``): measure, merge, report every decision on
+    stderr; given a ``sections`` list, each level's narrowest section is added to it for the figure."""
     from lss_pathway.imaging.merge import merge_measurements
 
-    study = measure_files(paths, profile)
+    study = measure_files(paths, profile, sections=sections)
     merged = merge_measurements(record, study, _rules(ruleset))
     for d in merged.decisions:
         style = "bold yellow" if d.outcome == "conflict" else "dim"
@@ -194,3 +254,12 @@ def merge_segmentation(record: PatientRecord, paths: list[Path], profile: str, r
             f"{len(merged.conflicts)} measured value(s) conflict with the record; the record's are kept"
         )
     return merged.record
+
+
+def measured_outlines(
+    record: PatientRecord, paths: list[Path], profile: str, ruleset: str
+) -> tuple[PatientRecord, list[CanalOutline]]:
+    """For ``lss report --segmentation``: the merged record and each level's canal outline to draw."""
+    sections: list[SectionImage] = []
+    merged = merge_segmentation(record, paths, profile, ruleset, sections)
+    return merged, canal_outlines(sections)

@@ -3,16 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from lss_pathway.imaging import canal as canal_mod
 from lss_pathway.imaging.centreline import Centreline, fit_centreline
 from lss_pathway.imaging.flavum import measure_sides
 from lss_pathway.imaging.levels import find_levels
-from lss_pathway.imaging.measurement import LevelMeasurement, StudyMeasurement, unknown
+from lss_pathway.imaging.measurement import LevelMeasurement, Measured, StudyMeasurement, unknown
 from lss_pathway.imaging.profiles import LabelProfile
 from lss_pathway.imaging.volume import Study
 
+if TYPE_CHECKING:
+    from lss_pathway.imaging.canal import CanalAtLevel
+    from lss_pathway.imaging.centreline import Centreline as _Line
+
 Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class SectionImage:
+    """The resliced canal at a level's narrowest section, for the outline figure."""
+
+    level: str
+    area: Measured  # the narrowest area, as reported
+    occupancy: Any  # 2-D array of mask fractions; rows anterior, columns towards the patient's left
+    step_mm: float
 
 
 def _quiet(_: str) -> None:
@@ -20,9 +36,17 @@ def _quiet(_: str) -> None:
 
 
 def measure_study(
-    study: Study, profile: LabelProfile, method: str | None = None, progress: Progress = _quiet
+    study: Study,
+    profile: LabelProfile,
+    method: str | None = None,
+    progress: Progress = _quiet,
+    sections: list[SectionImage] | None = None,
 ) -> StudyMeasurement:
-    """Measure every level the labels show; anything that cannot be measured says why."""
+    """Measure every level the labels show; anything that cannot be measured says why.
+
+    Given a ``sections`` list, the narrowest section of each measured level is appended to it (resliced
+    perpendicular to the centreline whatever the method, for display).
+    """
     voxel = study.spacing
     notes = list(study.notes)
     chosen = method or canal_mod.choose_method(voxel)
@@ -62,6 +86,8 @@ def measure_study(
         else:
             result = canal_mod.measure_canal(study, mask, line, plane, chosen, radius, soft)
             mid, minimum, ap = result.midplane, result.minimum, result.ap
+            if sections is not None:
+                _keep_section(sections, study, mask, line, plane.name, result, radius)
         levels.append(
             LevelMeasurement(
                 name=plane.name,
@@ -76,6 +102,21 @@ def measure_study(
             )
         )
     return report(tuple(levels))
+
+
+def _keep_section(
+    sections: list[SectionImage],
+    study: Study,
+    mask: Any,
+    line: _Line,
+    name: str,
+    result: CanalAtLevel,
+    radius: float,
+) -> None:
+    if result.narrowest_s is None or not result.minimum.known:
+        return
+    values, _, _ = canal_mod.section_values(study, mask, line, result.narrowest_s, radius)
+    sections.append(SectionImage(name, result.minimum, values, canal_mod.RESLICE_STEP_MM))
 
 
 def _vertebral_axis(study: Study) -> Centreline | None:

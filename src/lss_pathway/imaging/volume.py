@@ -124,18 +124,25 @@ def _crop(
     """
     import numpy as np
 
-    labelled = np.zeros(maps[0].shape, dtype=bool)
+    # Projections first (a NIfTI array is Fortran-ordered: reducing over the slice axis is a run of
+    # contiguous OR-s), then the slice range only within the in-plane box: a full boolean copy of the
+    # volume was most of the loading time.
+    in_plane = np.zeros(maps[0].shape[:2], dtype=bool)
     for data in maps:
-        labelled |= data != 0
-    if not labelled.any():
+        in_plane |= np.any(data, axis=2)
+    if not in_plane.any():
         return list(maps), affine
-    bounds = []
-    for axis in range(3):
-        others = tuple(a for a in range(3) if a != axis)
-        hit = np.flatnonzero(labelled.any(axis=others))
-        bounds.append(
-            (max(int(hit[0]) - CROP_MARGIN, 0), min(int(hit[-1]) + CROP_MARGIN + 1, labelled.shape[axis]))
-        )
+    hits = [np.flatnonzero(in_plane.any(axis=1)), np.flatnonzero(in_plane.any(axis=0))]
+    rows = slice(int(hits[0][0]), int(hits[0][-1]) + 1)
+    cols = slice(int(hits[1][0]), int(hits[1][-1]) + 1)
+    along = np.zeros(maps[0].shape[2], dtype=bool)
+    for data in maps:
+        along |= np.any(data[rows, cols], axis=(0, 1))
+    hits.append(np.flatnonzero(along))
+    bounds = [
+        (max(int(hit[0]) - CROP_MARGIN, 0), min(int(hit[-1]) + CROP_MARGIN + 1, maps[0].shape[axis]))
+        for axis, hit in enumerate(hits)
+    ]
     box = tuple(slice(lo, hi) for lo, hi in bounds)
     moved = affine.copy()
     moved[:3, 3] += affine[:3, :3] @ np.array([lo for lo, _ in bounds], dtype=np.float64)

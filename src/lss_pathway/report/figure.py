@@ -12,7 +12,7 @@ import io
 import itertools
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -418,16 +418,12 @@ def stenosis_figure_svg(assessment: Assessment, *, cached: bool = True) -> str:
 
 
 def _render_svg(data: FigureData, ref: str) -> str:
+    return svg_text(lambda: _draw(data, ref), "Imaging measurements per level", figure_caption(data))
+
+
+def svg_text(draw: Callable[[], Figure], title: str, description: str) -> str:
+    """Draw in the figures' style and save as SVG with no date, so the same drawing gives the same bytes."""
     out = io.StringIO()
     with _style():
-        fig = _draw(data, ref)
-        fig.savefig(
-            out,
-            format="svg",
-            metadata={
-                "Date": None,
-                "Title": "Imaging measurements per level",
-                "Description": figure_caption(data),
-            },
-        )
+        draw().savefig(out, format="svg", metadata={"Date": None, "Title": title, "Description": description})
     return out.getvalue()

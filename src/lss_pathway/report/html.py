@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from functools import cache
+from typing import TYPE_CHECKING
 
 from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined, select_autoescape
 
@@ -11,6 +13,9 @@ from lss_pathway import __version__
 from lss_pathway.assess import Assessment
 from lss_pathway.report.paper import Paper
 from lss_pathway.report.view import report_view
+
+if TYPE_CHECKING:
+    from lss_pathway.report.outline import CanalOutline
 
 
 def b64(text: str) -> str:
@@ -45,8 +50,21 @@ def figure_parts(a: Assessment) -> tuple[str | None, str | None]:
     return stenosis_figure_svg(a), figure_caption(data)
 
 
-def render_report_html(a: Assessment, paper: Paper = Paper.A4, *, figure: bool = True) -> str:
+def render_report_html(
+    a: Assessment,
+    paper: Paper = Paper.A4,
+    *,
+    figure: bool = True,
+    outlines: Sequence[CanalOutline] | None = None,
+) -> str:
+    """``outlines``: the canal sections measured from a segmentation, drawn beside the canal-area plot."""
     svg, caption = figure_parts(a) if figure else (None, None)
+    outline_svg = outline_caption = None
+    if outlines:
+        from lss_pathway.report.outline import outline_caption as caption_of
+        from lss_pathway.report.outline import outline_figure_svg
+
+        outline_svg, outline_caption = outline_figure_svg(outlines), caption_of(outlines)
     return (
         environment()
         .get_template("report.html")
@@ -54,6 +72,8 @@ def render_report_html(a: Assessment, paper: Paper = Paper.A4, *, figure: bool =
             v=report_view(a),
             figure_svg=svg,
             figure_caption=caption,
+            outline_svg=outline_svg,
+            outline_caption=outline_caption,
             paper=paper.value,
             tool_version=__version__,
         )
