@@ -7,6 +7,7 @@ branch is caught too; and once at run time as a cross-check.
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -172,6 +173,35 @@ def test_core_module_imports_no_edge(path: Path) -> None:
 def test_core_module_imports_no_ui_or_network_library(path: Path) -> None:
     bad = sorted(n for n in _imports(path) if matches(n, FORBIDDEN))
     assert bad == [], f"{module_name(path)} imports {bad}"
+
+
+CLOCKS = {"today", "now", "utcnow"}
+
+
+def clock_reads(source: str) -> list[str]:
+    """Calls that read the machine's clock (``date.today()``, ``datetime.now(UTC)``, ...), with their line."""
+    return [
+        f"line {node.lineno}: {node.func.attr}()"
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in CLOCKS
+    ]
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["import datetime as dt\nx = dt.date.today()", "from datetime import datetime\nx = datetime.now(tz)"],
+)
+def test_checker_sees_clock_reads(source: str) -> None:
+    assert len(clock_reads(source)) == 1
+
+
+@pytest.mark.parametrize("path", core_files(), ids=module_name)
+def test_core_module_reads_no_clock(path: Path) -> None:
+    """The as-of date is an argument: the same record and date give the same answer on any day. The edges
+    (CLI, API, web, FHIR, ...) pass today's date in; the core never reads a clock, not even in a comment."""
+    source = path.read_text(encoding="utf-8")
+    assert clock_reads(source) == [], f"{module_name(path)} reads the clock"
+    assert re.search(r"today\(\)|now\(\)", source) is None, f"{module_name(path)} mentions today() or now()"
 
 
 def test_importing_the_core_loads_no_edge_or_forbidden_module() -> None:

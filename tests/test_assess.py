@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -72,7 +73,7 @@ def test_every_example_serialises_with_consistent_references(examples_dir: Path,
 
 
 def test_unknown_criterion_names_the_facts_to_settle_it() -> None:
-    data = assess(PatientRecord(), "textbook").to_dict()
+    data = assess(PatientRecord(), "textbook", today=dt.date.today()).to_dict()
     deficit = next(c for c in data["criteria"] if c["id"] == "no_severe_neurologic_deficit")
     assert deficit["value"] == "unknown"
     assert deficit["missing"] == ["exam.neurologic_deficit"]
@@ -81,7 +82,7 @@ def test_unknown_criterion_names_the_facts_to_settle_it() -> None:
 
 
 def test_an_unrecorded_confirmation_is_pending_not_a_fact_to_document() -> None:
-    data = assess(PatientRecord(), "textbook").to_dict()
+    data = assess(PatientRecord(), "textbook", today=dt.date.today()).to_dict()
     no_bleeding = next(c for c in data["criteria"] if c["id"] == "no_bleeding_disorder")
     assert no_bleeding["value"] == "unknown" and no_bleeding["confirmation"] is True
     assert "safety.bleeding_disorder" not in data["missing_facts"]
@@ -89,7 +90,7 @@ def test_an_unrecorded_confirmation_is_pending_not_a_fact_to_document() -> None:
 
 
 def test_textbook_1_0_0_stays_loadable_and_keeps_its_verdicts() -> None:
-    data = assess(PatientRecord(), "textbook@1.0.0").to_dict()
+    data = assess(PatientRecord(), "textbook@1.0.0", today=dt.date.today()).to_dict()
     assert data["ruleset"]["version"] == "1.0.0"
     assert "safety.bleeding_disorder" in data["missing_facts"]
 
@@ -139,6 +140,9 @@ def test_the_trial_set_still_requires_failed_conservative_care() -> None:
 
 def test_every_coverage_assessment_says_when_the_cms_text_was_checked() -> None:
     """Issue 9, item 11."""
-    data = assess(PatientRecord(), "cms-ncd-150.13").to_dict()
+    data = assess(PatientRecord(), "cms-ncd-150.13", today=dt.date.today()).to_dict()
     assert data["ruleset"]["verified_as_of"] == "2026-12-02"
-    assert assess(PatientRecord(), "textbook").to_dict()["ruleset"]["verified_as_of"] is None
+    assert (
+        assess(PatientRecord(), "textbook", today=dt.date.today()).to_dict()["ruleset"]["verified_as_of"]
+        is None
+    )

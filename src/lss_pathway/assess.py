@@ -19,7 +19,7 @@ from lss_pathway.clinical.diagnosis import DiagnosisSupport, FourOfFive, diagnos
 from lss_pathway.clinical.red_flags import RedFlag, screen
 from lss_pathway.clinical.reference import REFERENCE_VERSION
 from lss_pathway.clinical.stenosis import LevelStenosis, grade_levels
-from lss_pathway.criteria.candidacy import Candidacy, CriterionResult, Verdict, assess_candidacy
+from lss_pathway.criteria.candidacy import Candidacy, CriterionResult, Verdict, run_candidacy
 from lss_pathway.criteria.evaluate import Node
 from lss_pathway.criteria.facts import Scope
 from lss_pathway.criteria.logic import Tri
@@ -65,20 +65,23 @@ def assess(
     record: PatientRecord,
     rules: RuleSet | str = DEFAULT_RULESET,
     *,
+    today: dt.date | None = None,
     pretest: float | None = None,
     cook_reading: FourOfFive | None = None,
 ) -> Assessment:
-    """Assess one patient; ``pretest`` (0-1) adds post-test probabilities to the diagnosis support."""
+    """Assess one patient as of its assessment date, else ``today`` (the calling edge's date);
+    ``pretest`` (0-1) adds post-test probabilities to the diagnosis support."""
     ruleset = load_ruleset(rules) if isinstance(rules, str) else rules
+    on_date = record.on_date(today)
     ces = triage(record)
     red_flags = screen(record, ces)
     differential = differentiate(record)
     stenosis = grade_levels(record)
-    candidacy = assess_candidacy(record, ruleset)
+    candidacy = run_candidacy(record, ruleset, on_date)
     pathway = recommend(record, red_flags, differential, stenosis, candidacy)
     return Assessment(
         record,
-        record.on_date(),
+        on_date,
         red_flags,
         differential,
         stenosis,
@@ -86,7 +89,7 @@ def assess(
         pathway,
         suggest_icd10(stenosis, differential),
         ces,
-        diagnosis_support(record, pretest, cook_reading),
+        diagnosis_support(record, pretest, cook_reading, on_date),
     )
 
 

@@ -7,6 +7,7 @@ failure never leaves partial output behind.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from enum import StrEnum
@@ -103,7 +104,8 @@ def _read(path: Path) -> str:
 
 def _load_record(path: Path) -> PatientRecord:
     try:
-        return check_scope(parse_record(_read(path), format_for(path.name)))
+        today = dt.date.today()  # the as-of date of a record without an assessment date
+        return check_scope(parse_record(_read(path), format_for(path.name), today=today), today)
     except RecursionError:
         _fail(f"{path}: invalid patient record\n  - nesting too deep")
     except InputError as exc:
@@ -113,7 +115,7 @@ def _load_record(path: Path) -> PatientRecord:
 
 def _assess(record: PatientRecord, ruleset: str, pretest: float | None = None) -> Assessment:
     try:
-        return assess(record, load_ruleset(ruleset), pretest=pretest)
+        return assess(record, load_ruleset(ruleset), today=dt.date.today(), pretest=pretest)
     except RuleSetError as exc:
         _fail(str(exc))
 

@@ -7,6 +7,8 @@ through ``assess_candidacy`` (example 01, a candidate at L4-L5, with one thing c
 from __future__ import annotations
 
 import copy
+import datetime as dt
+import gc
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +21,13 @@ from lss_pathway.criteria.candidacy import (
     CriterionResult,
     Verdict,
     assess_candidacy,
+    run_candidacy,
+    run_criterion,
     verdict,
 )
 from lss_pathway.criteria.evaluate import Condition, Node
+from lss_pathway.criteria.expressions import parse_expr
+from lss_pathway.criteria.facts import Scope
 from lss_pathway.criteria.logic import Tri
 from lss_pathway.criteria.ruleset import Criterion, Phase
 from lss_pathway.domain.anatomy import Level, Side
@@ -296,6 +302,78 @@ def test_a_rule_set_never_assessed_before_is_compiled_and_gives_the_same_verdict
     record = example_01(procedure=epidurogram(False))
     verdicts = [(c.level, c.side, c.verdict) for c in assess_candidacy(record, fresh).cells if c.level is L45]
     assert verdicts == [(L45, LEFT, Verdict.NOT_CANDIDATE), (L45, RIGHT, Verdict.CANDIDATE)]
+
+
+def test_a_copy_with_other_criteria_never_reuses_the_originals_compiled_criteria() -> None:
+    """The compiled criteria live in the rule set object: a copy (which shares pydantic's private state)
+    with the epidurogram check removed is compiled afresh, after the original was compiled and assessed."""
+    packaged = load_ruleset("textbook@1.1.0")
+    record = example_01(procedure=epidurogram(False))
+    assert assess_candidacy(record, packaged).cell(L45, LEFT).verdict is Verdict.NOT_CANDIDATE
+    kept = [c for c in packaged.criteria if c.id != "epidurogram_appreciated"]
+    trimmed = packaged.model_copy(update={"criteria": kept})
+    assert trimmed.runner_store() is not packaged.runner_store()
+    assert assess_candidacy(record, trimmed).cell(L45, LEFT).verdict is Verdict.CANDIDATE
+    assert assess_candidacy(record, packaged).cell(L45, LEFT).verdict is Verdict.NOT_CANDIDATE
+    assert copy.deepcopy(packaged).runner_store() == {}
+
+
+def test_rule_sets_made_and_dropped_in_turn_each_get_their_own_verdicts() -> None:
+    """Short-lived rule sets (addresses are reused after garbage collection): none is served another's."""
+    packaged = load_ruleset("textbook@1.1.0")
+    record = example_01(procedure=epidurogram(False))
+    kept = [c for c in packaged.criteria if c.id != "epidurogram_appreciated"]
+    for i in range(40):
+        rules = packaged.model_copy(update={"criteria": kept if i % 2 else list(packaged.criteria)})
+        expected = Verdict.CANDIDATE if i % 2 else Verdict.NOT_CANDIDATE
+        assert assess_candidacy(record, rules).cell(L45, LEFT).verdict is expected, i
+        del rules
+        gc.collect()
+
+
+@pytest.mark.parametrize("ref", ALL_SETS)
+def test_run_criterion_gives_each_cells_explanation(ref: str) -> None:
+    """The public single-criterion entry point agrees with the levels x sides loop, criterion by criterion."""
+    rules = load_ruleset(ref)
+    record = example_01(procedure=epidurogram(False))
+    on = record.on_date()
+    for cell in run_candidacy(record, rules, on).cells:
+        for found in cell.results:
+            assert run_criterion(found.criterion, record, rules, cell.level, cell.side, on) == found.node
+
+
+def test_run_criterion_compiles_a_criterion_from_outside_the_rule_set() -> None:
+    rules = load_ruleset("mild-trial@1.1.0")
+    record = example_01()
+    (age,) = [c for c in rules.criteria if c.id == "age_at_least_minimum"]
+    stricter = age.model_copy(update={"test": parse_expr({"fact": "patient.age", "op": "ge", "value": 80})})
+    assert run_criterion(age, record, rules, None, None, record.on_date()).value is Tri.MET
+    assert run_criterion(stricter, record, rules, None, None, record.on_date()).value is Tri.NOT_MET
+
+
+def test_run_criterion_needs_the_cell_its_scope_reads() -> None:
+    rules = load_ruleset("textbook@1.1.0")
+    side_criterion = next(c for c in rules.criteria if c.scope is Scope.SIDE)
+    level_criterion = next(c for c in rules.criteria if c.scope is Scope.LEVEL)
+    record, on = example_01(), dt.date(2026, 11, 1)
+    with pytest.raises(ValueError, match=r"^a level_side-scoped criterion needs a level and a side$"):
+        run_criterion(side_criterion, record, rules, L45, None, on)
+    with pytest.raises(ValueError, match=r"^a level-scoped criterion needs a level$"):
+        run_criterion(level_criterion, record, rules, None, LEFT, on)
+    assert run_criterion(level_criterion, record, rules, L45, None, on).value is not None
+
+
+def test_run_candidacy_reads_the_as_of_date_it_is_given() -> None:
+    """Age from the birth date turns on the date passed in, not on any clock."""
+    data: dict[str, Any] = yaml.safe_load(EXAMPLE_01.read_text(encoding="utf-8"))
+    data["patient"] = {"birth_date": "1960-06-01", "sex": "male"}
+    record = PatientRecord.model_validate(data)
+    rules = load_ruleset("mild-trial@1.1.0")
+    (age,) = [c for c in rules.criteria if c.id == "age_at_least_minimum"]
+    before = run_candidacy(record, rules, dt.date(2025, 5, 31)).cell(L45, LEFT)
+    after = run_candidacy(record, rules, dt.date(2025, 6, 1)).cell(L45, LEFT)
+    assert next(r for r in before.results if r.criterion is age).value is Tri.NOT_MET
+    assert next(r for r in after.results if r.criterion is age).value is Tri.MET
 
 
 def test_a_reconcile_item_is_asked_for_first_even_when_the_logic_around_it_settled() -> None:

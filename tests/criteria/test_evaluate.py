@@ -9,8 +9,8 @@ import pytest
 
 from lss_pathway.criteria.evaluate import Condition, Node, evaluate
 from lss_pathway.criteria.expressions import Hold, parse_expr
-from lss_pathway.criteria.facts import Context
 from lss_pathway.criteria.logic import Tri
+from lss_pathway.criteria.python_runner import Context
 from lss_pathway.criteria.ruleset import RuleSet
 from lss_pathway.domain.anatomy import Level, Side
 from lss_pathway.domain.record import PatientRecord

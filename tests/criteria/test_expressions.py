@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
+from lss_pathway.criteria.evaluate import Node, compile_expr
 from lss_pathway.criteria.expressions import (
     Agree,
     AllOf,
@@ -15,10 +18,17 @@ from lss_pathway.criteria.expressions import (
     Not,
     Param,
     RuleSyntaxError,
+    UnsupportedNode,
     dump_expr,
     parse_expr,
     walk,
 )
+from lss_pathway.criteria.labels import deciding, recorded
+from lss_pathway.criteria.logic import Tri
+from lss_pathway.criteria.thresholds import fact_thresholds
+from lss_pathway.rulesets.catalog import load_ruleset
+from lss_pathway.rulesets.lint import lint
+from lss_pathway.rulesets.render import test_in_words as in_words
 
 ROUND_TRIP = [
     {"fact": "symptoms.leg_symptoms", "op": "eq", "value": True},
@@ -178,3 +188,46 @@ def test_error_location_points_into_the_tree() -> None:
 
 def test_rule_syntax_error_is_a_value_error() -> None:
     assert issubclass(RuleSyntaxError, ValueError)
+
+
+# --- an expression node no walk knows fails loudly in every walk ----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Unknown:
+    """A node type added to the language without teaching the walks about it."""
+
+    fact: str = "patient.age"
+
+
+def _with_unknown() -> Any:
+    return AllOf((Compare("patient.age", "ge", 65), _Unknown()))  # type: ignore[arg-type]
+
+
+def _rules_with_unknown() -> Any:
+    rules = load_ruleset("textbook")
+    criterion = rules.criteria[0].model_copy(update={"test": _with_unknown()})
+    return rules.model_copy(update={"criteria": [criterion]})
+
+
+UNKNOWN_NODE_WALKS: dict[str, Callable[[], object]] = {
+    "dump_expr": lambda: dump_expr(_with_unknown()),
+    "walk": lambda: walk(_with_unknown()),
+    "criterion params": lambda: _rules_with_unknown().criteria[0].params(),
+    "compile_expr": lambda: compile_expr(_with_unknown(), load_ruleset("textbook")),
+    "lint": lambda: lint(_rules_with_unknown()),
+    "fact_thresholds": lambda: fact_thresholds(_rules_with_unknown(), "patient.age"),
+    "test_in_words": lambda: in_words(_with_unknown(), load_ruleset("textbook")),
+    "deciding": lambda: deciding(_Unknown(), Node("?", Tri.UNKNOWN, missing=("patient.age",))),  # type: ignore[arg-type]
+    "recorded": lambda: recorded(
+        _with_unknown(),
+        Node("all of", Tri.UNKNOWN, children=(Node("a", Tri.MET), Node("?", Tri.UNKNOWN))),
+        load_ruleset("textbook"),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", UNKNOWN_NODE_WALKS)
+def test_a_node_type_no_walk_knows_is_refused_by_every_walk(name: str) -> None:
+    with pytest.raises(UnsupportedNode, match="_Unknown"):
+        UNKNOWN_NODE_WALKS[name]()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import types
 import typing
 
@@ -10,7 +11,7 @@ from pydantic import BaseModel
 
 from lss_pathway.criteria.evaluate import evaluate
 from lss_pathway.criteria.expressions import parse_expr
-from lss_pathway.criteria.facts import Context, fact_catalogue
+from lss_pathway.criteria.facts import fact_catalogue
 from lss_pathway.criteria.labels import (
     Collect,
     criterion_findings,
@@ -21,6 +22,7 @@ from lss_pathway.criteria.labels import (
     to_document,
     unreported_line,
 )
+from lss_pathway.criteria.python_runner import Context
 from lss_pathway.domain.anatomy import Level, Side
 from lss_pathway.domain.record import PatientRecord
 from lss_pathway.rulesets.catalog import available, load_ruleset
@@ -172,7 +174,8 @@ def test_recorded_values_stand_against_the_rule_sets_threshold() -> None:
         {"imaging": {"levels": [{"level": "L4-L5", "sides": [{"side": "right", "lf_thickness_mm": 3.0}]}]}}
     )
     findings = record.imaging.levels[0]
-    ctx = Context(record, record.on_date(), Level.L4_L5, Side.RIGHT, findings, findings.side(Side.RIGHT))
+    on = dt.date(2026, 11, 1)
+    ctx = Context(record, on, Level.L4_L5, Side.RIGHT, findings, findings.side(Side.RIGHT))
     node = evaluate(criterion.test, ctx, rules)
     assert recorded(criterion.test, node, rules, here="L4-L5 right") == ["LF 3 mm, not more than 4 mm"]
     thick = parse_expr({"fact": "side.lf_thickness_mm", "op": "gt", "value": 2.0})

@@ -185,7 +185,11 @@ def test_age_years_one_day_before_the_birthday_is_accepted() -> None:
 
 def test_on_date_prefers_the_assessment_date() -> None:
     assert PatientRecord.model_validate({"assessment_date": "2026-11-01"}).on_date() == dt.date(2026, 11, 1)
-    assert PatientRecord().on_date() == dt.date.today()
+    dated = PatientRecord.model_validate({"assessment_date": "2026-11-01"})
+    assert dated.on_date(dt.date(2026, 12, 1)) == dt.date(2026, 11, 1)
+    assert PatientRecord().on_date(dt.date.today()) == dt.date.today()  # the edge's today, never a clock
+    with pytest.raises(ValueError, match="no assessment_date and no as-of date"):
+        PatientRecord().on_date()
 
 
 # --- schema ----------------------------------------------------------------------------------------------

@@ -388,7 +388,7 @@ async def call_service(service_id: ServiceIdPath, body: HookRequest, request: Re
     if service.hook == "patient-view" and not points_to_lss(mapped):
         log.info("CDS Hooks %s: nothing points to LSS, no card", service.id)
         return json_response({"cards": [], "extension": {EXTENSION: extension}}, headers=headers)
-    assessment = await run_in_threadpool(assess, mapped.record, rules)
+    assessment = await run_in_threadpool(assess, mapped.record, rules, today=dt.date.today())
     ctx = CardContext(
         rules.ref,
         settings.report_url,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import cache
 from typing import Annotated, Any
 
@@ -90,8 +91,9 @@ async def post_assessment(
     errors = type_errors(data, schema, schema.get("$defs", {})) if isinstance(data, dict) else []
     if errors:
         raise InputError(errors)
-    record = check_scope(record_from_data(data))
-    result = assess(record, rules, pretest=pretest).to_dict()
+    today = dt.date.today()  # the as-of date of a record without an assessment date
+    record = check_scope(record_from_data(data, today=today), today)
+    result = assess(record, rules, today=today, pretest=pretest).to_dict()
     return _respond(request, result, rules.ref)
 
 
@@ -109,7 +111,7 @@ async def post_fhir_assessment(
 
     rules = _rules(ruleset)
     mapped = record_from_bundle(bundle)
-    result = assess(mapped.record, rules, pretest=pretest).to_dict()
+    result = assess(mapped.record, rules, today=dt.date.today(), pretest=pretest).to_dict()
     result["ignored_input"] = [item.to_dict() for item in mapped.ignored]
     result["unmapped_relevant_input"] = [item.to_dict() for item in mapped.relevant_ignored]
     return _respond(request, result, rules.ref)

@@ -9,6 +9,7 @@ Scores for answers given directly (``lss score cook|sshq``) live here too.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -312,8 +313,15 @@ def _checklist(record: PatientRecord) -> tuple[ChecklistItem, ...]:
 
 
 def diagnosis_support(
-    record: PatientRecord, pretest: float | None = None, cook_reading: FourOfFive | None = None
+    record: PatientRecord,
+    pretest: float | None = None,
+    cook_reading: FourOfFive | None = None,
+    on_date: dt.date | None = None,
 ) -> DiagnosisSupport:
+    """``on_date``: the as-of date, which turns a birth date into an age when the record has no
+    assessment date of its own."""
+    if on_date is not None and record.assessment_date is None:
+        record = record.model_copy(update={"assessment_date": on_date})
     data = diagnosis_data()
     findings: list[FindingLR] = []
     not_recorded: list[str] = []

@@ -17,13 +17,15 @@ Patient-scoped criteria are evaluated once and level-scoped ones once per level,
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
 from lss_pathway.criteria.evaluate import Compiled, Condition, Node, compile_expr
-from lss_pathway.criteria.facts import Context, Scope
+from lss_pathway.criteria.facts import Scope
 from lss_pathway.criteria.labels import reading
 from lss_pathway.criteria.logic import Tri
+from lss_pathway.criteria.python_runner import Context
 from lss_pathway.criteria.ruleset import Criterion, Phase, RuleSet
 from lss_pathway.domain.anatomy import LEVELS, SIDES, Level, Side
 from lss_pathway.domain.record import PatientRecord
@@ -136,25 +138,56 @@ def _facts(node: Node) -> list[tuple[str, object]]:
     return [*node.facts, *(f for child in node.children for f in _facts(child))]
 
 
-_COMPILED: dict[int, tuple[RuleSet, dict[Scope, list[tuple[Criterion, Compiled]]]]] = {}
-
-
 def _compiled(rules: RuleSet) -> dict[Scope, list[tuple[Criterion, Compiled]]]:
-    """Criteria compiled once per rule set object (the object is kept, so its id cannot be reused)."""
-    cached = _COMPILED.get(id(rules))
-    if cached is not None and cached[0] is rules:
-        return cached[1]
-    by_scope: dict[Scope, list[tuple[Criterion, Compiled]]] = {scope: [] for scope in Scope}
-    for criterion in rules.criteria:
-        by_scope[criterion.scope].append((criterion, compile_expr(criterion.test, rules)))
-    if len(_COMPILED) > 64:
-        _COMPILED.clear()
-    _COMPILED[id(rules)] = (rules, by_scope)
-    return by_scope
+    """Criteria compiled once per rule set object, kept in the rule set's own runner store."""
+    store = rules.runner_store()
+    cached: dict[Scope, list[tuple[Criterion, Compiled]]] | None = store.get("python")
+    if cached is None:
+        cached = {scope: [] for scope in Scope}
+        for criterion in rules.criteria:
+            cached[criterion.scope].append((criterion, compile_expr(criterion.test, rules)))
+        store["python"] = cached
+    return cached
 
 
-def assess_candidacy(record: PatientRecord, rules: RuleSet) -> Candidacy:
-    on_date = record.on_date()
+def _compiled_criterion(rules: RuleSet, criterion: Criterion) -> Compiled:
+    for known, run in _compiled(rules)[criterion.scope]:
+        if known is criterion:
+            return run
+    return compile_expr(criterion.test, rules)  # a criterion from elsewhere, e.g. a draft being tried
+
+
+def _context(
+    record: PatientRecord, on_date: dt.date, scope: Scope, level: Level | None, side: Side | None
+) -> Context:
+    """The context a criterion of ``scope`` reads: the patient, one level, or one level and side."""
+    if scope is Scope.PATIENT:
+        return Context(record, on_date)
+    if level is None or (scope is Scope.SIDE and side is None):
+        need = "a level and a side" if scope is Scope.SIDE else "a level"
+        raise ValueError(f"a {scope.value}-scoped criterion needs {need}")
+    findings = record.imaging.level(level)
+    if scope is Scope.LEVEL:
+        return Context(record, on_date, level, None, findings)
+    side_findings = findings.side(side) if findings is not None and side is not None else None
+    return Context(record, on_date, level, side, findings, side_findings)
+
+
+def run_criterion(
+    criterion: Criterion,
+    record: PatientRecord,
+    rules: RuleSet,
+    level: Level | None,
+    side: Side | None,
+    on_date: dt.date,
+) -> Node:
+    """One criterion for one patient in one cell (level and side are ignored where its scope does not
+    reach), as the Python runner evaluates it; the reference cases every runner passes call this."""
+    return _compiled_criterion(rules, criterion)(_context(record, on_date, criterion.scope, level, side))
+
+
+def run_candidacy(record: PatientRecord, rules: RuleSet, on_date: dt.date) -> Candidacy:
+    """Every level and side on ``on_date``: patient criteria evaluated once, level criteria once per level."""
     by_scope = _compiled(rules)
     base = Context(record, on_date)
     patient = [CriterionResult(c, run(base)) for c, run in by_scope[Scope.PATIENT]]
@@ -170,3 +203,8 @@ def assess_candidacy(record: PatientRecord, rules: RuleSet) -> Candidacy:
             results = patient + per_level + per_side
             cells.append(Cell(level, side, verdict(results), tuple(results), _gates(results, rules)))
     return Candidacy(rules, tuple(cells))
+
+
+def assess_candidacy(record: PatientRecord, rules: RuleSet, today: dt.date | None = None) -> Candidacy:
+    """As of the record's assessment date, else ``today`` (the calling edge's date; never a clock)."""
+    return run_candidacy(record, rules, record.on_date(today))

@@ -24,9 +24,11 @@ from lss_pathway.criteria.expressions import (
     Hold,
     Not,
     Param,
+    unsupported,
 )
-from lss_pathway.criteria.facts import Context, FactSpec, Scope, fact_catalogue
+from lss_pathway.criteria.facts import FactSpec, Scope, fact_catalogue
 from lss_pathway.criteria.logic import Tri, all_of, any_of
+from lss_pathway.criteria.python_runner import Context, FactReader, fact_reader
 from lss_pathway.criteria.ruleset import RuleSet
 from lss_pathway.domain.drugs import agent_label
 
@@ -115,98 +117,114 @@ _OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
 Compiled = Callable[[Context], Node]
 
 
-def _missing(spec: FactSpec, ctx: Context) -> tuple[str, ...]:
+def _missing(spec: FactSpec, reader: FactReader, ctx: Context) -> tuple[str, ...]:
     """Name the smallest thing to document: a whole unreported level or side rather than each field."""
     if spec.from_imaging:
         if ctx.level_findings is None:
             return (f"imaging.levels[{ctx.level}] (level not reported)",)
         if spec.scope is Scope.SIDE and ctx.side_findings is None:
             return (f"imaging.levels[{ctx.level}].sides[{ctx.side}] (side not reported)",)
-    return spec.locate(ctx)
+    return reader.locate(ctx)
 
 
 def compile_expr(expr: Expr, rules: RuleSet) -> Compiled:
     """Resolve everything static (fact specs, parameters, labels) once, leaving only per-patient work."""
-    if isinstance(expr, Compare):
-        spec = fact_catalogue()[expr.fact]
-        expected = rules.param_value(expr.value.name) if isinstance(expr.value, Param) else expr.value
-        label = f"{expr.fact} {OPS[expr.op]} {_fmt(expected)}"
-        test = _OPERATORS[expr.op]
-        unknown_facts = ((expr.fact, None),)
+    match expr:
+        case Compare():
+            return _compile_compare(expr, rules)
+        case AllOf(items) | AnyOf(items):
+            return _compile_kleene(expr, tuple(compile_expr(item, rules) for item in items))
+        case Agree(items):
+            return _compile_agree(tuple(compile_expr(item, rules) for item in items))
+        case Consistent(items):
+            return _compile_consistent(tuple(compile_expr(item, rules) for item in items))
+        case Not(item):
+            return _compile_not(compile_expr(item, rules))
+        case Hold():
+            return lambda ctx: _hold(ctx, rules)
+        case _:
+            unsupported(expr, "compile_expr")
 
-        def compare(ctx: Context) -> Node:
-            actual = spec.get(ctx)
-            if actual is None:
-                return Node(label, Tri.UNKNOWN, unknown_facts, _missing(spec, ctx))
-            located = spec.locate(ctx)
-            shown = located[0] if len(located) == 1 else f"{spec.path} ({ctx.where() or 'patient'})"
-            return Node(label, Tri.MET if test(actual, expected) else Tri.NOT_MET, ((shown, actual),))
 
-        return compare
-    if isinstance(expr, (AllOf, AnyOf)):
-        items = tuple(compile_expr(item, rules) for item in expr.items)
-        combine = all_of if isinstance(expr, AllOf) else any_of
-        label = "all of" if isinstance(expr, AllOf) else "any of"
+def _compile_compare(expr: Compare, rules: RuleSet) -> Compiled:
+    spec = fact_catalogue()[expr.fact]
+    reader = fact_reader(spec)
+    expected = rules.param_value(expr.value.name) if isinstance(expr.value, Param) else expr.value
+    label = f"{expr.fact} {OPS[expr.op]} {_fmt(expected)}"
+    test = _OPERATORS[expr.op]
+    unknown_facts = ((expr.fact, None),)
 
-        def combined(ctx: Context) -> Node:
-            children = tuple(item(ctx) for item in items)
-            value = combine(c.value for c in children)
-            conflicts = _conflicts(children)
-            if value is Tri.UNKNOWN:
-                missing = _dedupe([m for c in children if c.value is Tri.UNKNOWN for m in c.missing])
-                return Node(label, value, (), missing, children, (), conflicts)
-            conditions = tuple(k for c in children if c.value is Tri.MET for k in c.conditions)
-            return Node(label, value, (), (), children, conditions if value is Tri.MET else (), conflicts)
+    def compare(ctx: Context) -> Node:
+        actual = reader.get(ctx)
+        if actual is None:
+            return Node(label, Tri.UNKNOWN, unknown_facts, _missing(spec, reader, ctx))
+        located = reader.locate(ctx)
+        shown = located[0] if len(located) == 1 else f"{spec.path} ({ctx.where() or 'patient'})"
+        return Node(label, Tri.MET if test(actual, expected) else Tri.NOT_MET, ((shown, actual),))
 
-        return combined
-    if isinstance(expr, Agree):
-        measures = tuple(compile_expr(item, rules) for item in expr.items)
+    return compare
 
-        def agreed(ctx: Context) -> Node:
-            children = tuple(item(ctx) for item in measures)
-            known = {c.value for c in children if c.value is not Tri.UNKNOWN}
-            below = _conflicts(children)
-            if len(known) == 1:
-                return Node("agreeing measures", known.pop(), (), (), children, (), below)
-            if not known:
-                missing = _dedupe([m for c in children for m in c.missing])
-                return Node("agreeing measures", Tri.UNKNOWN, (), missing, children, (), below)
-            conflict = _conflict(children)
-            return Node(
-                "agreeing measures (they conflict)",
-                Tri.UNKNOWN,
-                (),
-                (conflict,),
-                children,
-                (),
-                (*below, conflict),
-            )
 
-        return agreed
-    if isinstance(expr, Consistent):
-        readings = tuple(compile_expr(item, rules) for item in expr.items)
+def _compile_kleene(expr: AllOf | AnyOf, items: tuple[Compiled, ...]) -> Compiled:
+    combine = all_of if isinstance(expr, AllOf) else any_of
+    label = "all of" if isinstance(expr, AllOf) else "any of"
 
-        def consistent(ctx: Context) -> Node:
-            children = tuple(item(ctx) for item in readings)
-            known = {c.value for c in children if c.value is not Tri.UNKNOWN}
-            below = _conflicts(children)
-            if len(known) <= 1:
-                return Node("readings agree", Tri.MET, (), (), children, (), below)
-            conflict = _conflict(children)
-            return Node("readings contradict", Tri.UNKNOWN, (), (conflict,), children, (), (*below, conflict))
+    def combined(ctx: Context) -> Node:
+        children = tuple(item(ctx) for item in items)
+        value = combine(c.value for c in children)
+        conflicts = _conflicts(children)
+        if value is Tri.UNKNOWN:
+            missing = _dedupe([m for c in children if c.value is Tri.UNKNOWN for m in c.missing])
+            return Node(label, value, (), missing, children, (), conflicts)
+        conditions = tuple(k for c in children if c.value is Tri.MET for k in c.conditions)
+        return Node(label, value, (), (), children, conditions if value is Tri.MET else (), conflicts)
 
-        return consistent
-    if isinstance(expr, Not):
-        inner = compile_expr(expr.item, rules)
+    return combined
 
-        def negated(ctx: Context) -> Node:
-            child = inner(ctx)
-            return Node("not", ~child.value, (), child.missing, (child,), (), child.conflicts)
 
-        return negated
-    if isinstance(expr, Hold):
-        return lambda ctx: _hold(ctx, rules)
-    raise TypeError(f"no evaluation for expression node {type(expr).__name__}")
+def _compile_agree(measures: tuple[Compiled, ...]) -> Compiled:
+    def agreed(ctx: Context) -> Node:
+        children = tuple(item(ctx) for item in measures)
+        known = {c.value for c in children if c.value is not Tri.UNKNOWN}
+        below = _conflicts(children)
+        if len(known) == 1:
+            return Node("agreeing measures", known.pop(), (), (), children, (), below)
+        if not known:
+            missing = _dedupe([m for c in children for m in c.missing])
+            return Node("agreeing measures", Tri.UNKNOWN, (), missing, children, (), below)
+        conflict = _conflict(children)
+        return Node(
+            "agreeing measures (they conflict)",
+            Tri.UNKNOWN,
+            (),
+            (conflict,),
+            children,
+            (),
+            (*below, conflict),
+        )
+
+    return agreed
+
+
+def _compile_consistent(readings: tuple[Compiled, ...]) -> Compiled:
+    def consistent(ctx: Context) -> Node:
+        children = tuple(item(ctx) for item in readings)
+        known = {c.value for c in children if c.value is not Tri.UNKNOWN}
+        below = _conflicts(children)
+        if len(known) <= 1:
+            return Node("readings agree", Tri.MET, (), (), children, (), below)
+        conflict = _conflict(children)
+        return Node("readings contradict", Tri.UNKNOWN, (), (conflict,), children, (), (*below, conflict))
+
+    return consistent
+
+
+def _compile_not(inner: Compiled) -> Compiled:
+    def negated(ctx: Context) -> Node:
+        child = inner(ctx)
+        return Node("not", ~child.value, (), child.missing, (child,), (), child.conflicts)
+
+    return negated
 
 
 def evaluate(expr: Expr, ctx: Context, rules: RuleSet) -> Node:

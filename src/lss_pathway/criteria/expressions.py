@@ -15,12 +15,17 @@ Forms (one key decides the node):
   yields conditions (hold X for N days) rather than a flat yes or no.
 
 Kept deliberately free of Python callables so that the same tree can later be compiled to SQL.
+
+Every walk over a tree (dumping, linting, evaluating, describing, compiling) dispatches with ``match`` and
+ends in :func:`unsupported`, whose argument is typed ``Never``: mypy then refuses a walk that forgets a
+node type, and at run time a node a walk does not know fails loudly instead of falling through to
+whatever the last branch happened to do.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Never, NoReturn
 
 OPS: dict[str, str] = {
     "eq": "=",
@@ -34,6 +39,15 @@ OPS: dict[str, str] = {
 }
 Op = Literal["eq", "ne", "lt", "le", "gt", "ge", "in", "not_in"]
 Scalar = str | int | float | bool
+
+
+class UnsupportedNode(TypeError):
+    """A walk met an expression node it has no rule for (a node type added without teaching it)."""
+
+
+def unsupported(node: Never, walk: str) -> NoReturn:
+    """The last case of every walk: exhaustive for mypy (like ``assert_never``), loud at run time."""
+    raise UnsupportedNode(f"{walk}: no rule for expression node {type(node).__name__}")
 
 
 class RuleSyntaxError(ValueError):
@@ -140,32 +154,46 @@ def _parse_value(value: Any, op: str, where: str) -> Scalar | tuple[Scalar, ...]
 
 
 def dump_expr(expr: Expr) -> dict[str, Any]:
-    if isinstance(expr, Compare):
-        value: Any = expr.value
-        if isinstance(value, Param):
-            value = {"param": value.name}
-        elif isinstance(value, tuple):
-            value = list(value)
-        return {"fact": expr.fact, "op": expr.op, "value": value}
-    if isinstance(expr, AllOf):
-        return {"all": [dump_expr(i) for i in expr.items]}
-    if isinstance(expr, AnyOf):
-        return {"any": [dump_expr(i) for i in expr.items]}
-    if isinstance(expr, Agree):
-        return {"agree": [dump_expr(i) for i in expr.items]}
-    if isinstance(expr, Consistent):
-        return {"consistent": [dump_expr(i) for i in expr.items]}
-    if isinstance(expr, Not):
-        return {"not": dump_expr(expr.item)}
-    return {"hold": expr.what}
+    match expr:
+        case Compare(fact, op, value):
+            shown: Any = value
+            if isinstance(value, Param):
+                shown = {"param": value.name}
+            elif isinstance(value, tuple):
+                shown = list(value)
+            return {"fact": fact, "op": op, "value": shown}
+        case AllOf(items):
+            return {"all": [dump_expr(i) for i in items]}
+        case AnyOf(items):
+            return {"any": [dump_expr(i) for i in items]}
+        case Agree(items):
+            return {"agree": [dump_expr(i) for i in items]}
+        case Consistent(items):
+            return {"consistent": [dump_expr(i) for i in items]}
+        case Not(item):
+            return {"not": dump_expr(item)}
+        case Hold(what):
+            return {"hold": what}
+        case _:
+            unsupported(expr, "dump_expr")
+
+
+def children(expr: Expr) -> tuple[Expr, ...]:
+    """The direct sub-expressions of a node (none for a comparison or a hold)."""
+    match expr:
+        case AllOf(items) | AnyOf(items) | Agree(items) | Consistent(items):
+            return items
+        case Not(item):
+            return (item,)
+        case Compare() | Hold():
+            return ()
+        case _:
+            unsupported(expr, "children")
 
 
 def walk(expr: Expr) -> list[Expr]:
     """Every node of the tree, parents before children."""
     out: list[Expr] = [expr]
-    if isinstance(expr, (AllOf, AnyOf, Agree, Consistent)):
-        for item in expr.items:
-            out += walk(item)
-    elif isinstance(expr, Not):
-        out += walk(expr.item)
+    for item in children(expr):
+        out += walk(item)
     return out

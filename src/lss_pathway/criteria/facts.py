@@ -1,35 +1,29 @@
-"""The catalogue of facts a rule may read, each with its scope and how to find it in a record.
+"""The catalogue of facts a rule may read: declarations only, so that every runner reads the same list.
 
-Raw facts are generated from the record model, so a new field is readable by rules without further code;
-derived facts (age, months since imaging, prior surgery at a level, ...) are listed here by hand. The
-linter checks rule sets against this catalogue, and explanations name facts by their concrete location
-(``imaging.levels[L4-L5].sides[left].lf_thickness_mm``) so a clinician knows exactly what to document.
+Each fact has a path, a scope, a type, a unit, bounds or allowed codes, and a description; a derived fact
+(age, months since imaging, prior surgery at a level, ...) also names its derivation. How a fact is read
+from a record is a runner's business: the per-patient Python runner (``criteria.python_runner``) keeps a
+reader for every raw path and an implementation for every derivation name, and a compiled runner gives
+each the equivalent column expression. Raw facts are generated from the record model, so a new field is
+readable by rules without further code. The linter checks rule sets against this catalogue, and
+explanations name facts by their concrete location (``imaging.levels[L4-L5].sides[left].lf_thickness_mm``)
+so a clinician knows exactly what to document.
 """
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import types
 import typing
-from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum, StrEnum
 from functools import cache
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
-from lss_pathway.clinical.cauda_equina import ces_thresholds
-from lss_pathway.domain import cauda_equina as ces
-from lss_pathway.domain.anatomy import Level, Side
-from lss_pathway.domain.record import (
-    LevelFindings,
-    PatientRecord,
-    PriorProcedure,
-    SideFindings,
-)
-from lss_pathway.domain.vocabulary import Grade, ProcedureType
+from lss_pathway.domain.record import LevelFindings, PatientRecord, SideFindings
 
 
 class Scope(StrEnum):
@@ -48,42 +42,23 @@ def scope_covers(outer: Scope, inner: Scope) -> bool:
     return _SCOPE_RANK[inner] <= _SCOPE_RANK[outer]
 
 
-@dataclass(slots=True)
-class Context:
-    record: PatientRecord
-    on_date: dt.date
-    level: Level | None = None
-    side: Side | None = None
-    level_findings: LevelFindings | None = None
-    side_findings: SideFindings | None = None
-
-    def where(self) -> str:
-        if self.level is None:
-            return ""
-        return f"{self.level}" + (f" {self.side}" if self.side is not None else "")
-
-
-Getter = Callable[[Context], Any]
-Locator = Callable[[Context], tuple[str, ...]]
-
-
 @dataclass(frozen=True, slots=True)
 class FactSpec:
+    """One fact a rule may read, as data: no callables, so that any runner can implement it."""
+
     path: str
     scope: Scope
     type: str
     description: str
-    get: Getter
-    locate: Locator
-    """The concrete input fields to document when this fact is unknown."""
     unit: str | None = None
     allowed: tuple[str, ...] = ()
+    minimum: float | None = None
+    """The record model's plausibility bounds (not clinical thresholds), where it states them."""
+    maximum: float | None = None
     from_imaging: bool = False
     """Read from a level's or side's imaging findings (so an unreported level leaves it unknown)."""
-
-
-def _plain(value: Any) -> Any:
-    return value.value if isinstance(value, Enum) else value
+    derivation: str | None = None
+    """For a derived fact, the name runners implement it under; ``None`` for a field read as recorded."""
 
 
 def _type_of(annotation: Any) -> tuple[str, tuple[str, ...]]:
@@ -124,333 +99,168 @@ def _unit_from(description: str | None) -> str | None:
     return None
 
 
-def _fixed(path: str) -> Locator:
-    located = (path,)
-    return lambda ctx: located
+def _bound(field: FieldInfo, *names: str) -> float | None:
+    """The field's ``ge``/``gt`` (or ``le``/``lt``) constraint, as pydantic keeps it in its metadata."""
+    for rule in field.metadata:
+        for name in names:
+            value = getattr(rule, name, None)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                return float(value)
+    return None
+
+
+def _field_fact(path: str, scope: Scope, name: str, field: FieldInfo, from_imaging: bool) -> FactSpec:
+    kind, allowed = _type_of(field.annotation)
+    return FactSpec(
+        path=path,
+        scope=scope,
+        type=kind,
+        description=field.description or name.replace("_", " "),
+        unit=_unit_from(field.description),
+        allowed=allowed,
+        minimum=_bound(field, "ge", "gt"),
+        maximum=_bound(field, "le", "lt"),
+        from_imaging=from_imaging,
+    )
 
 
 _SKIPPED_TOP = {"id", "summary", "assessment_date", "prior_procedures", "imaging", "procedure"}
 
 
 def _raw_patient_facts() -> list[FactSpec]:
+    """Every scalar field of the record outside imaging, read at its own dotted path."""
     specs: list[FactSpec] = []
 
-    def walk(model: type[BaseModel], prefix: str, chain: tuple[str, ...]) -> None:
+    def walk(model: type[BaseModel], prefix: str, top: bool) -> None:
         for name, field in model.model_fields.items():
-            if not chain and name in _SKIPPED_TOP:
+            if top and name in _SKIPPED_TOP:
                 continue
             path = f"{prefix}{name}"
             nested = _is_model(field.annotation)
             if nested is not None:
-                walk(nested, f"{path}.", (*chain, name))
-                continue
-            if _is_list(field.annotation):
-                continue
-            kind, allowed = _type_of(field.annotation)
-            attrs = (*chain, name)
+                walk(nested, f"{path}.", False)
+            elif not _is_list(field.annotation):
+                specs.append(_field_fact(path, Scope.PATIENT, name, field, from_imaging=False))
 
-            def get(ctx: Context, attrs: tuple[str, ...] = attrs) -> Any:
-                value: Any = ctx.record
-                for attr in attrs:
-                    value = getattr(value, attr)
-                return _plain(value)
-
-            specs.append(
-                FactSpec(
-                    path=path,
-                    scope=Scope.PATIENT,
-                    type=kind,
-                    description=field.description or name.replace("_", " "),
-                    get=get,
-                    locate=_fixed(path),
-                    unit=_unit_from(field.description),
-                    allowed=allowed,
-                )
-            )
-
-    walk(PatientRecord, "", ())
+    walk(PatientRecord, "", True)
     # Imaging study-level facts (modality, date) are patient-scoped.
-    specs += [
+    specs.append(
         FactSpec(
             path="imaging.modality",
             scope=Scope.PATIENT,
             type="code",
             description="Imaging modality",
-            get=lambda ctx: _plain(ctx.record.imaging.modality),
-            locate=lambda ctx: ("imaging.modality",),
             allowed=("MRI", "CT", "CT_myelogram"),
-        ),
-    ]
+        )
+    )
     return specs
 
 
 def _raw_findings_facts(model: type[BaseModel], scope: Scope, skip: str) -> list[FactSpec]:
-    specs: list[FactSpec] = []
+    """Each scalar finding of a level (``level.NAME``) or of one side of it (``side.NAME``)."""
     prefix = "level" if scope is Scope.LEVEL else "side"
-    for name, field in model.model_fields.items():
-        if name == skip or _is_list(field.annotation):
-            continue
-        kind, allowed = _type_of(field.annotation)
-        if scope is Scope.LEVEL:
-
-            def get(ctx: Context, name: str = name) -> Any:
-                found = ctx.level_findings
-                return None if found is None else _plain(getattr(found, name))
-
-            def locate(ctx: Context, name: str = name) -> tuple[str, ...]:
-                return (f"imaging.levels[{ctx.level}].{name}",)
-
-        else:
-
-            def get(ctx: Context, name: str = name) -> Any:
-                found = ctx.side_findings
-                return None if found is None else _plain(getattr(found, name))
-
-            def locate(ctx: Context, name: str = name) -> tuple[str, ...]:
-                return (f"imaging.levels[{ctx.level}].sides[{ctx.side}].{name}",)
-
-        specs.append(
-            FactSpec(
-                path=f"{prefix}.{name}",
-                scope=scope,
-                type=kind,
-                description=field.description or name.replace("_", " "),
-                get=get,
-                locate=locate,
-                unit=_unit_from(field.description),
-                allowed=allowed,
-                from_imaging=True,
-            )
-        )
-    return specs
+    return [
+        _field_fact(f"{prefix}.{name}", scope, name, field, from_imaging=True)
+        for name, field in model.model_fields.items()
+        if name != skip and not _is_list(field.annotation)
+    ]
 
 
 # --- derived facts -------------------------------------------------------------------------------------
 
 
-def _add_months(day: dt.date, months: int) -> dt.date:
-    year, month = divmod(day.month - 1 + months, 12)
-    year += day.year
-    return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
-
-
-def _months_between(start: dt.date | None, end: dt.date) -> float | None:
-    """Calendar months, so that a study exactly 12 months old is 12.0 whatever the leap years."""
-    if start is None:
-        return None
-    whole = (end.year - start.year) * 12 + end.month - start.month
-    if _add_months(start, whole) > end:
-        whole -= 1
-    anchor, following = _add_months(start, whole), _add_months(start, whole + 1)
-    return round(whole + (end - anchor).days / (following - anchor).days, 2)
-
-
-def _weeks_since_esi(ctx: Context) -> float | None:
-    last = ctx.record.conservative_care.last_esi_date
-    if last is None:
-        return None
-    return round((ctx.on_date - last).days / 7, 2)
-
-
-# Open or implant surgery that changes the posterior elements at a level (not mild, discectomy, "other").
-_OPEN_SURGERY = frozenset(
-    {
-        ProcedureType.LAMINECTOMY,
-        ProcedureType.LAMINOTOMY,
-        ProcedureType.FUSION,
-        ProcedureType.INTERSPINOUS_SPACER,
-    }
-)
-# What the CMS-approved mild claims study excludes in the prior 12 months, at any level (NCT03072927).
-_LUMBAR_SURGERY = _OPEN_SURGERY | {ProcedureType.MILD}
-
-
-def _counted(ctx: Context, types: frozenset[ProcedureType] | None) -> list[tuple[int, PriorProcedure]]:
-    procedures = ctx.record.prior_procedures or []
-    return [(i, p) for i, p in enumerate(procedures) if types is None or p.type in types]
-
-
-def _surgery_at_level(types: frozenset[ProcedureType] | None) -> Getter:
-    """True if a counted procedure names this level; false only when every counted one's levels are known."""
-
-    def get(ctx: Context) -> bool | None:
-        if ctx.record.prior_procedures is None:
-            return None
-        unknown = False
-        for _, procedure in _counted(ctx, types):
-            if procedure.levels is None:
-                unknown = True
-            elif ctx.level in procedure.levels:
-                return True
-        return None if unknown else False
-
-    return get
-
-
-def _surgery_levels_to_document(types: frozenset[ProcedureType] | None) -> Locator:
-    def locate(ctx: Context) -> tuple[str, ...]:
-        if ctx.record.prior_procedures is None:
-            return ("prior_procedures",)
-        return tuple(f"prior_procedures[{i}].levels" for i, p in _counted(ctx, types) if p.levels is None)
-
-    return locate
-
-
-def _any_lumbar_surgery(ctx: Context) -> bool | None:
-    if ctx.record.prior_procedures is None:
-        return None
-    return bool(_counted(ctx, _LUMBAR_SURGERY))
-
-
-def _months_since_lumbar_surgery(ctx: Context) -> float | None:
-    """Months since the latest counted procedure; unknown when there is none or one has no date."""
-    counted = _counted(ctx, _LUMBAR_SURGERY)
-    if not counted or any(p.date is None for _, p in counted):
-        return None
-    return min(m for _, p in counted if (m := _months_between(p.date, ctx.on_date)) is not None)
-
-
-def _ces_documents(ctx: Context) -> tuple[str, ...]:
-    """The cauda equina facts still to record, in the order a clinician asks them."""
-    record = ctx.record
-    days = ces_thresholds()[0]
-    wanted: list[str] = []
-    if record.red_flags.progressive_motor_deficit is None:
-        wanted.append("red_flags.progressive_motor_deficit")
-    for feature in ces.features(record, days):
-        if feature.id not in ces.CORE_FEATURES:
-            continue
-        if feature.onset is ces.Onset.NOT_DOCUMENTED:
-            extra = " (or a normal neurological examination)" if feature.id == "bilateral_leg_deficit" else ""
-            wanted.append(f"red_flags.{feature.id}{extra}")
-        elif (
-            feature.onset is ces.Onset.LONG_STANDING
-            and feature.id in ces.SACRAL_FEATURES
-            and record.red_flags.post_void_residual_ml is None
-        ):
-            wanted.append("red_flags.post_void_residual_ml")
-    return tuple(dict.fromkeys(wanted))
-
-
-def _ces_review_documents(ctx: Context) -> tuple[str, ...]:
-    return _ces_documents(ctx) or ("red_flags.specialist_review_cleared",)
-
-
-def _negate(value: bool | None) -> bool | None:
-    return None if value is None else not value
-
-
-def _epidurogram(ctx: Context) -> bool | None:
-    if ctx.level is None or ctx.side is None:
-        return None
-    return ctx.record.procedure.appreciated(ctx.level, ctx.side)
+def _derived(
+    derivation: str, path: str, scope: Scope, type_: str, description: str, unit: str | None = None
+) -> FactSpec:
+    return FactSpec(path, scope, type_, description, unit=unit, derivation=derivation)
 
 
 def _derived_facts() -> list[FactSpec]:
     return [
-        FactSpec(
-            "patient.age",
-            Scope.PATIENT,
-            "number",
-            "Age in years at the assessment date",
-            lambda ctx: ctx.record.age(ctx.on_date),
-            lambda ctx: ("patient.age_years", "patient.birth_date"),
-            unit="years",
+        _derived(
+            "age", "patient.age", Scope.PATIENT, "number", "Age in years at the assessment date", "years"
         ),
-        FactSpec(
+        _derived(
+            "months_since_imaging",
             "imaging.months_since",
             Scope.PATIENT,
             "number",
             "Months from the imaging study to the assessment date",
-            lambda ctx: _months_between(ctx.record.imaging.date, ctx.on_date),
-            lambda ctx: ("imaging.date",),
-            unit="months",
+            "months",
         ),
-        FactSpec(
+        _derived(
+            "weeks_since_last_esi",
             "conservative_care.weeks_since_last_esi",
             Scope.PATIENT,
             "number",
             "Weeks since the last epidural steroid injection",
-            _weeks_since_esi,
-            lambda ctx: ("conservative_care.last_esi_date",),
-            unit="weeks",
+            "weeks",
         ),
-        FactSpec(
+        _derived(
+            "any_procedure_at_level",
             "level.prior_surgery",
             Scope.LEVEL,
             "boolean",
             "A prior spine procedure (any type) was done at this level",
-            _surgery_at_level(None),
-            _surgery_levels_to_document(None),
         ),
-        FactSpec(
+        _derived(
+            "open_surgery_at_level",
             "level.prior_open_surgery",
             Scope.LEVEL,
             "boolean",
             "A prior laminectomy, laminotomy, fusion or interspinous spacer at this level",
-            _surgery_at_level(_OPEN_SURGERY),
-            _surgery_levels_to_document(_OPEN_SURGERY),
         ),
-        FactSpec(
+        _derived(
+            "any_lumbar_surgery",
             "prior_procedures.any_lumbar_surgery",
             Scope.PATIENT,
             "boolean",
             "A prior laminectomy, laminotomy, fusion, interspinous spacer or mild at any level",
-            _any_lumbar_surgery,
-            lambda ctx: ("prior_procedures",),
         ),
-        FactSpec(
+        _derived(
+            "months_since_lumbar_surgery",
             "prior_procedures.months_since_lumbar_surgery",
             Scope.PATIENT,
             "number",
             "Months since the latest laminectomy, laminotomy, fusion, spacer or mild (any level)",
-            _months_since_lumbar_surgery,
-            lambda ctx: tuple(
-                f"prior_procedures[{i}].date" for i, p in _counted(ctx, _LUMBAR_SURGERY) if p.date is None
-            ),
-            unit="months",
+            "months",
         ),
-        FactSpec(
+        _derived(
+            "no_cauda_equina_emergency",
             "cauda_equina.no_emergency",
             Scope.PATIENT,
             "boolean",
             "No cauda equina feature is new or worsening (each with its own onset), none is progressive, and "
             "long-standing saddle or bladder symptoms have a post-void residual below the emergency level",
-            lambda ctx: _negate(ces.emergency(ctx.record, *ces_thresholds())),
-            _ces_documents,
         ),
-        FactSpec(
+        _derived(
+            "long_standing_cauda_equina_cleared",
             "cauda_equina.long_standing_cleared",
             Scope.PATIENT,
             "boolean",
             "No long-standing cauda equina-type feature, or a specialist review cleared it",
-            lambda ctx: ces.long_standing_cleared(ctx.record, ces_thresholds()[0]),
-            _ces_review_documents,
         ),
-        FactSpec(
+        _derived(
+            "sexual_dysfunction_days",
             "red_flags.sexual_dysfunction_days",
             Scope.PATIENT,
             "number",
             "Days since the sexual dysfunction began or last worsened (its own onset, else the shared one)",
-            lambda ctx: ctx.record.red_flags.onset_days("sexual_dysfunction"),
-            lambda ctx: ("red_flags.sexual_dysfunction_onset_days",),
-            unit="days",
+            "days",
         ),
-        FactSpec(
+        _derived(
+            "no_neurologic_deficit_found",
             "exam.no_deficit_found",
             Scope.PATIENT,
             "boolean",
             "The neurological examination found no deficit (unknown otherwise: a deficit may be one-sided)",
-            lambda ctx: True if ctx.record.exam.neurologic_deficit is Grade.NONE else None,
-            lambda ctx: ("exam.neurologic_deficit",),
         ),
-        FactSpec(
+        _derived(
+            "epidurogram_appreciated",
             "side.epidurogram_appreciated",
             Scope.SIDE,
             "boolean",
             "The epidurogram can be appreciated at this level and side (known during the procedure)",
-            _epidurogram,
-            lambda ctx: (f"procedure.epidurogram[{ctx.level} {ctx.side}].appreciated",),
         ),
     ]
 

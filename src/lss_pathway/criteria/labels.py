@@ -18,7 +18,19 @@ from functools import cache
 from typing import Any
 
 from lss_pathway.criteria.evaluate import Node
-from lss_pathway.criteria.expressions import Agree, AllOf, AnyOf, Compare, Consistent, Expr, Hold, Not, Param
+from lss_pathway.criteria.expressions import (
+    Agree,
+    AllOf,
+    AnyOf,
+    Compare,
+    Consistent,
+    Expr,
+    Hold,
+    Not,
+    Param,
+    children,
+    unsupported,
+)
 from lss_pathway.criteria.facts import fact_catalogue
 from lss_pathway.criteria.logic import Tri
 from lss_pathway.criteria.ruleset import RuleSet
@@ -325,7 +337,7 @@ def recorded(
     if isinstance(expr, Hold):
         return [c.label.removesuffix(" cannot be held") for c in node.children if c.value is Tri.NOT_MET]
     flip = negated ^ isinstance(expr, Not)
-    items: tuple[Expr, ...] = (expr.item,) if isinstance(expr, Not) else _items(expr)
+    items = children(expr)
     out = [
         text
         for item, child in zip(items, node.children, strict=False)
@@ -339,26 +351,21 @@ def deciding(expr: Expr, node: Node) -> list[tuple[str, ...]]:
     alternatives any one of which is enough ("flexion-extension films or dynamic translation")."""
     if node.value is not Tri.UNKNOWN or not node.missing:
         return []
-    if isinstance(expr, Compare):
-        return [node.missing]  # several locations (age or birth date) are alternatives
-    if isinstance(expr, Agree):
-        return [node.missing]  # any one reading decides (a second one may only contradict it)
-    if isinstance(expr, Not):
-        return deciding(expr.item, node.children[0])
-    if isinstance(expr, AllOf | AnyOf):  # "any of" is decided by one alternative only if it is met
-        needs = [
-            need
-            for item, child in zip(expr.items, node.children, strict=False)
-            for need in deciding(item, child)
-        ]
-        return list(dict.fromkeys(needs))
-    return [(m,) for m in node.missing]
-
-
-def _items(expr: Expr) -> tuple[Expr, ...]:
-    if isinstance(expr, AllOf | AnyOf | Agree | Consistent):
-        return expr.items
-    return ()
+    match expr:
+        case Compare():
+            return [node.missing]  # several locations (age or birth date) are alternatives
+        case Agree():
+            return [node.missing]  # any one reading decides (a second one may only contradict it)
+        case Not(item):
+            return deciding(item, node.children[0])
+        case AllOf(items) | AnyOf(items):  # "any of" is decided by one alternative only if it is met
+            pairs = zip(items, node.children, strict=False)
+            needs = [need for item, child in pairs for need in deciding(item, child)]
+            return list(dict.fromkeys(needs))
+        case Consistent() | Hold():
+            return [(m,) for m in node.missing]
+        case _:
+            unsupported(expr, "deciding")
 
 
 def join_and(items: Sequence[str]) -> str:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import weakref
 from enum import StrEnum
 from functools import cached_property
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_serializer, field_validator
 
 from lss_pathway.criteria.expressions import Compare, Expr, Param, dump_expr, parse_expr, walk
 from lss_pathway.criteria.facts import Scope
@@ -163,6 +164,29 @@ class Criterion(_Data):
         return list(dict.fromkeys(names))
 
 
+class _RunnerStore:
+    """What runners derive from one rule set object (compiled criteria), tied to that very object.
+
+    pydantic shares private attributes with a ``model_copy`` (which may replace the criteria), so the store
+    remembers its owner weakly and a copy, a deep copy or an unpickled rule set starts with an empty one.
+    """
+
+    __slots__ = ("entries", "owner")
+
+    def __init__(self, owner: RuleSet | None = None):
+        self.owner = None if owner is None else weakref.ref(owner)
+        self.entries: dict[str, Any] = {}
+
+    def __reduce__(self) -> tuple[type[_RunnerStore], tuple[()]]:
+        return _RunnerStore, ()
+
+    def __eq__(self, other: object) -> bool:
+        """Scratch space is no part of a rule set's identity: equal rule sets stay equal once run."""
+        return isinstance(other, _RunnerStore)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 class RuleSet(_Data):
     id: str = Field(pattern=r"^[a-z][a-z0-9.\-]*$")
     version: str = Field(pattern=r"^\d+\.\d+\.\d+$")
@@ -178,6 +202,19 @@ class RuleSet(_Data):
     parameters: dict[str, Parameter] = Field(default_factory=dict)
     criteria: list[Criterion] = Field(default_factory=list)
     antithrombotic_holds: dict[str, HoldRule] = Field(default_factory=dict)
+    _runners: _RunnerStore = PrivateAttr(default_factory=_RunnerStore)
+
+    def runner_store(self) -> dict[str, Any]:
+        """Scratch space where runners keep what they compile from this object, keyed by runner name.
+
+        Owned by the rule set, so it lives and dies with it: a rule set garbage-collected can never lend
+        its compiled criteria to a new one that happens to reuse its address.
+        """
+        store = self._runners
+        if store.owner is None or store.owner() is not self:
+            store = _RunnerStore(self)
+            self._runners = store
+        return store.entries
 
     @property
     def ref(self) -> str:

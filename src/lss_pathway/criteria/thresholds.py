@@ -10,7 +10,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from lss_pathway.criteria.expressions import Agree, AllOf, AnyOf, Compare, Expr, Not, Param
+from lss_pathway.criteria.expressions import (
+    Agree,
+    AllOf,
+    AnyOf,
+    Compare,
+    Consistent,
+    Expr,
+    Hold,
+    Not,
+    Param,
+    unsupported,
+)
 from lss_pathway.criteria.ruleset import RuleSet, Verification
 
 NEGATED_OP = {"ge": "lt", "gt": "le", "lt": "ge", "le": "gt"}
@@ -30,15 +41,23 @@ class FactThreshold:
 
 
 def _comparisons(expr: Expr, fact: str, negated: bool = False) -> Iterator[tuple[Compare, bool]]:
-    """Comparisons on ``fact``, each with whether an odd number of ``not`` encloses it."""
-    if isinstance(expr, Compare):
-        if expr.fact == fact:
-            yield expr, negated
-    elif isinstance(expr, Not):
-        yield from _comparisons(expr.item, fact, not negated)
-    elif isinstance(expr, AllOf | AnyOf | Agree):
-        for item in expr.items:
-            yield from _comparisons(item, fact, negated)
+    """Comparisons on ``fact``, each with whether an odd number of ``not`` encloses it.
+
+    Readings checked only for consistency with each other, and holds, state no threshold.
+    """
+    match expr:
+        case Compare():
+            if expr.fact == fact:
+                yield expr, negated
+        case Not(item):
+            yield from _comparisons(item, fact, not negated)
+        case AllOf(items) | AnyOf(items) | Agree(items):
+            for item in items:
+                yield from _comparisons(item, fact, negated)
+        case Consistent() | Hold():
+            return
+        case _:
+            unsupported(expr, "fact_thresholds")
 
 
 def fact_thresholds(rules: RuleSet, fact: str) -> tuple[FactThreshold, ...]:

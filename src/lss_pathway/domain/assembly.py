@@ -203,11 +203,15 @@ class FactAssembly:
             self.unsupported_lists.append((field, what))
         return None
 
-    def record(self, data: dict[str, Any], blame: dict[str, str]) -> PatientRecord:
-        """The validated record (in the tool's scope); errors name the sources of the values concerned."""
+    def record(
+        self, data: dict[str, Any], blame: dict[str, str], today: dt.date | None = None
+    ) -> PatientRecord:
+        """The validated record (in the tool's scope); errors name the sources of the values concerned.
+
+        ``today``: the calling edge's date, which dates in the record may not pass."""
         if self.errors:
             raise InputError(self.errors)
         try:
-            return check_scope(record_from_data(data))
+            return check_scope(record_from_data(data, today=today), today)
         except InputError as exc:
             raise InputError([blamed(err, blame) for err in exc.errors]) from None

@@ -7,6 +7,7 @@ contradiction, not a correction.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import json
 import re
@@ -18,7 +19,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from lss_pathway.domain.record import PatientRecord
+from lss_pathway.domain.record import TODAY, PatientRecord
 
 Format = Literal["json", "yaml"]
 
@@ -85,17 +86,18 @@ def parse_data(text: str, fmt: Format) -> Any:
         raise InputError([FieldError("", f"malformed YAML{where}: {problem}")]) from None
 
 
-def record_from_data(data: Any) -> PatientRecord:
+def record_from_data(data: Any, *, today: dt.date | None = None) -> PatientRecord:
+    """A validated record; ``today`` (the edge's date) also refuses dates in the future."""
     if not isinstance(data, dict):
         raise InputError([FieldError("", f"expected a mapping of sections, got {type(data).__name__}")])
     try:
-        return PatientRecord.model_validate(data)
+        return PatientRecord.model_validate(data, context={TODAY: today})
     except ValidationError as exc:
         raise InputError([describe_error(err) for err in exc.errors()]) from None
 
 
-def parse_record(text: str, fmt: Format) -> PatientRecord:
-    return record_from_data(parse_data(text, fmt))
+def parse_record(text: str, fmt: Format, *, today: dt.date | None = None) -> PatientRecord:
+    return record_from_data(parse_data(text, fmt), today=today)
 
 
 def format_for(name: str) -> Format:

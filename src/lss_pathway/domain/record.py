@@ -12,7 +12,15 @@ import datetime as dt
 import difflib
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from lss_pathway.domain.anatomy import Level, Side, parse_level
 from lss_pathway.domain.drugs import antithrombotic_agents
@@ -28,6 +36,9 @@ from lss_pathway.domain.vocabulary import (
 )
 
 LevelField = Annotated[Level, BeforeValidator(parse_level)]
+
+TODAY = "today"
+"""The validation-context key under which an edge gives today's date to ``model_validate``."""
 
 
 class Section(BaseModel):
@@ -381,11 +392,18 @@ class PatientRecord(Section):
     coverage: Coverage = Coverage()
 
     @model_validator(mode="after")
-    def _dates_not_in_future(self) -> PatientRecord:
-        today = dt.date.today()
-        if self.assessment_date is not None and self.assessment_date > today:
+    def _dates_not_in_future(self, info: ValidationInfo) -> PatientRecord:
+        """Dates may not pass the assessment date, nor today as the edge that parses the record knows it.
+
+        The core keeps no clock: an edge passes ``context={TODAY: date}`` to ``model_validate`` (see
+        ``domain.parsing``); without it only the record's own assessment date bounds the other dates.
+        """
+        today = (info.context or {}).get(TODAY)
+        if today is not None and self.assessment_date is not None and self.assessment_date > today:
             raise ValueError(f"assessment_date {self.assessment_date} is in the future")
         reference = self.assessment_date or today
+        if reference is None:
+            return self
         dated: list[tuple[str, dt.date | None]] = [
             ("patient.birth_date", self.patient.birth_date),
             ("conservative_care.last_esi_date", self.conservative_care.last_esi_date),
@@ -404,15 +422,22 @@ class PatientRecord(Section):
                 )
         return self
 
-    def on_date(self) -> dt.date:
-        return self.assessment_date or dt.date.today()
+    def on_date(self, today: dt.date | None = None) -> dt.date:
+        """The date the facts describe: the assessment date, else ``today`` as the calling edge knows it."""
+        if self.assessment_date is not None:
+            return self.assessment_date
+        if today is None:
+            raise ValueError("the record has no assessment_date and no as-of date was given")
+        return today
 
     def age(self, on: dt.date | None = None) -> int | None:
-        """Whole years: as recorded, else from the birth date on ``on`` (default: the assessment date)."""
+        """Whole years: as recorded, else from the birth date on ``on`` (default: the assessment date);
+        unknown when neither date is known."""
         if self.patient.age_years is not None:
             return self.patient.age_years
-        if self.patient.birth_date is not None:
-            return age_on(self.patient.birth_date, on or self.on_date())
+        when = on or self.assessment_date
+        if self.patient.birth_date is not None and when is not None:
+            return age_on(self.patient.birth_date, when)
         return None
 
 

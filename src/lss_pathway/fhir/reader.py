@@ -47,7 +47,7 @@ def read_sources(
     reader.run()
     data, blame = reader.build()
     reader.report_unsupported_lists()
-    record = reader.record(data, blame)
+    record = reader.record(data, blame, dt.date.today())
     return MappingResult(record, tuple(reader.ignored))
 
 

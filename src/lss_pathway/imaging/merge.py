@@ -10,13 +10,14 @@ written.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from lss_pathway.clinical.reference import reference
 from lss_pathway.criteria.ruleset import RuleSet
 from lss_pathway.criteria.thresholds import fact_thresholds
-from lss_pathway.domain.record import PatientRecord
+from lss_pathway.domain.record import TODAY, PatientRecord
 from lss_pathway.imaging.measurement import Measured, StudyMeasurement
 
 AREA_FACT = "level.canal_area_mm2"
@@ -148,4 +149,5 @@ def merge_measurements(record: PatientRecord, study: StudyMeasurement, rules: Ru
         if not sides:
             entry.pop("sides")
     data["imaging"]["levels"] = [e for e in levels if len(e) > 1]
-    return Merged(PatientRecord.model_validate(data), tuple(decisions))
+    record = PatientRecord.model_validate(data, context={TODAY: dt.date.today()})  # dates not past today
+    return Merged(record, tuple(decisions))

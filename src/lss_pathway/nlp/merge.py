@@ -7,11 +7,12 @@ conflict is reported with the report's sentence so that the clinician reconciles
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from lss_pathway.domain.record import PatientRecord
+from lss_pathway.domain.record import TODAY, PatientRecord
 from lss_pathway.nlp.schema import Evidence, Extraction, FactValue
 
 
@@ -47,6 +48,7 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def merge_extraction(record: PatientRecord, extraction: Extraction) -> Merged:
+    today = dt.date.today()  # the as-of date of a record without an assessment date
     data = record.model_dump(mode="json", exclude_none=True)
     imaging = data.setdefault("imaging", {})
     levels = {entry["level"]: entry for entry in imaging.setdefault("levels", [])}
@@ -54,11 +56,11 @@ def merge_extraction(record: PatientRecord, extraction: Extraction) -> Merged:
     conflicts: list[Conflict] = []
     agreed: list[str] = []
     for path, evidence in sorted(extraction.evidence.items()):
-        if path == "imaging.date" and str(evidence.value) > record.on_date().isoformat():
+        if path == "imaging.date" and str(evidence.value) > record.on_date(today).isoformat():
             conflicts.append(
                 Conflict(
                     path=path,
-                    record_value=f"assessment date {record.on_date()}",
+                    record_value=f"assessment date {record.on_date(today)}",
                     report_value=evidence.value,
                     evidence=evidence,
                 )
@@ -77,7 +79,10 @@ def merge_extraction(record: PatientRecord, extraction: Extraction) -> Merged:
             )
     imaging["levels"] = list(levels.values())
     return Merged(
-        record=PatientRecord.model_validate(data), filled=filled, conflicts=conflicts, agreed=agreed
+        record=PatientRecord.model_validate(data, context={TODAY: today}),
+        filled=filled,
+        conflicts=conflicts,
+        agreed=agreed,
     )
 
 

@@ -23,8 +23,10 @@ from lss_pathway.criteria.expressions import (
     Consistent,
     Expr,
     Hold,
+    Not,
     Param,
     dump_expr,
+    unsupported,
     walk,
 )
 from lss_pathway.criteria.facts import FactSpec, fact_catalogue, scope_covers
@@ -93,7 +95,6 @@ def _expected(rules: RuleSet, value: Any) -> Any:
 def _check_criterion(rules: RuleSet, criterion: Criterion) -> list[Finding]:
     where = f"criteria.{criterion.id}"
     out: list[Finding] = []
-    catalogue = fact_catalogue()
     for name in criterion.params():
         if name not in rules.parameters:
             out.append(Finding("error", where, f"parameter '{name}' is not defined"))
@@ -110,40 +111,46 @@ def _check_criterion(rules: RuleSet, criterion: Criterion) -> list[Finding]:
             )
         )
     for node in walk(criterion.test):
-        if isinstance(node, Hold):
-            continue
-        if isinstance(node, Consistent):
-            if len(node.items) < 2:
-                out.append(Finding("warning", where, "'consistent' needs at least two readings to compare"))
-            continue
-        if isinstance(node, (AnyOf, Agree)):
-            kind = "any" if isinstance(node, AnyOf) else "agree"
-            for i, item in enumerate(node.items):
-                if not _satisfiable(rules, _conjuncts(item)):
-                    out.append(
-                        Finding("warning", where, f"'{kind}' branch {i} can never be met (dead branch)")
-                    )
-            if isinstance(node, Agree):
-                out += _check_agree(node, where)
-            continue
-        if not isinstance(node, Compare):
-            continue
-        spec = catalogue.get(node.fact)
-        if spec is None:
-            out.append(Finding("error", where, f"unknown fact '{node.fact}'{_hint(node.fact)}"))
-            continue
-        if not scope_covers(criterion.scope, spec.scope):
-            out.append(
-                Finding(
-                    "error",
-                    where,
-                    f"fact '{node.fact}' is {spec.scope.value}-scoped but the "
-                    f"criterion is {criterion.scope.value}-scoped",
-                )
-            )
-        out += [Finding("error", where, m) for m in _type_problems(spec, node, _expected(rules, node.value))]
+        match node:
+            case Hold() | AllOf() | Not():
+                continue
+            case Consistent(items):
+                if len(items) < 2:
+                    message = "'consistent' needs at least two readings to compare"
+                    out.append(Finding("warning", where, message))
+            case AnyOf(items) | Agree(items):
+                kind = "any" if isinstance(node, AnyOf) else "agree"
+                for i, item in enumerate(items):
+                    if not _satisfiable(rules, _conjuncts(item)):
+                        out.append(
+                            Finding("warning", where, f"'{kind}' branch {i} can never be met (dead branch)")
+                        )
+                if isinstance(node, Agree):
+                    out += _check_agree(node, where)
+            case Compare():
+                out += _check_compare(rules, criterion, node, where)
+            case _:
+                unsupported(node, "lint")
     if not _satisfiable(rules, _conjuncts(criterion.test)):
         out.append(Finding("error", where, "contradictory: this test can never be met"))
+    return out
+
+
+def _check_compare(rules: RuleSet, criterion: Criterion, node: Compare, where: str) -> list[Finding]:
+    spec = fact_catalogue().get(node.fact)
+    if spec is None:
+        return [Finding("error", where, f"unknown fact '{node.fact}'{_hint(node.fact)}")]
+    out: list[Finding] = []
+    if not scope_covers(criterion.scope, spec.scope):
+        out.append(
+            Finding(
+                "error",
+                where,
+                f"fact '{node.fact}' is {spec.scope.value}-scoped but the "
+                f"criterion is {criterion.scope.value}-scoped",
+            )
+        )
+    out += [Finding("error", where, m) for m in _type_problems(spec, node, _expected(rules, node.value))]
     return out
 
 
@@ -240,11 +247,15 @@ def _check_redundant(rules: RuleSet) -> list[Finding]:
 
 def _conjuncts(expr: Expr) -> list[Compare]:
     """The comparisons that must all hold for ``expr`` to be met (only through nested 'all')."""
-    if isinstance(expr, Compare):
-        return [expr]
-    if isinstance(expr, AllOf):
-        return [c for item in expr.items for c in _conjuncts(item)]
-    return []
+    match expr:
+        case Compare():
+            return [expr]
+        case AllOf(items):
+            return [c for item in items for c in _conjuncts(item)]
+        case AnyOf() | Agree() | Consistent() | Not() | Hold():
+            return []
+        case _:
+            unsupported(expr, "lint")
 
 
 def _satisfiable(rules: RuleSet, compares: list[Compare]) -> bool:

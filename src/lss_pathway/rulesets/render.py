@@ -13,7 +13,7 @@ from lss_pathway.criteria.expressions import (
     Not,
     Param,
     Scalar,
-    dump_expr,
+    unsupported,
 )
 from lss_pathway.criteria.facts import Scope, fact_catalogue
 from lss_pathway.criteria.ruleset import Parameter, Phase, RuleSet
@@ -113,30 +113,32 @@ def test_in_words(test: Expr, rules: RuleSet) -> str:
 
     Facts keep their record paths: they are what the clinician documents and what explanations name.
     """
-    if isinstance(test, Compare):
-        unit = None
-        if isinstance(test.value, Param):
-            param = rules.parameters.get(test.value.name)
-            if param is None:
-                shown = f"{{{test.value.name}}}"
+    match test:
+        case Compare():
+            unit = None
+            if isinstance(test.value, Param):
+                param = rules.parameters.get(test.value.name)
+                if param is None:
+                    shown = f"{{{test.value.name}}}"
+                else:
+                    shown, unit = parameter_text(param), param.unit
+            elif isinstance(test.value, tuple):
+                shown = ", ".join(_scalar_text(v) for v in test.value)
             else:
-                shown, unit = parameter_text(param), param.unit
-        elif isinstance(test.value, tuple):
-            shown = ", ".join(_scalar_text(v) for v in test.value)
-        else:
-            shown = _scalar_text(test.value)
-        spec = fact_catalogue().get(test.fact)
-        if unit is None and spec is not None and spec.unit and test.op in _SYMBOLS:
-            shown = f"{shown} {spec.unit}"
-        return f"{test.fact} {_WORDS.get(test.op) or _SYMBOLS[test.op]} {shown}"
-    if isinstance(test, (AllOf, AnyOf, Agree, Consistent)):
-        head = _GROUPS[type(test)]
-        return f"{head} [" + "; ".join(test_in_words(item, rules) for item in test.items) + "]"
-    if isinstance(test, Not):
-        return f"not [{test_in_words(test.item, rules)}]"
-    if isinstance(test, Hold):
-        return "every current antithrombotic can be held for its interval in the hold table"
-    return str(dump_expr(test))  # a node added later: shown as data rather than misdescribed
+                shown = _scalar_text(test.value)
+            spec = fact_catalogue().get(test.fact)
+            if unit is None and spec is not None and spec.unit and test.op in _SYMBOLS:
+                shown = f"{shown} {spec.unit}"
+            return f"{test.fact} {_WORDS.get(test.op) or _SYMBOLS[test.op]} {shown}"
+        case AllOf(items) | AnyOf(items) | Agree(items) | Consistent(items):
+            head = _GROUPS[type(test)]
+            return f"{head} [" + "; ".join(test_in_words(item, rules) for item in items) + "]"
+        case Not(item):
+            return f"not [{test_in_words(item, rules)}]"
+        case Hold():
+            return "every current antithrombotic can be held for its interval in the hold table"
+        case _:
+            unsupported(test, "test_in_words")
 
 
 _GROUPS: dict[type, str] = {

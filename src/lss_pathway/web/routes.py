@@ -6,6 +6,7 @@ submitted form values in hidden fields, so "print", "PDF" and "edit" re-send the
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -134,15 +135,16 @@ def _assess_form(values: FormValues, ruleset: str) -> Assessment:
             ],
         )
     data = form_to_data(values)
+    today = dt.date.today()  # the as-of date of a form without an assessment date
     try:
         rules = load_ruleset(ruleset)
     except RuleSetError as exc:
         raise _Invalid({}, [f"rule set: {exc}"]) from None
     try:
-        record = record_from_data(data)
+        record = record_from_data(data, today=today)
     except InputError as exc:
         raise _Invalid(*_errors_by_field(exc.errors, data)) from None
-    return assess(record, rules)
+    return assess(record, rules, today=today)
 
 
 @router.get("/", response_class=HTMLResponse)
