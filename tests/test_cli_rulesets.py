@@ -50,6 +50,11 @@ def test_diff_unknown_version_exits_2_naming_what_exists() -> None:
 def test_show_ends_with_what_changed_since_the_previous_version() -> None:
     code, out, _ = run("rulesets", "show", "textbook", "--markdown")
     assert code == 0
+    tail = out.split("## What changed since `textbook@1.1.0`")[1]
+    assert "changed (criteria) `no_severe_foraminal_or_lateral_stenosis`: confirmation" in tail
+    assert "changed (criteria) `no_new_sexual_dysfunction`: statement, test, note" in tail
+    code, out, _ = run("rulesets", "show", "textbook@1.1.0", "--markdown")
+    assert code == 0
     tail = out.split("## What changed since `textbook@1.0.0`")[1]
     assert "removed (criteria) `no_cauda_equina_signs`" in tail
     assert "added (criteria) `no_cauda_equina_emergency`" in tail

@@ -167,7 +167,7 @@ def test_unreported_levels_are_one_line_in_every_rendering(client: TestClient) -
 
 
 def _undetermined_record() -> PatientRecord:
-    """Example 01 with the L4-L5 left foramen and the flexion-extension readings left out."""
+    """Example 01 with the L4-L5 left ligamentum flavum and the flexion-extension readings left out."""
     data = _record("01-bilateral-l45-candidate").model_dump(mode="json", exclude_none=True)
     for level in data["imaging"]["levels"]:
         if level["level"] == "L4-L5":
@@ -175,8 +175,8 @@ def _undetermined_record() -> PatientRecord:
             level.pop("translation_mm", None)
             for side in level["sides"]:
                 if side["side"] == "left":
-                    side.pop("foraminal_stenosis", None)
-                    side.pop("lateral_recess_stenosis", None)
+                    side.pop("lf_thickness_mm", None)
+                    side.pop("lf_hypertrophy", None)
     return PatientRecord.model_validate(data)
 
 
@@ -185,8 +185,8 @@ def test_an_undetermined_cell_names_what_would_decide_it_in_clinical_words() -> 
     cell = a.candidacy.cell(Level.L4_L5, Side.LEFT)
     assert cell.verdict is Verdict.UNDETERMINED
     assert reason(cell, a.rules, a.record) == (
-        # The lateral recess is a confirmation in textbook 1.1.0: still to confirm, not to decide.
-        "to decide, document flexion-extension films or dynamic translation; foraminal stenosis"
+        "to decide, document flexion-extension films or dynamic translation; ligamentum flavum hypertrophy "
+        "or ligamentum flavum thickness"
     )
     markdown = render_markdown(a)
     assert "**Flexion-extension films**" in markdown
@@ -194,17 +194,20 @@ def test_an_undetermined_cell_names_what_would_decide_it_in_clinical_words() -> 
         "- [ ] Flexion-extension films at L4-L5: stable or unstable; needed to rule out instability"
         in markdown
     )
-    assert "- [ ] Foraminal stenosis at L4-L5 left: grade from the MRI report" in markdown
+    lf_item = "- [ ] Ligamentum flavum thickness at L4-L5 left: measure, or take from the MRI report (mm)"
+    assert lf_item in markdown
     assert "**Imaging report**" in markdown
     _clean(markdown, "Markdown")
 
 
 def test_the_json_keeps_the_field_paths_for_integrators() -> None:
     data = assess(_undetermined_record()).to_dict()
-    assert "imaging.levels[L4-L5].sides[left].foraminal_stenosis" in data["missing_facts"]
+    assert "imaging.levels[L4-L5].sides[left].lf_thickness_mm" in data["missing_facts"]
 
 
 def test_the_web_page_keeps_the_path_on_hover(client: TestClient) -> None:
     data = dict(record_to_form(_undetermined_record()))
     html = client.post("/assess", data=data).text
-    assert 'title="record field: imaging.levels[L4-L5].sides[left].foraminal_stenosis"' in html
+    path = re.escape("imaging.levels[L4-L5].sides[left].lf_thickness_mm")
+    hover = re.search(f'title="record field: [^"]*{path}', html)
+    assert hover is not None

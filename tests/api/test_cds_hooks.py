@@ -182,7 +182,7 @@ def post(client: TestClient, service: str, body: dict[str, Any]) -> list[dict[st
 
 
 def assert_common(card: dict[str, Any]) -> None:
-    assert "textbook@1.1.0" in card["detail"]
+    assert "textbook@1.2.0" in card["detail"]
     assert "decision rests with the treating clinician" in card["detail"]
     assert card["links"] == [{"label": "Full LSS assessment report", "url": REPORT_URL, "type": "absolute"}]
 
@@ -226,7 +226,7 @@ def test_patient_view_summarises_candidacy(client: TestClient) -> None:
     assert "| L4-L5 | candidate | candidate |" in card["detail"]
     assert_common(card)
     ours = body["extension"]["org.lss-pathway"]
-    assert ours["ruleset"] == "textbook@1.1.0" == response.headers["x-ruleset"]
+    assert ours["ruleset"] == "textbook@1.2.0" == response.headers["x-ruleset"]
     assert ours["inputDigest"] == response.headers["x-input-digest"]
     assert isinstance(ours["ignoredInput"], list)
     assert ours["unavailablePrefetch"] == []

@@ -32,7 +32,7 @@ def test_assessment_matches_the_library(client: TestClient) -> None:
         parse_record((EXAMPLES / "01-bilateral-l45-candidate.yaml").read_text(), "yaml")
     ).to_dict()
     assert data["candidacy"] == expected["candidacy"]
-    assert response.headers["x-ruleset"] == "textbook@1.1.0"
+    assert response.headers["x-ruleset"] == "textbook@1.2.0"
     assert data["input_digest"] == response.headers["x-input-digest"]
 
 
@@ -84,7 +84,7 @@ def test_rulesets_endpoints(client: TestClient) -> None:
         f"{name}@{version}"
         for name in ("textbook", "mild-trial", "cms-ncd-150.13")
         for version in ("1.0.0", "1.1.0")
-    }
+    } | {"textbook@1.2.0"}
     assert {r["ref"] for r in listing} == refs
     detail = client.get("/v1/rulesets/mild-trial")
     assert detail.status_code == 200 and detail.json()["ref"] == "mild-trial@1.1.0"

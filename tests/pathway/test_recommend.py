@@ -333,7 +333,7 @@ def test_severe_lateral_recess_stenosis_routes_to_open_decompression() -> None:
 
 
 def test_undetermined_stenotic_cells_ask_for_missing_facts() -> None:
-    level = stenotic_level(sides=[side("left", foraminal_stenosis=None), side("right")])
+    level = stenotic_level(sides=[side("left", lf_thickness_mm=None), side("right")])
     result = run(build(imaging={"levels": [level]}))
     mild = step(result, PathwayStep.MILD)
     assert mild.levels == ["L4-L5 right"]
@@ -434,3 +434,45 @@ def test_a_patient_wide_criterion_not_met_routes_without_naming_a_level() -> Non
     assert urgent.levels == []
     assert any(r.startswith("not met: ") for r in urgent.reasons), urgent.reasons
     assert PathwayStep.MILD not in steps(result)
+
+
+def _roots_only(left: dict[str, Any]) -> dict[str, Any]:
+    """No ESI yet; L4-L5 has no central stenosis (132 mm2), only the given left-side root findings."""
+    level = stenotic_level(
+        canal_area_mm2=132, central_stenosis="none", sides=[side("left", **left), side("right")]
+    )
+    return build(
+        conservative_care={"months": 4, "esi_count": 0}, imaging={"modality": "MRI", "levels": [level]}
+    )
+
+
+@pytest.mark.parametrize(
+    "left",
+    [
+        {"foraminal_stenosis": "severe"},
+        {"foraminal_stenosis": "moderate"},
+        {"lateral_recess_stenosis": "severe"},
+        {"lateral_recess_stenosis": "moderate"},
+    ],
+)
+def test_nerve_root_narrowing_without_central_stenosis_offers_an_esi(left: dict[str, Any]) -> None:
+    """Clinical review D6: a severe foraminal stenosis used to leave the pathway empty."""
+    result = run(_roots_only(left))
+    assert not any(s.present for s in result.stenosis), "the canal itself is not stenotic here"
+    assert PathwayStep.EPIDURAL_STEROID_INJECTION in steps(result)
+
+
+@pytest.mark.parametrize(
+    ("left", "esi_count"),
+    [
+        ({"foraminal_stenosis": "mild"}, 0),
+        ({"lateral_recess_stenosis": "mild"}, 0),
+        ({"foraminal_stenosis": "severe"}, 2),
+    ],
+)
+def test_no_esi_for_mild_root_narrowing_or_after_injections(left: dict[str, Any], esi_count: int) -> None:
+    data = _roots_only(left)
+    data["conservative_care"] = {**data["conservative_care"], "esi_count": esi_count}
+    if esi_count:
+        data["conservative_care"] |= {"last_esi_date": "2026-05-01", "esi_response": "partial"}
+    assert PathwayStep.EPIDURAL_STEROID_INJECTION not in steps(run(data))

@@ -194,7 +194,7 @@ def test_svg_is_well_formed_small_and_keeps_text_as_text(candidate: Assessment, 
     for t in (*data.area_thresholds, *data.lf_thresholds):
         assert t.label in texts
     assert "relative stenosis < 100 mm²" in texts and "absolute stenosis < 75 mm²" in texts
-    assert "textbook@1.1.0: > 4 mm" in texts
+    assert "textbook@1.2.0: > 4 mm" in texts
     assert {"68", "6.1", "5.8", "L4-L5"} <= set(texts)
     assert "DejaVu Sans" in candidate_svg  # the last font in the list, installed everywhere we render
 

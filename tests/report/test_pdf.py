@@ -77,7 +77,7 @@ def test_pdf_pages_and_text(candidate_pdf: Path) -> None:
         "Recommended next steps",
         "Rule set and sources",
         "textbook",
-        "1.1.0",
+        "1.2.0",
         "the decision rests with the treating clinician",
     ):
         assert expected in text

@@ -171,7 +171,7 @@ def test_the_pdf_download_has_the_report(page: Page, base_url: str, tmp_path: Pa
     shutil.copy(target, ARTIFACTS / "sample-report.pdf")
     text = subprocess.run(["pdftotext", str(target), "-"], capture_output=True, text=True, check=True).stdout
     assert "LSS assessment: 01-bilateral-l45-candidate" in text
-    assert "textbook" in text and "1.1.0" in text
+    assert "textbook" in text and "1.2.0" in text
     assert "the decision rests with the treating clinician" in text
 
 

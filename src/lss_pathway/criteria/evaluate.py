@@ -64,6 +64,8 @@ class Node:
         A confirmation that nothing speaks against is still pending (e.g. the left ABI normal, the right not
         measured); one that something speaks against needs the rest recorded to be decided.
         """
+        if self.value is Tri.MET:
+            return False  # met: the alternatives it did not need (ABI 1.0 is not also above 1.40) say nothing
         return (
             self.unsettled
             or self.contested_below

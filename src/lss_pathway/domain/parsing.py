@@ -133,6 +133,9 @@ def describe_error(err: Any) -> FieldError:
         message = message[len("Value error, ") :]
     if kind == "enum" or kind in {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}:
         message = f"{message} (got {err.get('input')!r})"
+    if kind in ("date_from_datetime_parsing", "date_parsing", "date_type"):
+        # '09/10/2026' is 9 October or 10 September depending on the country: never guessed, always asked.
+        message = f"write the date as YYYY-MM-DD, e.g. 2026-10-09 (got {err.get('input')!r})"
     # Drop pydantic's union/validator suffixes from the location: the field is what matters.
     clean = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
     field = _path(clean)

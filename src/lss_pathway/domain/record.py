@@ -23,7 +23,7 @@ from pydantic import (
 )
 
 from lss_pathway.domain.anatomy import Level, Side, parse_level
-from lss_pathway.domain.drugs import antithrombotic_agents
+from lss_pathway.domain.drugs import agent_aliases, antithrombotic_agents
 from lss_pathway.domain.vocabulary import (
     Grade,
     Modality,
@@ -33,9 +33,17 @@ from lss_pathway.domain.vocabulary import (
     Schizas,
     Sex,
     StenosisCause,
+    parse_grade,
+    parse_meyerding,
+    parse_modality,
+    parse_pulse,
 )
 
 LevelField = Annotated[Level, BeforeValidator(parse_level)]
+# Clinic spellings ("moderate-to-severe", "2+", "II", "mri") read into the vocabulary (domain/vocabulary.py).
+GradeField = Annotated[Grade | None, BeforeValidator(parse_grade)]
+PulseField = Annotated[Pulse | None, BeforeValidator(parse_pulse)]
+ModalityField = Annotated[Modality | None, BeforeValidator(parse_modality)]
 
 TODAY = "today"
 """The validation-context key under which an edge gives today's date to ``model_validate``."""
@@ -166,12 +174,12 @@ class PerSideFloat(Section):
 
 
 class PedalPulses(Section):
-    left: Pulse | None = None
-    right: Pulse | None = None
+    left: PulseField = None
+    right: PulseField = None
 
 
 class Examination(Section):
-    neurologic_deficit: Grade | None = None
+    neurologic_deficit: GradeField = None
     pedal_pulses: PedalPulses = PedalPulses()
     abi: PerSideFloat = Field(PerSideFloat(), description="Resting ankle-brachial index per leg (0-3)")
     tbi: PerSideFloat = Field(PerSideFloat(), description="Toe-brachial index per leg (0-3)")
@@ -213,7 +221,11 @@ class Antithrombotic(Section):
         key = value.strip().lower().replace(" ", "_").replace("-", "_")
         if key in agents:
             return key
-        hint = difflib.get_close_matches(key, list(agents), n=1)
+        aliases = agent_aliases()
+        if key in aliases:
+            return aliases[key]
+        hint = difflib.get_close_matches(key, [*agents, *aliases], n=1)
+        hint = [aliases.get(h, h) for h in hint]
         did_you_mean = f" Did you mean '{hint[0]}'?" if hint else ""
         raise ValueError(
             f"unknown antithrombotic agent '{value}'.{did_you_mean} An agent that is not listed is recorded "
@@ -250,8 +262,8 @@ class SideFindings(Section):
     side: Side
     lf_thickness_mm: float | None = Field(None, gt=0, le=15, description="Ligamentum flavum thickness, mm")
     lf_hypertrophy: bool | None = Field(None, description="Radiologist reports LF hypertrophy on this side")
-    foraminal_stenosis: Grade | None = None
-    lateral_recess_stenosis: Grade | None = None
+    foraminal_stenosis: GradeField = None
+    lateral_recess_stenosis: GradeField = None
     laminar_shelf: bool | None = Field(None, description="A laminar shelf is present for the approach")
 
 
@@ -261,10 +273,12 @@ class LevelFindings(Section):
         None, gt=0, le=400, description="Dural sac / canal cross-sectional area, mm2"
     )
     ap_diameter_mm: float | None = Field(None, gt=0, le=40, description="Canal AP diameter, mm")
-    central_stenosis: Grade | None = None
+    central_stenosis: GradeField = None
     schizas: Schizas | None = None
     dominant_cause: StenosisCause | None = None
-    meyerding_grade: int | None = Field(None, ge=0, le=5, description="Spondylolisthesis grade, 0 = no slip")
+    meyerding_grade: Annotated[int | None, BeforeValidator(parse_meyerding)] = Field(
+        None, ge=0, le=5, description="Spondylolisthesis grade, 0 = no slip (roman numerals accepted)"
+    )
     slip_mm: float | None = Field(None, ge=0, le=60)
     slip_percent: float | None = Field(None, ge=0, le=150)
     instability: bool | None = Field(None, description="Instability on flexion-extension imaging")
@@ -312,7 +326,7 @@ def meyerding_from_percent(percent: float) -> int:
 
 
 class Imaging(Section):
-    modality: Modality | None = None
+    modality: ModalityField = None
     date: dt.date | None = None
     levels: list[LevelFindings] = Field(default_factory=list)
 

@@ -14,8 +14,9 @@ from lss_pathway.clinical.reference import reference
 from lss_pathway.clinical.stenosis import LevelStenosis
 from lss_pathway.criteria.candidacy import Candidacy, Verdict
 from lss_pathway.criteria.logic import Tri
+from lss_pathway.domain.anatomy import Level
 from lss_pathway.domain.record import PatientRecord
-from lss_pathway.domain.vocabulary import PathwayStep
+from lss_pathway.domain.vocabulary import Grade, PathwayStep
 
 
 @dataclass(slots=True)
@@ -60,6 +61,23 @@ def _conservative_reasons(record: PatientRecord) -> list[str]:
     return reasons
 
 
+_ROOT_NARROWING = (Grade.MODERATE, Grade.SEVERE)
+
+
+def _root_narrowed_levels(record: PatientRecord) -> set[Level]:
+    """Levels with a foramen or lateral recess moderately or severely narrowed on either side.
+
+    Nerve-root narrowing an epidural steroid injection is offered for even where the canal itself is not
+    stenotic: without this, a severe foraminal stenosis with radicular pain would leave the pathway empty.
+    """
+    return {
+        found.level
+        for found in record.imaging.levels
+        for sd in found.sides
+        if sd.foraminal_stenosis in _ROOT_NARROWING or sd.lateral_recess_stenosis in _ROOT_NARROWING
+    }
+
+
 def recommend(
     record: PatientRecord,
     red_flags: list[RedFlag],
@@ -86,7 +104,8 @@ def recommend(
     for reason in _conservative_reasons(record):
         _add(found, PathwayStep.CONSERVATIVE_CARE, reason)
     neurogenic = differential.pattern in (Pattern.NEUROGENIC, Pattern.MIXED)
-    if stenotic and neurogenic and record.conservative_care.esi_count == 0:
+    narrowed = stenotic | _root_narrowed_levels(record)
+    if narrowed and neurogenic and record.conservative_care.esi_count == 0:
         _add(
             found,
             PathwayStep.EPIDURAL_STEROID_INJECTION,

@@ -800,6 +800,70 @@ BOUNDARIES_1_1: list[Boundary] = [
     ),
 ]
 
+# --- textbook 1.2.0 (blind clinical review, tests/clinical_review): two criteria changed ----------------
+
+# Criteria only the trial and coverage sets define; they have no 1.2.0 yet.
+_TRIAL_AND_COVERAGE_ONLY = {
+    "age_at_least_minimum",
+    "baseline_disability",
+    "baseline_pain",
+    "can_walk_minimum",
+    "claudication_duration",
+    "enrolled_in_ced_study",
+    "failed_conservative_care",
+    "lf_thickness_on_side",
+    "medicare_beneficiary",
+    "no_lumbar_surgery_in_prior_year",
+    "no_recent_esi",
+    "recent_cross_sectional_imaging",
+    "slip_within_trial_limit",
+}
+CASES_1_2: dict[str, Cases] = {
+    **{k: v for k, v in CASES_1_1.items() if k not in _TRIAL_AND_COVERAGE_ONLY},
+    # A long-standing one is met without a review; a new one blocks.
+    "no_new_sexual_dysfunction": Cases(
+        {"red_flags": {"sexual_dysfunction": True, "sexual_dysfunction_onset_days": 2000}},
+        {"red_flags": {"sexual_dysfunction": True, "sexual_dysfunction_onset_days": 5}},
+        {"red_flags": {"sexual_dysfunction": True}},
+    ),
+}
+
+_CHANGED_IN_1_2 = {"i4-long-standing-erectile-dysfunction-reviewed"}
+BOUNDARIES_1_2: list[Boundary] = [
+    *(
+        b
+        for b in BOUNDARIES_1_1
+        if b.id not in _CHANGED_IN_1_2 and b.criterion not in _TRIAL_AND_COVERAGE_ONLY
+    ),
+    # D3: GIRFT asks about new or deteriorating sexual dysfunction; a long-standing one needs no review.
+    Boundary(
+        "no_new_sexual_dysfunction",
+        {"red_flags": {"sexual_dysfunction": True, "sexual_dysfunction_onset_days": 14}},
+        M,
+        id="r-d3-long-standing-needs-no-review",
+    ),
+    Boundary(
+        "no_new_sexual_dysfunction",
+        {"red_flags": {"sexual_dysfunction": True, "sexual_dysfunction_onset_days": 13}},
+        N,
+        id="r-d3-new-blocks",
+    ),
+    Boundary(
+        "no_new_sexual_dysfunction",
+        {
+            "red_flags": {
+                "sexual_dysfunction": True,
+                "sexual_dysfunction_onset_days": 13,
+                "specialist_review_cleared": True,
+            }
+        },
+        N,
+        id="r-d3-new-blocks-whatever-the-review",
+    ),
+    # D1: the foraminal value is unchanged; what changed is that it is a confirmation (tests/criteria).
+    Boundary("no_severe_foraminal_or_lateral_stenosis", sd(), U, id="r-d1-foramina-not-graded"),
+]
+
 # Boundary cases that pin one rule set's reading of a criterion id another set defines differently.
 ONLY_IN = {
     "i6-prior-mild": "textbook",
@@ -811,4 +875,5 @@ ONLY_IN = {
 TABLES: dict[str, tuple[dict[str, Cases], list[Boundary]]] = {
     "1.0.0": (CASES, BOUNDARIES),
     "1.1.0": (CASES_1_1, BOUNDARIES_1_1),
+    "1.2.0": (CASES_1_2, BOUNDARIES_1_2),
 }
