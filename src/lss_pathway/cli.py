@@ -442,6 +442,16 @@ def _state_path(state_file: Path | None, workers: int) -> str | None:
     return None
 
 
+def _cores() -> int:
+    """The cores this process may run on (a container's CPU set, not the host's count)."""
+    import os
+
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 @app.command("serve")
 def serve_command(
     host: Annotated[str, typer.Option(help="Interface to bind; loopback by default")] = "127.0.0.1",
@@ -459,8 +469,11 @@ def serve_command(
     ] = None,
     max_body_bytes: Annotated[int, typer.Option(min=1024)] = 1_000_000,
     workers: Annotated[
-        int, typer.Option(min=1, max=64, help="Worker processes (one per core helps under load)")
-    ] = 1,
+        int | None,
+        typer.Option(
+            min=1, max=64, help="Worker processes (default: one per core; they share one state file)"
+        ),
+    ] = None,
     examples: Annotated[
         Path | None,
         typer.Option(help="Patient files the clinic form offers to load (default: the checkout's examples/)"),
@@ -474,6 +487,15 @@ def serve_command(
             help="SQLite file for the JWT replay cache and issued cards (default with --workers > 1)"
         ),
     ] = None,
+    access_log_sample: Annotated[
+        float,
+        typer.Option(
+            min=0.0, max=1.0, help="Share of requests in the access log: 1 all, 0 none, 0.01 one in a hundred"
+        ),
+    ] = 1.0,
+    prefetch_cache: Annotated[
+        int, typer.Option(min=0, help="CDS prefetch results kept per worker by content digest (0: none)")
+    ] = 128,
 ) -> None:
     """Serve the clinic form (/), the REST API, FHIR input and CDS Hooks (OpenAPI docs at /docs, offline)."""
     import uvicorn
@@ -483,6 +505,7 @@ def serve_command(
 
     if examples is not None and not examples.is_dir():
         _fail(f"{examples}: not a directory of patient files")
+    workers = workers or _cores()
     keys = None
     if jwks is not None:
         try:
@@ -503,9 +526,11 @@ def serve_command(
         report_url=report_url,
         examples_dir=None if examples is None else str(examples.resolve()),
         state_path=_state_path(state_file, workers),
+        access_log_sample=access_log_sample,
+        prefetch_cache_entries=prefetch_cache,
     )
     base = f"http://{host}:{port}"
-    out.print(f"lss-pathway {__version__} serving on {base}")
+    out.print(f"lss-pathway {__version__} serving on {base} ({workers} worker process(es))")
     out.print(f"  Clinic form:          {base}/")
     out.print(f"  API docs (offline):   {base}/docs")
     out.print(f"  REST assessments:     POST {base}/v1/assessments, POST {base}/v1/fhir/assessments")
@@ -516,7 +541,9 @@ def serve_command(
             markup=True,
         )
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=True)
+        uvicorn.run(
+            create_app(settings), host=host, port=port, log_level="info", access_log=access_log_sample > 0
+        )
         return
     from lss_pathway.api.settings import to_environment
 
@@ -528,7 +555,7 @@ def serve_command(
         port=port,
         workers=workers,
         log_level="info",
-        access_log=True,
+        access_log=access_log_sample > 0,
     )
 
 

@@ -6,6 +6,7 @@ from functools import cache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, HTTPException, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 
 from lss_pathway import __version__
 from lss_pathway.api.errors import ERROR_RESPONSES
@@ -49,11 +50,6 @@ def _rules(ref: str) -> RuleSet:
         raise InputError([FieldError("ruleset", str(exc))]) from None
 
 
-async def _json_body(request: Request) -> Any:
-    text = (await request.body()).decode("utf-8", errors="replace")
-    return parse_data(text, "json")
-
-
 def _respond(request: Request, payload: dict[str, Any], ruleset_ref: str) -> Response:
     """Return the JSON as built: FastAPI's generic encoder would cost several times the assessment itself."""
     digest = request.scope.get("state", {}).get("input_digest")
@@ -85,14 +81,20 @@ async def post_assessment(
 ) -> Response:
     """Assess one patient record (the same JSON as the CLI); the same JSON out as `lss assess -f json`."""
     rules = _rules(ruleset)
-    data = await _json_body(request)
+    body = await request.body()
+    # The CPU work runs in the thread pool: the event loop keeps accepting and answering meanwhile.
+    result = await run_in_threadpool(_assess_record_json, body, rules, pretest)
+    return _respond(request, result, rules.ref)
+
+
+def _assess_record_json(body: bytes, rules: RuleSet, pretest: float | None) -> dict[str, Any]:
+    data = parse_data(body.decode("utf-8", errors="replace"), "json")
     schema = _record_schema()
     errors = type_errors(data, schema, schema.get("$defs", {})) if isinstance(data, dict) else []
     if errors:
         raise InputError(errors)
     record = check_scope(record_from_data(data))
-    result = assess(record, rules, pretest=pretest).to_dict()
-    return _respond(request, result, rules.ref)
+    return assess(record, rules, pretest=pretest).to_dict()
 
 
 @router.post("/v1/fhir/assessments", tags=["assessment"], response_model=None, responses=_ERRORS)
@@ -105,14 +107,19 @@ async def post_fhir_assessment(
     pretest: PretestQuery = None,
 ) -> Response:
     """Assess a patient from a FHIR R4 Bundle; codes the mapping does not know are listed as ignored."""
+    rules = _rules(ruleset)
+    result = await run_in_threadpool(_assess_bundle, bundle, rules, pretest)
+    return _respond(request, result, rules.ref)
+
+
+def _assess_bundle(bundle: dict[str, Any], rules: RuleSet, pretest: float | None) -> dict[str, Any]:
     from lss_pathway.fhir.mapping import record_from_bundle
 
-    rules = _rules(ruleset)
     mapped = record_from_bundle(bundle)
     result = assess(mapped.record, rules, pretest=pretest).to_dict()
     result["ignored_input"] = [item.to_dict() for item in mapped.ignored]
     result["unmapped_relevant_input"] = [item.to_dict() for item in mapped.relevant_ignored]
-    return _respond(request, result, rules.ref)
+    return result
 
 
 @router.get("/v1/rulesets", tags=["rule sets"])
