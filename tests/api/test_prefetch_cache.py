@@ -1,4 +1,4 @@
-"""The CDS prefetch cache: the same content answers from the validated result; any change is checked afresh."""
+"""The CDS prefetch cache: the same content answers from the validated result; a change is checked afresh."""
 
 from __future__ import annotations
 
