@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -19,6 +20,7 @@ from rich.markdown import Markdown
 
 from lss_pathway import __version__
 from lss_pathway.assess import Assessment, assess
+from lss_pathway.batch import RecordText
 from lss_pathway.domain.parsing import InputError, format_for, parse_record
 from lss_pathway.domain.record import PatientRecord
 from lss_pathway.domain.scope import check_scope
@@ -34,6 +36,9 @@ from lss_pathway.rulesets.catalog import (
     load_ruleset,
     ruleset_from_text,
 )
+
+if TYPE_CHECKING:
+    from lss_pathway.report.terminal import SummaryRow
 
 app = typer.Typer(
     help="Explainable LSS assessment and mild candidacy per level and side.",
@@ -213,13 +218,45 @@ def _write(path: Path, data: bytes) -> None:
         _fail(f"{path}: cannot be written ({exc.strerror})")
 
 
+SUMMARY_ROWS_PER_TABLE = 1000
+"""A long summary prints as several tables of this many rows: rich lays a table out whole, in memory."""
+
+
+def _summary_row(name: str, a: Assessment) -> SummaryRow:
+    """Runs in the worker processes: only the row's few strings come back."""
+    from lss_pathway.report.terminal import summary_row
+
+    return summary_row(Path(name).stem, a)
+
+
+def _record_texts(files: list[Path]) -> Iterator[RecordText]:
+    for path in files:
+        try:
+            fmt = format_for(path.name)
+        except InputError as exc:
+            _fail(f"{path}: invalid patient record\n" + "\n".join(f"  - {e}" for e in exc.errors))
+        yield RecordText(str(path), _read(path), fmt)
+
+
 @app.command("summary")
 def summary_command(
     paths: Annotated[list[Path], typer.Argument(help="Patient files or folders of them")],
     ruleset: RulesetOption = DEFAULT_RULESET,
+    processes: Annotated[
+        int | None,
+        typer.Option(min=1, max=64, help="Worker processes (default: one per core for long lists)"),
+    ] = None,
 ) -> None:
-    """One screen for many patients: candidacy at the stenotic levels and the next pathway step."""
-    from lss_pathway.report.terminal import render_summary
+    """One screen for many patients: candidacy at the stenotic levels and the next pathway step.
+
+    Streams: each patient is assessed (on every core), reduced to its row and forgotten; the rows wait
+    in a temporary file until every patient has passed, so a refused record still leaves no output.
+    """
+    import pickle
+    import tempfile
+
+    from lss_pathway.batch import CHUNK, assess_stream
+    from lss_pathway.report.terminal import summary_table
 
     files: list[Path] = []
     for path in paths:
@@ -229,10 +266,24 @@ def summary_command(
             files.append(path)
     if not files:
         _fail("no .json or .yaml patient files found")
-    items = [(f.stem, _assess(_load_record(f), ruleset)) for f in files]
-    out.print(render_summary(items))
+    try:
+        rules = load_ruleset(ruleset)
+    except RuleSetError as exc:
+        _fail(str(exc))
+    workers = processes or (_cores() if len(files) > 2 * CHUNK else 1)
+    with tempfile.TemporaryFile() as spool:
+        for outcome in assess_stream(_record_texts(files), rules.ref, _summary_row, processes=workers):
+            if not outcome.ok:
+                lines = "\n".join(f"  - {e}" for e in outcome.errors)
+                _fail(f"{outcome.name}: invalid patient record\n{lines}")
+            pickle.dump(outcome.result, spool)
+        spool.seek(0)
+        for start in range(0, len(files), SUMMARY_ROWS_PER_TABLE):
+            count = min(SUMMARY_ROWS_PER_TABLE, len(files) - start)
+            rows = [pickle.load(spool) for _ in range(count)]
+            out.print(summary_table(rows, title="lss-pathway: examples" if start == 0 else None))
     out.print(
-        f"{len(items)} patients assessed with {items[0][1].rules.ref}. "
+        f"{len(files)} patients assessed with {rules.ref}. "
         "Details: lss assess FILE. Decision support only: the decision rests with the clinician."
     )
 
