@@ -150,6 +150,15 @@ def assess_command(
     report: Annotated[
         Path | None, typer.Option("--report", help="Radiology report text: fills unknown imaging facts.")
     ] = None,
+    schema_version: Annotated[
+        int,
+        typer.Option(
+            "--schema-version", min=1, max=2, help="JSON shape: 2 (criteria once), or 1 for one release."
+        ),
+    ] = 2,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="JSON: add each criterion's explanation tree.")
+    ] = False,
 ) -> None:
     """Assess one patient: red flags, claudication, stenosis, candidacy per level and side, next steps."""
     record, from_report = _load_record(file), None
@@ -165,7 +174,10 @@ def assess_command(
         record = merge_segmentation(record, segmentation, profile, ruleset)
     result = _assess(record, ruleset, pretest)
     if fmt is OutputFormat.json:
-        document = result.to_dict() | ({"report_reading": from_report} if from_report else {})
+        from lss_pathway.assessment_json import assessment_json
+
+        shape = assessment_json(result, schema=2 if schema_version == 2 else 1, explain=explain)
+        document = shape | ({"report_reading": from_report} if from_report else {})
         sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
     elif fmt is OutputFormat.markdown:
         from lss_pathway.report.markdown import render_markdown

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, NamedTuple
 
 from fastapi import APIRouter, Body, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -13,6 +13,7 @@ from lss_pathway.api.errors import ERROR_RESPONSES
 from lss_pathway.api.json_types import type_errors
 from lss_pathway.api.responses import json_response
 from lss_pathway.assess import assess
+from lss_pathway.assessment_json import SchemaVersion, assessment_json
 from lss_pathway.criteria.ruleset import RuleSet
 from lss_pathway.domain.parsing import FieldError, InputError, parse_data, record_from_data
 from lss_pathway.domain.record import PatientRecord
@@ -37,6 +38,18 @@ RulesetQuery = Annotated[
         pattern=r"^[a-z0-9.\-@]+$",
         json_schema_extra={"enum": _ruleset_refs()},
     ),
+]
+SchemaQuery = Annotated[
+    int,
+    Query(
+        ge=1,
+        le=2,
+        description="JSON shape: 2 (each criterion's text once), or 1, the former shape, for one release",
+    ),
+]
+ExplainQuery = Annotated[
+    Literal["none", "full"],
+    Query(description="Schema 2: 'full' adds each criterion's explanation tree (schema 1 always has them)"),
 ]
 PretestQuery = Annotated[
     float | None, Query(gt=0, lt=1, description="Pre-test probability of LSS, for post-test estimates")
@@ -78,23 +91,35 @@ async def post_assessment(
     request: Request,
     ruleset: RulesetQuery = DEFAULT_RULESET,
     pretest: PretestQuery = None,
+    schema: SchemaQuery = 2,
+    explain: ExplainQuery = "none",
 ) -> Response:
     """Assess one patient record (the same JSON as the CLI); the same JSON out as `lss assess -f json`."""
     rules = _rules(ruleset)
     body = await request.body()
+    shape = _shape(schema, explain)
     # The CPU work runs in the thread pool: the event loop keeps accepting and answering meanwhile.
-    result = await run_in_threadpool(_assess_record_json, body, rules, pretest)
+    result = await run_in_threadpool(_assess_record_json, body, rules, pretest, shape)
     return _respond(request, result, rules.ref)
 
 
-def _assess_record_json(body: bytes, rules: RuleSet, pretest: float | None) -> dict[str, Any]:
+class Shape(NamedTuple):
+    schema: SchemaVersion
+    explain: bool
+
+
+def _shape(schema: int, explain: str) -> Shape:
+    return Shape(1 if schema == 1 else 2, explain == "full")
+
+
+def _assess_record_json(body: bytes, rules: RuleSet, pretest: float | None, shape: Shape) -> dict[str, Any]:
     data = parse_data(body.decode("utf-8", errors="replace"), "json")
     schema = _record_schema()
     errors = type_errors(data, schema, schema.get("$defs", {})) if isinstance(data, dict) else []
     if errors:
         raise InputError(errors)
     record = check_scope(record_from_data(data))
-    return assess(record, rules, pretest=pretest).to_dict()
+    return assessment_json(assess(record, rules, pretest=pretest), schema=shape.schema, explain=shape.explain)
 
 
 @router.post("/v1/fhir/assessments", tags=["assessment"], response_model=None, responses=_ERRORS)
@@ -105,18 +130,23 @@ async def post_fhir_assessment(
     ],
     ruleset: RulesetQuery = DEFAULT_RULESET,
     pretest: PretestQuery = None,
+    schema: SchemaQuery = 2,
+    explain: ExplainQuery = "none",
 ) -> Response:
     """Assess a patient from a FHIR R4 Bundle; codes the mapping does not know are listed as ignored."""
     rules = _rules(ruleset)
-    result = await run_in_threadpool(_assess_bundle, bundle, rules, pretest)
+    result = await run_in_threadpool(_assess_bundle, bundle, rules, pretest, _shape(schema, explain))
     return _respond(request, result, rules.ref)
 
 
-def _assess_bundle(bundle: dict[str, Any], rules: RuleSet, pretest: float | None) -> dict[str, Any]:
+def _assess_bundle(
+    bundle: dict[str, Any], rules: RuleSet, pretest: float | None, shape: Shape
+) -> dict[str, Any]:
     from lss_pathway.fhir.mapping import record_from_bundle
 
     mapped = record_from_bundle(bundle)
-    result = assess(mapped.record, rules, pretest=pretest).to_dict()
+    assessment = assess(mapped.record, rules, pretest=pretest)
+    result = assessment_json(assessment, schema=shape.schema, explain=shape.explain)
     result["ignored_input"] = [item.to_dict() for item in mapped.ignored]
     result["unmapped_relevant_input"] = [item.to_dict() for item in mapped.relevant_ignored]
     return result
