@@ -126,9 +126,16 @@ def main() -> None:
         for i, text in enumerate(iter_varied_patients(args.patients)):
             (folder / f"p{i:07d}.json").write_text(text)
         summary_runs = []
-        for _ in range(args.runs):
+        print(f"wrote {args.patients:,} records to {folder}", flush=True)
+        for run in range(args.runs):
             floors.append(_floor(sample))
             summary_runs.append(_summary_run(folder, args.patients))
+            seconds, peak = summary_runs[-1]
+            print(
+                f"run {run + 1}: floor {floors[-1]:,.0f} records/s; lss summary {seconds:.1f} s, "
+                f"{args.patients / seconds / cores:,.0f} patients/s per core, peak {peak:.0f} MB",
+                flush=True,
+            )
     stream: dict[int, list[tuple[float, float, int]]] = {1: [], 2: []}
     for _ in range(args.runs):
         for processes in (1, 2):
