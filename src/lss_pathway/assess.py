@@ -115,6 +115,11 @@ def _json_value(value: Any) -> Any:
 
 
 def _criterion_entry(rules: RuleSet, result: CriterionResult, where: str) -> dict[str, Any]:
+    return {**_criterion_fields(rules, result, where), "explanation": _node(result.node)}
+
+
+def _criterion_fields(rules: RuleSet, result: CriterionResult, where: str) -> dict[str, Any]:
+    """A criterion entry without its explanation tree (the lean JSON's; the tree costs the most)."""
     criterion = result.criterion
     source = rules.sources[criterion.source]
     return {
@@ -130,7 +135,6 @@ def _criterion_entry(rules: RuleSet, result: CriterionResult, where: str) -> dic
         "source": {"citation": source.citation, "url": source.url},
         "missing": list(result.node.missing),
         "conflicts": list(result.node.conflicts),
-        "explanation": _node(result.node),
     }
 
 

@@ -24,9 +24,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from lss_pathway.assess import _TRI, Assessment, _criterion_entry, _to_dict
-from lss_pathway.criteria.candidacy import CriterionResult
-from lss_pathway.criteria.ruleset import RuleSet
+from lss_pathway.assess import Assessment, _criterion_entry, _criterion_fields, _to_dict
 from lss_pathway.domain.anatomy import LEVELS
 
 SCHEMA_VERSION_2 = "2.0"
@@ -40,7 +38,7 @@ def assessment_json(a: Assessment, *, schema: SchemaVersion = 2, explain: bool =
     """The JSON document of an assessment in the schema asked for (1 always carries explanations)."""
     if schema == 1:
         return a.to_dict()
-    entry = _criterion_entry if explain else _lean_entry
+    entry = _criterion_entry if explain else _criterion_fields
     document = _to_dict(a, entry)
     entries: list[dict[str, Any]] = document.pop("criteria")
     catalogue: dict[str, dict[str, Any]] = {}
@@ -59,25 +57,6 @@ def assessment_json(a: Assessment, *, schema: SchemaVersion = 2, explain: bool =
     document["results"] = results
     document["not_reported"] = {"levels": levels, "results": shared}
     return document
-
-
-def _lean_entry(rules: RuleSet, result: CriterionResult, where: str) -> dict[str, Any]:
-    criterion = result.criterion
-    source = rules.sources[criterion.source]
-    return {
-        "id": criterion.id,
-        "where": where,
-        "kind": criterion.kind.value,
-        "phase": criterion.phase.value,
-        "confirmation": criterion.is_confirmation,
-        "when_not_met": criterion.when_not_met,
-        "statement": rules.statement(criterion),
-        "value": _TRI[result.value],
-        "verification": rules.verification_of(criterion).value,
-        "source": {"citation": source.citation, "url": source.url},
-        "missing": list(result.node.missing),
-        "conflicts": list(result.node.conflicts),
-    }
 
 
 def _template(value: Any, level: str) -> Any:
