@@ -1,7 +1,8 @@
 """Benchmark: many patients in constant memory (issue 12, item 5): ``lss summary`` and the batch API.
 
 1. Floor: ``PatientRecord.model_validate_json`` of the same generated records, on one core.
-2. ``lss summary`` over a folder of ``--patients`` generated records (written once, outside the timing),
+2. ``lss summary`` over a folder of ``--patients`` generated records (``--distinct`` different ones,
+   repeated; written once, outside the timing),
    in its own process with its default worker pool (one per core): patients per second per core, as a
    ratio of the floor, and the peak memory of the whole process tree (PSS, sampled from /proc).
 3. The library stream (``assess_stream``, the full JSON of every assessment, dropped as it arrives) over
@@ -116,6 +117,9 @@ def main() -> None:
     parser.add_argument("--patients", type=int, default=100_000, help="records for lss summary")
     parser.add_argument("--stream-patients", type=int, default=10_000, help="records for the library stream")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--distinct", type=int, default=5_000, help="different records, repeated to fill --patients files"
+    )
     args = parser.parse_args()
     cores = len(os.sched_getaffinity(0))
 
@@ -123,8 +127,9 @@ def main() -> None:
     floors = []
     with tempfile.TemporaryDirectory(prefix="lss-bench-batch-") as tmp:
         folder = Path(tmp)
-        for i, text in enumerate(iter_varied_patients(args.patients)):
-            (folder / f"p{i:07d}.json").write_text(text)
+        distinct = list(iter_varied_patients(min(args.distinct, args.patients)))
+        for i in range(args.patients):  # nothing is remembered between patients: a repeat costs the same
+            (folder / f"p{i:07d}.json").write_text(distinct[i % len(distinct)])
         summary_runs = []
         print(f"wrote {args.patients:,} records to {folder}", flush=True)
         for run in range(args.runs):
