@@ -15,6 +15,7 @@ import json
 import random
 import statistics
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -54,19 +55,24 @@ def _vary(data: Any, rng: random.Random) -> Any:
     return _jitter(data, rng)
 
 
-def varied_patients(n: int, seed: int = 20261124) -> list[str]:
+def iter_varied_patients(n: int, seed: int = 20261124) -> Iterator[str]:
+    """``n`` valid record texts, one at a time: the examples perturbed with a fixed seed."""
     rng = random.Random(seed)
     bases = [yaml.safe_load(p.read_text()) for p in sorted(EXAMPLES.glob("*.yaml"))]
-    texts: list[str] = []
-    while len(texts) < n:
+    made = 0
+    while made < n:
         candidate = _vary(copy.deepcopy(rng.choice(bases)), rng)
         text = json.dumps(candidate, default=str)
         try:
             parse_record(text, "json")
         except InputError:
             continue  # a perturbation crossed a plausibility bound (e.g. ages); keep only valid records
-        texts.append(text)
-    return texts
+        made += 1
+        yield text
+
+
+def varied_patients(n: int, seed: int = 20261124) -> list[str]:
+    return list(iter_varied_patients(n, seed))
 
 
 def main() -> None:

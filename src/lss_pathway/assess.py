@@ -8,6 +8,7 @@ JSON shape shared by the CLI and, later, the API.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,6 +118,11 @@ def _json_value(value: Any) -> Any:
 
 
 def _criterion_entry(rules: RuleSet, result: CriterionResult, where: str) -> dict[str, Any]:
+    return {**_criterion_fields(rules, result, where), "explanation": _node(result.node)}
+
+
+def _criterion_fields(rules: RuleSet, result: CriterionResult, where: str) -> dict[str, Any]:
+    """A criterion entry without its explanation tree (the lean JSON's; the tree costs the most)."""
     criterion = result.criterion
     source = rules.sources[criterion.source]
     return {
@@ -132,15 +138,20 @@ def _criterion_entry(rules: RuleSet, result: CriterionResult, where: str) -> dic
         "source": {"citation": source.citation, "url": source.url},
         "missing": list(result.node.missing),
         "conflicts": list(result.node.conflicts),
-        "explanation": _node(result.node),
     }
 
 
 _BLOCKING_KINDS = (Kind.CONTRAINDICATION, Kind.EXCLUSION)
 
 
-def _criteria_and_cells(a: Assessment) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Each evaluated criterion once (with its explanation); cells refer to them as ``id@where``."""
+EntryBuilder = Callable[[RuleSet, CriterionResult, str], dict[str, Any]]
+
+
+def _criteria_and_cells(
+    a: Assessment, entry: EntryBuilder = _criterion_entry
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Each evaluated criterion once (``entry`` builds it: by default with its explanation); cells refer
+    to them as ``id@where``."""
     rules = a.rules
     evaluated: dict[str, dict[str, Any]] = {}
     cells = []
@@ -157,7 +168,7 @@ def _criteria_and_cells(a: Assessment) -> tuple[list[dict[str, Any]], list[dict[
             where = where_by_scope[criterion.scope]
             ref = f"{criterion.id}@{where}"
             if ref not in evaluated:
-                evaluated[ref] = _criterion_entry(rules, result, where)
+                evaluated[ref] = entry(rules, result, where)
             value = result.node.value
             if result.open_confirmation:
                 pending.append(ref)
@@ -188,8 +199,8 @@ def _criteria_and_cells(a: Assessment) -> tuple[list[dict[str, Any]], list[dict[
     return list(evaluated.values()), cells
 
 
-def _to_dict(a: Assessment) -> dict[str, Any]:
-    criteria, cells = _criteria_and_cells(a)
+def _to_dict(a: Assessment, entry: EntryBuilder = _criterion_entry) -> dict[str, Any]:
+    criteria, cells = _criteria_and_cells(a, entry)
     d = a.differential
     return {
         "schema_version": SCHEMA_VERSION,

@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -20,6 +21,7 @@ from rich.markdown import Markdown
 
 from lss_pathway import __version__
 from lss_pathway.assess import Assessment, assess
+from lss_pathway.batch import RecordText
 from lss_pathway.domain.parsing import InputError, format_for, parse_record
 from lss_pathway.domain.record import PatientRecord
 from lss_pathway.domain.scope import check_scope
@@ -35,6 +37,9 @@ from lss_pathway.rulesets.catalog import (
     load_ruleset,
     ruleset_from_text,
 )
+
+if TYPE_CHECKING:
+    from lss_pathway.report.terminal import SummaryRow
 
 app = typer.Typer(
     help="Explainable LSS assessment and mild candidacy per level and side.",
@@ -147,6 +152,15 @@ def assess_command(
     report: Annotated[
         Path | None, typer.Option("--report", help="Radiology report text: fills unknown imaging facts.")
     ] = None,
+    schema_version: Annotated[
+        int,
+        typer.Option(
+            "--schema-version", min=1, max=2, help="JSON shape: 2 (criteria once), or 1 for one release."
+        ),
+    ] = 2,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="JSON: add each criterion's explanation tree.")
+    ] = False,
 ) -> None:
     """Assess one patient: red flags, claudication, stenosis, candidacy per level and side, next steps."""
     record, from_report = _load_record(file), None
@@ -162,7 +176,10 @@ def assess_command(
         record = merge_segmentation(record, segmentation, profile, ruleset)
     result = _assess(record, ruleset, pretest)
     if fmt is OutputFormat.json:
-        document = result.to_dict() | ({"report_reading": from_report} if from_report else {})
+        from lss_pathway.assessment_json import assessment_json
+
+        shape = assessment_json(result, schema=2 if schema_version == 2 else 1, explain=explain)
+        document = shape | ({"report_reading": from_report} if from_report else {})
         sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
     elif fmt is OutputFormat.markdown:
         from lss_pathway.report.markdown import render_markdown
@@ -227,13 +244,45 @@ def _write(path: Path, data: bytes) -> None:
         _fail(f"{path}: cannot be written ({exc.strerror})")
 
 
+SUMMARY_ROWS_PER_TABLE = 1000
+"""A long summary prints as several tables of this many rows: rich lays a table out whole, in memory."""
+
+
+def _summary_row(name: str, a: Assessment) -> SummaryRow:
+    """Runs in the worker processes: only the row's few strings come back."""
+    from lss_pathway.report.terminal import summary_row
+
+    return summary_row(Path(name).stem, a)
+
+
+def _record_texts(files: list[Path]) -> Iterator[RecordText]:
+    for path in files:
+        try:
+            fmt = format_for(path.name)
+        except InputError as exc:
+            _fail(f"{path}: invalid patient record\n" + "\n".join(f"  - {e}" for e in exc.errors))
+        yield RecordText(str(path), _read(path), fmt)
+
+
 @app.command("summary")
 def summary_command(
     paths: Annotated[list[Path], typer.Argument(help="Patient files or folders of them")],
     ruleset: RulesetOption = DEFAULT_RULESET,
+    processes: Annotated[
+        int | None,
+        typer.Option(min=1, max=64, help="Worker processes (default: one per core for long lists)"),
+    ] = None,
 ) -> None:
-    """One screen for many patients: candidacy at the stenotic levels and the next pathway step."""
-    from lss_pathway.report.terminal import render_summary
+    """One screen for many patients: candidacy at the stenotic levels and the next pathway step.
+
+    Streams: each patient is assessed (on every core), reduced to its row and forgotten; the rows wait
+    in a temporary file until every patient has passed, so a refused record still leaves no output.
+    """
+    import pickle
+    import tempfile
+
+    from lss_pathway.batch import CHUNK, assess_stream
+    from lss_pathway.report.terminal import summary_table
 
     files: list[Path] = []
     for path in paths:
@@ -243,10 +292,24 @@ def summary_command(
             files.append(path)
     if not files:
         _fail("no .json or .yaml patient files found")
-    items = [(f.stem, _assess(_load_record(f), ruleset)) for f in files]
-    out.print(render_summary(items))
+    try:
+        rules = load_ruleset(ruleset)
+    except RuleSetError as exc:
+        _fail(str(exc))
+    workers = processes or (_cores() if len(files) > 2 * CHUNK else 1)
+    with tempfile.TemporaryFile() as spool:
+        for outcome in assess_stream(_record_texts(files), rules.ref, _summary_row, processes=workers):
+            if not outcome.ok:
+                lines = "\n".join(f"  - {e}" for e in outcome.errors)
+                _fail(f"{outcome.name}: invalid patient record\n{lines}")
+            pickle.dump(outcome.result, spool)
+        spool.seek(0)
+        for start in range(0, len(files), SUMMARY_ROWS_PER_TABLE):
+            count = min(SUMMARY_ROWS_PER_TABLE, len(files) - start)
+            rows = [pickle.load(spool) for _ in range(count)]
+            out.print(summary_table(rows, title="lss-pathway: examples" if start == 0 else None))
     out.print(
-        f"{len(items)} patients assessed with {items[0][1].rules.ref}. "
+        f"{len(files)} patients assessed with {rules.ref}. "
         "Details: lss assess FILE. Decision support only: the decision rests with the clinician."
     )
 
@@ -456,6 +519,16 @@ def _state_path(state_file: Path | None, workers: int) -> str | None:
     return None
 
 
+def _cores() -> int:
+    """The cores this process may run on (a container's CPU set, not the host's count)."""
+    import os
+
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 @app.command("serve")
 def serve_command(
     host: Annotated[str, typer.Option(help="Interface to bind; loopback by default")] = "127.0.0.1",
@@ -476,8 +549,11 @@ def serve_command(
         int, typer.Option(min=1024, help="Limit for label-map uploads to /v1/measure")
     ] = 64_000_000,
     workers: Annotated[
-        int, typer.Option(min=1, max=64, help="Worker processes (one per core helps under load)")
-    ] = 1,
+        int | None,
+        typer.Option(
+            min=1, max=64, help="Worker processes (default: one per core; they share one state file)"
+        ),
+    ] = None,
     examples: Annotated[
         Path | None,
         typer.Option(help="Patient files the clinic form offers to load (default: the checkout's examples/)"),
@@ -491,6 +567,15 @@ def serve_command(
             help="SQLite file for the JWT replay cache and issued cards (default with --workers > 1)"
         ),
     ] = None,
+    access_log_sample: Annotated[
+        float,
+        typer.Option(
+            min=0.0, max=1.0, help="Share of requests in the access log: 1 all, 0 none, 0.01 one in a hundred"
+        ),
+    ] = 1.0,
+    prefetch_cache: Annotated[
+        int, typer.Option(min=0, help="CDS prefetch results kept per worker by content digest (0: none)")
+    ] = 128,
 ) -> None:
     """Serve the clinic form (/), the REST API, FHIR input and CDS Hooks (OpenAPI docs at /docs, offline)."""
     import uvicorn
@@ -500,6 +585,7 @@ def serve_command(
 
     if examples is not None and not examples.is_dir():
         _fail(f"{examples}: not a directory of patient files")
+    workers = workers or _cores()
     keys = None
     if jwks is not None:
         try:
@@ -521,9 +607,11 @@ def serve_command(
         report_url=report_url,
         examples_dir=None if examples is None else str(examples.resolve()),
         state_path=_state_path(state_file, workers),
+        access_log_sample=access_log_sample,
+        prefetch_cache_entries=prefetch_cache,
     )
     base = f"http://{host}:{port}"
-    out.print(f"lss-pathway {__version__} serving on {base}")
+    out.print(f"lss-pathway {__version__} serving on {base} ({workers} worker process(es))")
     out.print(f"  Clinic form:          {base}/")
     out.print(f"  API docs (offline):   {base}/docs")
     out.print(f"  REST assessments:     POST {base}/v1/assessments, POST {base}/v1/fhir/assessments")
@@ -534,7 +622,9 @@ def serve_command(
             markup=True,
         )
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=True)
+        uvicorn.run(
+            create_app(settings), host=host, port=port, log_level="info", access_log=access_log_sample > 0
+        )
         return
     from lss_pathway.api.settings import to_environment
 
@@ -546,7 +636,7 @@ def serve_command(
         port=port,
         workers=workers,
         log_level="info",
-        access_log=True,
+        access_log=access_log_sample > 0,
     )
 
 

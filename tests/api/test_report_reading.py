@@ -107,7 +107,7 @@ def client() -> TestClient:
 
 
 def assess_bundle(client: TestClient, bundle: dict[str, Any]) -> dict[str, Any]:
-    response = client.post("/v1/fhir/assessments", json=bundle)
+    response = client.post("/v1/fhir/assessments", params={"explain": "full"}, json=bundle)
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
@@ -122,8 +122,8 @@ def explanation_facts(result: dict[str, Any]) -> dict[str, list[dict[str, Any]]]
         for child in node.get("children", []):
             walk(child)
 
-    for criterion in result["criteria"]:
-        walk(criterion["explanation"])
+    for entry in result["results"].values():
+        walk(entry["explanation"])
     return found
 
 
@@ -154,10 +154,7 @@ def test_a_final_lumbar_mri_report_fills_imaging_with_provenance_in_the_explanat
     # the mapping alone did not know the LOINC code; now that the report is read it is not "ignored"
     assert not [i for i in result["ignored_input"] if i["resource_type"] == "DiagnosticReport"]
     # the central stenosis criterion at L4-L5 is decided by the report's facts
-    central_criteria = [
-        c for c in result["criteria"] if c["id"] == "central_canal_stenosis" and c["where"] == "L4-L5"
-    ]
-    assert central_criteria and central_criteria[0]["value"] == "met"
+    assert result["results"]["central_canal_stenosis@L4-L5"]["value"] == "met"
 
 
 def test_without_the_report_the_same_bundle_has_no_imaging(client: TestClient) -> None:
@@ -365,3 +362,12 @@ def test_a_newer_report_without_text_does_not_hide_an_older_readable_one(client:
     assert reading["read"]["report"] == "DiagnosticReport/mr-ls-1"
     reasons = {n["report"]: n["reason"] for n in reading["not_read"]}
     assert "application/pdf is not plain text" in reasons["DiagnosticReport/mr-pdf"]
+
+
+def test_schema_1_keeps_the_report_provenance_in_its_criteria_list(client: TestClient) -> None:
+    bundle = with_report(load("10-imaging-missing"), mri_report())
+    response = client.post("/v1/fhir/assessments", params={"schema": 1}, json=bundle)
+    assert response.status_code == 200, response.text
+    criteria = response.json()["criteria"]
+    shown = explanation_facts({"results": {c["id"] + "@" + c["where"]: c for c in criteria}})[CENTRAL]
+    assert shown[0]["from_report"]["report"] == "DiagnosticReport/mr-ls-1"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import swagger_ui_bundle
@@ -22,15 +25,25 @@ from lss_pathway.api.measure import router as measure_router
 from lss_pathway.api.middleware import BodyLimitAndDigest
 from lss_pathway.api.rest import patient_record_schema
 from lss_pathway.api.rest import router as rest_router
+from lss_pathway.api.runtime import sample_access_log, warm_and_freeze
 from lss_pathway.api.settings import ServiceSettings
 from lss_pathway.domain.parsing import InputError
 from lss_pathway.registry.routes import router as registry_router
 from lss_pathway.web.routes import router as web_router
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    warm_and_freeze()
+    yield
+    gc.unfreeze()  # a test process builds many apps; let the collector see their objects again
+
+
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     settings = settings or ServiceSettings()
+    sample_access_log(settings.access_log_sample)
     app = FastAPI(
+        lifespan=_lifespan,
         title="lss-pathway",
         version=__version__,
         description="Explainable LSS assessment and mild candidacy per level and side (decision support).",

@@ -33,7 +33,6 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi import Path as PathParam
-from fastapi.concurrency import run_in_threadpool
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from lss_pathway.api.cards import (
@@ -45,6 +44,7 @@ from lss_pathway.api.cards import (
 )
 from lss_pathway.api.errors import ERROR_RESPONSES
 from lss_pathway.api.fhir_fetch import FetchError, FhirServer, fetch_missing
+from lss_pathway.api.prefetch_cache import PrefetchCache, Prepared, prefetch_key
 from lss_pathway.api.report_reading import report_codes, with_reports
 from lss_pathway.api.responses import json_response
 from lss_pathway.api.security import require_ehr_jwt, service_state
@@ -261,10 +261,11 @@ def _collect(body: HookRequest, patient_id: str) -> tuple[dict[str, Any], list[s
     return values, unavailable, failed, patient_failure
 
 
-def _prefetched(body: HookRequest, patient_id: str) -> Prefetched:
+def _prefetched(body: HookRequest, patient_id: str) -> tuple[Prefetched, dict[str, Any]]:
+    """What the EHR gave (or what was fetched), checked; and the values by key, for the cache key."""
     values, unavailable, failed, patient_failure = _collect(body, patient_id)
     if patient_failure is not None:
-        return Prefetched([], unavailable, failed, patient_failure)
+        return Prefetched([], unavailable, failed, patient_failure), values
     for key in REQUIRED_PREFETCH:
         if values.get(key) is None:
             raise _refuse(
@@ -272,6 +273,11 @@ def _prefetched(body: HookRequest, patient_id: str) -> Prefetched:
                 f"prefetch.{key}",
                 "required prefetch missing (give it, or fhirServer and fhirAuthorization to fetch it)",
             )
+    return Prefetched(_resources(values, patient_id), unavailable, failed), values
+
+
+def _resources(values: dict[str, Any], patient_id: str) -> list[dict[str, Any]]:
+    """The resources of every prefetch value, refusing another patient's, each (type, id) once."""
     resources: list[dict[str, Any]] = []
     seen: set[tuple[str, str]] = set()
     for key, value in values.items():
@@ -294,7 +300,7 @@ def _prefetched(body: HookRequest, patient_id: str) -> Prefetched:
                     continue
                 seen.add(ident)
             resources.append(resource)
-    return Prefetched(resources, unavailable, failed)
+    return resources
 
 
 def unmapped_lines(mapped: MappingResult) -> tuple[str, ...]:
@@ -357,8 +363,12 @@ def discovery() -> dict[str, Any]:
     response_model=None,
     responses=ERROR_RESPONSES,
 )
-async def call_service(service_id: ServiceIdPath, body: HookRequest, request: Request) -> Response:
-    """Run one service on the prefetched (or fetched) FHIR data; cards come back in the CDS Hooks shape."""
+def call_service(service_id: ServiceIdPath, body: HookRequest, request: Request) -> Response:
+    """Run one service on the prefetched (or fetched) FHIR data; cards come back in the CDS Hooks shape.
+
+    A plain ``def``: FastAPI runs it in its thread pool, so validation, mapping and assessment never hold
+    the event loop.
+    """
     service = _service(service_id)
     if body.hook != service.hook:
         raise _refuse(422, "hook", f"this service answers '{service.hook}'")
@@ -381,7 +391,7 @@ async def call_service(service_id: ServiceIdPath, body: HookRequest, request: Re
             targets += order_targets(order)
         if not targets:  # no mild order: nothing to say, and no need for the patient's data
             return json_response({"cards": [], "extension": {EXTENSION: extension}}, headers=headers)
-    data = await run_in_threadpool(_prefetched, body, patient_id)
+    data, values = _prefetched(body, patient_id)
     settings: ServiceSettings = request.app.state.settings
     extension["unavailablePrefetch"] = data.unavailable
     extension["failedPrefetch"] = data.failed
@@ -390,18 +400,31 @@ async def call_service(service_id: ServiceIdPath, body: HookRequest, request: Re
         _remember(request, service.id, [card])
         return json_response({"cards": [card], "extension": {EXTENSION: extension}}, headers=headers)
 
-    from lss_pathway.fhir.mapping import record_from_resources
+    cache = _prefetch_cache(request)
+    key = prefetch_key(values, patient_id, on_date, rules.ref)
+    prepared = cache.get(key) if key is not None else None
+    if prepared is None:
+        from lss_pathway.fhir.mapping import record_from_resources
 
-    mapped = await run_in_threadpool(record_from_resources, data.resources, assessment_date=on_date)
-    items = [(f"resources[{i}]", resource, None) for i, resource in enumerate(data.resources)]
-    mapped, reading = await run_in_threadpool(with_reports, mapped, items)
+        mapped = record_from_resources(data.resources, assessment_date=on_date)
+        items = [(f"resources[{i}]", resource, None) for i, resource in enumerate(data.resources)]
+        mapped, reading = with_reports(mapped, items)
+        prepared = Prepared(mapped, reading)
+    mapped, reading = prepared.mapped, prepared.reading
     extension["reportReading"] = reading.to_dict()
     extension["ignoredInput"] = [item.to_dict() for item in mapped.ignored]
     extension["unmappedRelevantInput"] = [item.to_dict() for item in mapped.relevant_ignored]
     if service.hook == "patient-view" and not points_to_lss(mapped):
+        if key is not None:
+            cache.put(key, prepared)
         log.info("CDS Hooks %s: nothing points to LSS, no card", service.id)
         return json_response({"cards": [], "extension": {EXTENSION: extension}}, headers=headers)
-    assessment = await run_in_threadpool(assess, mapped.record, rules, today=dt.date.today())
+    assessment = prepared.assessment
+    if assessment is None:
+        assessment = assess(mapped.record, rules, today=dt.date.today())
+        prepared = Prepared(mapped, reading, assessment)
+    if key is not None:
+        cache.put(key, prepared)
     ctx = CardContext(
         rules.ref,
         settings.report_url,
@@ -417,6 +440,20 @@ async def call_service(service_id: ServiceIdPath, body: HookRequest, request: Re
     _remember(request, service.id, cards)
     log.info("CDS Hooks %s: %d card(s)", service.id, len(cards))
     return json_response({"cards": cards, "extension": {EXTENSION: extension}}, headers=headers)
+
+
+_CACHE_LOCK = threading.Lock()
+
+
+def _prefetch_cache(request: Request) -> PrefetchCache:
+    """One cache per app (tests build several), sized by the settings."""
+    with _CACHE_LOCK:
+        cache: PrefetchCache | None = getattr(request.app.state, "prefetch_cache", None)
+        if cache is None:
+            settings: ServiceSettings = request.app.state.settings
+            cache = PrefetchCache(settings.prefetch_cache_entries)
+            request.app.state.prefetch_cache = cache
+        return cache
 
 
 def points_to_lss(mapped: MappingResult) -> bool:

@@ -417,8 +417,17 @@ def annotate_explanation(result: dict[str, Any], reading: ReportReading) -> None
         for child in node.get("children", []):
             walk(child)
 
-    for criterion in result.get("criteria", []):
-        walk(criterion["explanation"])
+    criteria = result.get("criteria")
+    if isinstance(criteria, list):  # schema 1: the trees sit in the criteria list
+        entries: list[Any] = criteria
+    else:  # schema 2: in the results, and only when the explanation was asked for
+        entries = [
+            *result.get("results", {}).values(),
+            *result.get("not_reported", {}).get("results", {}).values(),
+        ]
+    for entry in entries:
+        if "explanation" in entry:
+            walk(entry["explanation"])
 
 
 def _provenance(evidence: Evidence, report: str | None) -> dict[str, Any]:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, NamedTuple
 
 from fastapi import APIRouter, Body, HTTPException, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 
 from lss_pathway import __version__
 from lss_pathway.api.errors import ERROR_RESPONSES
 from lss_pathway.api.json_types import type_errors
 from lss_pathway.api.responses import json_response
 from lss_pathway.assess import assess
+from lss_pathway.assessment_json import SchemaVersion, assessment_json
 from lss_pathway.criteria.ruleset import RuleSet
 from lss_pathway.domain.parsing import FieldError, InputError, parse_data, record_from_data
 from lss_pathway.domain.record import PatientRecord
@@ -38,6 +40,18 @@ RulesetQuery = Annotated[
         json_schema_extra={"enum": _ruleset_refs()},
     ),
 ]
+SchemaQuery = Annotated[
+    int,
+    Query(
+        ge=1,
+        le=2,
+        description="JSON shape: 2 (each criterion's text once), or 1, the former shape, for one release",
+    ),
+]
+ExplainQuery = Annotated[
+    Literal["none", "full"],
+    Query(description="Schema 2: 'full' adds each criterion's explanation tree (schema 1 always has them)"),
+]
 PretestQuery = Annotated[
     float | None, Query(gt=0, lt=1, description="Pre-test probability of LSS, for post-test estimates")
 ]
@@ -48,11 +62,6 @@ def _rules(ref: str) -> RuleSet:
         return load_ruleset(ref)
     except RuleSetError as exc:
         raise InputError([FieldError("ruleset", str(exc))]) from None
-
-
-async def _json_body(request: Request) -> Any:
-    text = (await request.body()).decode("utf-8", errors="replace")
-    return parse_data(text, "json")
 
 
 def _respond(request: Request, payload: dict[str, Any], ruleset_ref: str) -> Response:
@@ -83,18 +92,37 @@ async def post_assessment(
     request: Request,
     ruleset: RulesetQuery = DEFAULT_RULESET,
     pretest: PretestQuery = None,
+    schema: SchemaQuery = 2,
+    explain: ExplainQuery = "none",
 ) -> Response:
     """Assess one patient record (the same JSON as the CLI); the same JSON out as `lss assess -f json`."""
     rules = _rules(ruleset)
-    data = await _json_body(request)
+    body = await request.body()
+    shape = _shape(schema, explain)
+    # The CPU work runs in the thread pool: the event loop keeps accepting and answering meanwhile.
+    result = await run_in_threadpool(_assess_record_json, body, rules, pretest, shape)
+    return _respond(request, result, rules.ref)
+
+
+class Shape(NamedTuple):
+    schema: SchemaVersion
+    explain: bool
+
+
+def _shape(schema: int, explain: str) -> Shape:
+    return Shape(1 if schema == 1 else 2, explain == "full")
+
+
+def _assess_record_json(body: bytes, rules: RuleSet, pretest: float | None, shape: Shape) -> dict[str, Any]:
+    data = parse_data(body.decode("utf-8", errors="replace"), "json")
     schema = _record_schema()
     errors = type_errors(data, schema, schema.get("$defs", {})) if isinstance(data, dict) else []
     if errors:
         raise InputError(errors)
     today = dt.date.today()  # the as-of date of a record without an assessment date
     record = check_scope(record_from_data(data, today=today), today)
-    result = assess(record, rules, today=today, pretest=pretest).to_dict()
-    return _respond(request, result, rules.ref)
+    assessment = assess(record, rules, today=today, pretest=pretest)
+    return assessment_json(assessment, schema=shape.schema, explain=shape.explain)
 
 
 @router.post("/v1/fhir/assessments", tags=["assessment"], response_model=None, responses=_ERRORS)
@@ -105,23 +133,33 @@ async def post_fhir_assessment(
     ],
     ruleset: RulesetQuery = DEFAULT_RULESET,
     pretest: PretestQuery = None,
+    schema: SchemaQuery = 2,
+    explain: ExplainQuery = "none",
 ) -> Response:
     """Assess a patient from a FHIR R4 Bundle; codes the mapping does not know are listed as ignored.
 
     A lumbar MR / CT report in the Bundle (DiagnosticReport or DocumentReference with plain text) is read:
-    its facts are marked report-derived in the explanation, and disagreements with the coded data are
-    conflicts (``report_reading``)."""
+    its facts are listed as report-derived (``report_reading``, and in the explanation when asked for), and
+    disagreements with the coded data are conflicts."""
+    rules = _rules(ruleset)
+    result = await run_in_threadpool(_assess_bundle, bundle, rules, pretest, _shape(schema, explain))
+    return _respond(request, result, rules.ref)
+
+
+def _assess_bundle(
+    bundle: dict[str, Any], rules: RuleSet, pretest: float | None, shape: Shape
+) -> dict[str, Any]:
     from lss_pathway.api.report_reading import annotate_explanation, bundle_items, with_reports
     from lss_pathway.fhir.mapping import record_from_bundle
 
-    rules = _rules(ruleset)
     mapped, reading = with_reports(record_from_bundle(bundle), bundle_items(bundle))
-    result = assess(mapped.record, rules, today=dt.date.today(), pretest=pretest).to_dict()
+    assessment = assess(mapped.record, rules, today=dt.date.today(), pretest=pretest)
+    result = assessment_json(assessment, schema=shape.schema, explain=shape.explain)
     annotate_explanation(result, reading)
     result["ignored_input"] = [item.to_dict() for item in mapped.ignored]
     result["unmapped_relevant_input"] = [item.to_dict() for item in mapped.relevant_ignored]
     result["report_reading"] = reading.to_dict()
-    return _respond(request, result, rules.ref)
+    return result
 
 
 @router.get("/v1/rulesets", tags=["rule sets"])

@@ -233,12 +233,25 @@ def _steps(a: Assessment) -> str:
     return " → ".join(label(r) for r in a.pathway) or "-"
 
 
-def render_summary(items: Iterable[tuple[str, Assessment]]) -> RenderableType:
-    table = Table(title="lss-pathway: examples", title_justify="left", expand=True)
+SummaryRow = tuple[str, Text, Text]
+"""One patient's line of the summary: name, candidacy marks, pathway (red when a red flag is present)."""
+
+
+def summary_row(name: str, a: Assessment) -> SummaryRow:
+    style = "bold red" if a.red_flags_present else ""
+    return (name, _compact(a), Text(_steps(a), style=style))
+
+
+def summary_table(rows: Iterable[SummaryRow], title: str | None = "lss-pathway: examples") -> Table:
+    """The summary table of the given rows (``lss summary`` prints a long list as several tables)."""
+    table = Table(title=title, title_justify="left", expand=True)
     table.add_column("patient", no_wrap=True)
     table.add_column("mild candidacy (L/R)")
     table.add_column("pathway, next step first")
-    for name, a in items:
-        style = "bold red" if a.red_flags_present else ""
-        table.add_row(name, _compact(a), Text(_steps(a), style=style))
+    for row in rows:
+        table.add_row(*row)
     return table
+
+
+def render_summary(items: Iterable[tuple[str, Assessment]]) -> RenderableType:
+    return summary_table(summary_row(name, a) for name, a in items)
