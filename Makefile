@@ -15,6 +15,8 @@ $(STAMP): pyproject.toml
 # The registry pages show a SYNTHETIC demo cohort kept in a database of its own under build/, so that
 # `make run` never writes into a real registry (LSS_REGISTRY_DB or the data-directory default).
 DEMO_REGISTRY := sqlite:///build/demo-registry.sqlite
+# `make run PORT=8080` when 8000 is taken.
+PORT ?= 8000
 
 run: $(STAMP)
 	scripts/system-deps.sh runtime
@@ -22,11 +24,11 @@ run: $(STAMP)
 	mkdir -p build
 	LSS_REGISTRY_DB=$(DEMO_REGISTRY) $(BIN)/lss registry init
 	LSS_REGISTRY_DB=$(DEMO_REGISTRY) $(BIN)/lss registry demo --sign-in-token
-	LSS_REGISTRY_DB=$(DEMO_REGISTRY) $(BIN)/lss serve
+	LSS_REGISTRY_DB=$(DEMO_REGISTRY) $(BIN)/lss serve --port $(PORT)
 
 serve: $(STAMP)
 	scripts/system-deps.sh runtime
-	$(BIN)/lss serve
+	$(BIN)/lss serve --port $(PORT)
 
 test: $(STAMP)
 	scripts/system-deps.sh test
