@@ -15,7 +15,7 @@ The verdict rule is the engine's (``criteria.candidacy.verdict``): NULL is unkno
 are Kleene's logic. A cell is not a candidate when a blocking criterion is false; else undetermined when a
 criterion holds it back (unknown and required, contradicting readings, or a confirmation that something
 recorded speaks against); else a candidate. "Speaks against" (``Node.contested``) is: some sub-expression
-of the test is false, at any depth. ``conservative_care_tried`` never blocks and never holds a cell back
+of the test is false, at any depth, outside the parts that are met. ``conservative_care_tried`` never blocks and never holds a cell back
 (it only adds a condition), so it is computed for the parity count but does not enter the verdict.
 
     python benchmarks/screen_hand_sql.py                      # 1M patients, 5k parity sample
@@ -100,9 +100,15 @@ p AS (
     AND ((exam_abi_right > {abi_abnormal_max} AND exam_abi_right <= {abi_noncompressible_above})
       OR (exam_abi_right > {abi_noncompressible_above} AND exam_tbi_right > {tbi_abnormal_max}) OR exam_vascular_cause_excluded = true)
       AS v_no_abnormal_vascular_index,
-    -- contested: a false part anywhere in the tree (a measured ABI always fails one of the two ranges)
-    exam_abi_left IS NOT NULL OR exam_abi_right IS NOT NULL OR isfalse(exam_tbi_left > {tbi_abnormal_max})
-      OR isfalse(exam_tbi_right > {tbi_abnormal_max}) OR isfalse(exam_vascular_cause_excluded) AS c_no_abnormal_vascular_index,
+    -- contested: a false part in a leg that is not met (a met leg's unused range says nothing; a measured
+    -- ABI always fails one of the two ranges)
+    (((exam_abi_left > {abi_abnormal_max} AND exam_abi_left <= {abi_noncompressible_above})
+        OR (exam_abi_left > {abi_noncompressible_above} AND exam_tbi_left > {tbi_abnormal_max}) OR exam_vascular_cause_excluded = true) IS NOT TRUE
+      AND (exam_abi_left IS NOT NULL OR isfalse(exam_tbi_left > {tbi_abnormal_max}) OR isfalse(exam_vascular_cause_excluded)))
+    OR (((exam_abi_right > {abi_abnormal_max} AND exam_abi_right <= {abi_noncompressible_above})
+        OR (exam_abi_right > {abi_noncompressible_above} AND exam_tbi_right > {tbi_abnormal_max}) OR exam_vascular_cause_excluded = true) IS NOT TRUE
+      AND (exam_abi_right IS NOT NULL OR isfalse(exam_tbi_right > {tbi_abnormal_max}) OR isfalse(exam_vascular_cause_excluded)))
+      AS c_no_abnormal_vascular_index,
     symptoms_relieved_by_standing_still = false OR exam_exercise_abi_normal = true OR exam_vascular_cause_excluded = true
       AS v_no_vascular_relief_pattern,
     coalesce(symptoms_relieved_by_standing_still, false) OR isfalse(exam_exercise_abi_normal)
