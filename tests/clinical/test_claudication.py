@@ -240,3 +240,31 @@ def test_a_toe_brachial_index_of_exactly_0_70_is_abnormal() -> None:
     left = next(leg for leg in result.legs if leg.side is Side.LEFT)
     assert left.tbi_abnormal is True
     assert result.pattern in (Pattern.VASCULAR, Pattern.MIXED)
+
+
+@pytest.mark.parametrize(
+    "exam",
+    [
+        {"abi": {"left": 1.48, "right": 1.52}, "tbi": {"left": 0.78, "right": 0.81}},  # diabetic, calcified
+        {"abi": {"left": 1.1, "right": 1.05}},
+        {"tbi": {"left": 0.9, "right": 0.85}},
+    ],
+)
+def test_a_normal_measured_index_outweighs_a_weak_pulse(exam: dict[str, Any]) -> None:
+    """Clinical review D4: pulses decide only where no index was measured (AHA/ACC 2016)."""
+    weak = {"pedal_pulses": {"left": "diminished", "right": "diminished"}, **exam}
+    result = differentiate(record(symptoms=NEUROGENIC_SYMPTOMS, exam=weak))
+    assert result.pattern is Pattern.NEUROGENIC
+
+
+@pytest.mark.parametrize(
+    "exam",
+    [
+        {"abi": {"left": 0.95, "right": 1.1}},  # borderline on the weak side: the pulse still counts
+        {"abi": {"left": 1.5, "right": 1.1}},  # non-compressible without a TBI
+        {"abi": {"right": 1.1}},  # the weak leg not measured
+    ],
+)
+def test_a_weak_pulse_still_counts_where_its_leg_has_no_normal_index(exam: dict[str, Any]) -> None:
+    weak = {"pedal_pulses": {"left": "diminished", "right": "palpable"}, **exam}
+    assert differentiate(record(symptoms=NEUROGENIC_SYMPTOMS, exam=weak)).pattern is Pattern.MIXED

@@ -95,6 +95,14 @@ def _leg(record: PatientRecord, side: Side) -> LegIndex:
     return LegIndex(side, abi, None if abi is None else abi_band(abi), tbi, tbi_abnormal)
 
 
+def _index_normal(leg: LegIndex) -> bool:
+    """A measured index rules out arterial disease on this leg: a normal ABI (1.00-1.40; a borderline one
+    leaves the pulse to count), or a normal TBI where the ABI is non-compressible or was not measured."""
+    if leg.band is AbiBand.NORMAL:
+        return True
+    return leg.tbi_abnormal is False and leg.band in (None, AbiBand.NONCOMPRESSIBLE)
+
+
 def differentiate(record: PatientRecord) -> Differential:
     s, exam = record.symptoms, record.exam
     legs = tuple(_leg(record, side) for side in SIDES)
@@ -143,8 +151,12 @@ def differentiate(record: PatientRecord) -> Differential:
     relieved_by_posture = s.relieved_by_sitting is True or s.relieved_by_flexion is True
     neurogenic = provoked and relieved_by_posture
     objective_pad = any(leg.band is AbiBand.ABNORMAL or leg.tbi_abnormal for leg in legs)
+    # Pulses decide only where no index was measured (AHA/ACC 2016): a diabetic's weak pedal pulse beside
+    # a normal ABI, or a non-compressible ABI with a normal TBI, is not vascular evidence.
     reduced_pulses = any(
-        getattr(exam.pedal_pulses, side.value) in (Pulse.DIMINISHED, Pulse.ABSENT) for side in SIDES
+        getattr(exam.pedal_pulses, leg.side.value) in (Pulse.DIMINISHED, Pulse.ABSENT)
+        and not _index_normal(leg)
+        for leg in legs
     )
     vascular = s.relieved_by_standing_still is True or objective_pad or reduced_pulses
 
