@@ -860,6 +860,12 @@ BOUNDARIES_1_2: list[Boundary] = [
         N,
         id="r-d3-new-blocks-whatever-the-review",
     ),
+    Boundary(
+        "no_new_sexual_dysfunction",
+        {"red_flags": {"sexual_dysfunction": True, "sacral_onset_days": 400}},
+        U,
+        id="r-d3-shared-onset-does-not-date-it",
+    ),
     # D1: the foraminal value is unchanged; what changed is that it is a confirmation (tests/criteria).
     Boundary("no_severe_foraminal_or_lateral_stenosis", sd(), U, id="r-d1-foramina-not-graded"),
 ]
