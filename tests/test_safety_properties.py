@@ -671,9 +671,22 @@ def test_a_candidate_rests_only_on_met_criteria_pending_confirmations_and_condit
 # --- (b) a verdict never moves silently -------------------------------------------------------------------
 
 
-def _presumed_recent(record: PatientRecord) -> bool:
-    """A present cauda equina feature with no onset recorded: treated as recent (the stated presumption)."""
-    return any(f.onset is ces.Onset.ONSET_NOT_RECORDED for f in ces.features(record, 14))
+def _presumed_recent(record: PatientRecord) -> set[str]:
+    """The criteria the one stated presumption may hold: a present cauda equina feature whose onset is not
+    recorded is treated as recent. With no onset at all that lifts ``no_cauda_equina_emergency``; a sexual
+    dysfunction without its own onset is dated by the shared one (whichever feature changed last), which
+    can also make it look new to ``no_new_sexual_dysfunction`` (textbook 1.1.0 and the sets built on it).
+    Learning the feature's own onset may show it is long-standing."""
+    features = ces.features(record, 14)
+    lifted: set[str] = set()
+    if any(f.onset is ces.Onset.ONSET_NOT_RECORDED for f in features):
+        lifted.add("no_cauda_equina_emergency")
+    undated_sexual = record.red_flags.sexual_dysfunction is True and (
+        record.red_flags.sexual_dysfunction_onset_days is None
+    )
+    if undated_sexual:
+        lifted.add("no_new_sexual_dysfunction")
+    return lifted
 
 
 def _why_not_silent(p: CandidacyCell, r: CandidacyCell, p_record: PatientRecord) -> str | None:
@@ -692,7 +705,8 @@ def _why_not_silent(p: CandidacyCell, r: CandidacyCell, p_record: PatientRecord)
         moved = f"candidate became {r.verdict.value} through {sorted(issues)}"
         return f"{moved}, none of them pending ({sorted(pending)})"
     blocks = {x.criterion.id for x in p.results if x.value is Tri.NOT_MET and x.criterion.blocks}
-    if blocks <= {"no_cauda_equina_emergency"} and _presumed_recent(p_record):
+    lifted = _presumed_recent(p_record)
+    if lifted and blocks <= lifted:
         return None
     return f"not a candidate (by {sorted(blocks)}) became {r.verdict.value}"
 
@@ -742,9 +756,7 @@ def test_settled_criteria_stay_settled_unless_readings_contradict(data: st.DataO
                 continue
             for p_result, r_result in zip(p_cell.results, r_cell.results, strict=True):
                 assert p_result.criterion.id == r_result.criterion.id
-                if p_result.value is Tri.UNKNOWN or (
-                    presumed and p_result.criterion.id == "no_cauda_equina_emergency"
-                ):
+                if p_result.value is Tri.UNKNOWN or p_result.criterion.id in presumed:
                     continue
                 assert r_result.value is p_result.value, (
                     f"{rules.ref} {p_cell.level} {p_cell.side} {p_result.criterion.id}: "
