@@ -84,9 +84,12 @@ def main() -> None:
     duplicated = body.replace(b'"patient": {', b'"patient": {"age_years": 70, ', 1)
     try:
         orjson_unique(duplicated)
-        raise SystemExit("a duplicate key was not refused")
     except InputError:
-        pass
+        refused = True
+    else:
+        refused = False
+    if not refused:
+        raise SystemExit("a duplicate key was not refused")
     rules = load_ruleset("textbook")
     rows: dict[str, list[float]] = {"assessment (floor)": [], "json + pairs hook": [], "orjson + check": []}
     for _ in range(args.runs):

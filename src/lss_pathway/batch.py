@@ -114,8 +114,9 @@ def assess_stream(
             return bool(batch)
 
         try:
-            while len(pending) < processes * WINDOW_PER_PROCESS and submit():
-                pass
+            for _ in range(processes * WINDOW_PER_PROCESS):  # fill the window, or read the source dry
+                if not submit():
+                    break
             while pending:
                 done = pending.popleft().result()
                 submit()
