@@ -114,7 +114,7 @@ def _weeks_since_esi(ctx: Context) -> float | None:
 
 
 # Open or implant surgery that changes the posterior elements at a level (not mild, discectomy, "other").
-_OPEN_SURGERY = frozenset(
+OPEN_SURGERY = frozenset(
     {
         ProcedureType.LAMINECTOMY,
         ProcedureType.LAMINOTOMY,
@@ -123,7 +123,7 @@ _OPEN_SURGERY = frozenset(
     }
 )
 # What the CMS-approved mild claims study excludes in the prior 12 months, at any level (NCT03072927).
-_LUMBAR_SURGERY = _OPEN_SURGERY | {ProcedureType.MILD}
+LUMBAR_SURGERY = OPEN_SURGERY | {ProcedureType.MILD}
 
 
 def _counted(ctx: Context, types: frozenset[ProcedureType] | None) -> list[tuple[int, PriorProcedure]]:
@@ -156,12 +156,12 @@ def _surgery_at_level(types: frozenset[ProcedureType] | None) -> FactReader:
 def _any_lumbar_surgery(ctx: Context) -> bool | None:
     if ctx.record.prior_procedures is None:
         return None
-    return bool(_counted(ctx, _LUMBAR_SURGERY))
+    return bool(_counted(ctx, LUMBAR_SURGERY))
 
 
 def _months_since_lumbar_surgery(ctx: Context) -> float | None:
     """Months since the latest counted procedure; unknown when there is none or one has no date."""
-    counted = _counted(ctx, _LUMBAR_SURGERY)
+    counted = _counted(ctx, LUMBAR_SURGERY)
     if not counted or any(p.date is None for _, p in counted):
         return None
     return min(m for _, p in counted if (m := _months_between(p.date, ctx.on_date)) is not None)
@@ -212,12 +212,12 @@ DERIVATIONS: dict[str, FactReader] = {
     ),
     "weeks_since_last_esi": FactReader(_weeks_since_esi, lambda ctx: ("conservative_care.last_esi_date",)),
     "any_procedure_at_level": _surgery_at_level(None),
-    "open_surgery_at_level": _surgery_at_level(_OPEN_SURGERY),
+    "open_surgery_at_level": _surgery_at_level(OPEN_SURGERY),
     "any_lumbar_surgery": FactReader(_any_lumbar_surgery, lambda ctx: ("prior_procedures",)),
     "months_since_lumbar_surgery": FactReader(
         _months_since_lumbar_surgery,
         lambda ctx: tuple(
-            f"prior_procedures[{i}].date" for i, p in _counted(ctx, _LUMBAR_SURGERY) if p.date is None
+            f"prior_procedures[{i}].date" for i, p in _counted(ctx, LUMBAR_SURGERY) if p.date is None
         ),
     ),
     "no_cauda_equina_emergency": FactReader(
