@@ -37,6 +37,7 @@ from lss_pathway.rulesets.catalog import (
     load_ruleset,
     ruleset_from_text,
 )
+from lss_pathway.screening.cli import screen_command
 
 if TYPE_CHECKING:
     from lss_pathway.report.terminal import SummaryRow
@@ -55,6 +56,7 @@ app.add_typer(extract_app)  # adds `lss extract`
 app.add_typer(views_app, name="views")
 app.command("measure")(measure_command)
 app.add_typer(registry_cli.app, name="registry")
+app.command("screen")(screen_command)
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True)

@@ -203,12 +203,14 @@ class Compiler:
 
     # --- the query -----------------------------------------------------------------------------------------
 
-    def cells_sql(self, as_of: dt.date) -> str:
+    def cells_sql(self, as_of: dt.date, *, flags: bool = False) -> str:
         """Every cell of every patient: ``patient_key, level, side, verdict, not_met, held, pending``.
 
         ``as_of`` stands in for a record without an assessment date, as ``record.on_date(today)`` does.
         ``not_met`` lists the blocking criteria not met, ``held`` those holding the cell undetermined and
-        ``pending`` the confirmations still to make, each as comma-separated criterion ids.
+        ``pending`` the confirmations still to make, each as comma-separated criterion ids. ``flags`` adds
+        ``n_held`` (how many criteria hold the cell back) and, per criterion, ``x__<id>`` (it excludes the
+        cell) and ``h__<id>`` (it holds the cell back), for the attrition table and the shortlist.
         """
         blocking = [c for c in self.criteria if c.blocks]
         outputs = [
@@ -217,6 +219,12 @@ class Compiler:
             f"{self._list(list(self.criteria), '{holds}')} AS held",
             f"{self._list(list(self.criteria), '{open}')} AS pending",
         ]
+        if flags:
+            held = [f"CASE WHEN {self._holds(c)} THEN 1 ELSE 0 END" for c in self.criteria]
+            outputs.append(f"({' + '.join(held) or '0'}) AS n_held")
+            for c in self.criteria:
+                blocked = f"coalesce(NOT v__{c.id}, FALSE)" if c.blocks else FALSE
+                outputs += [f"{blocked} AS x__{c.id}", f"{self._holds(c)} AS h__{c.id}"]
         return (
             "WITH "
             + ",\n".join([*self._patient_ctes(as_of), self._cells_cte()])

@@ -60,3 +60,23 @@ def criteria(con: duckdb.DuckDBPyConnection, rules: RuleSet, as_of: dt.date) -> 
     cursor = con.execute(compile_ruleset(rules).criteria_sql(as_of))
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+class DuckDBEngine:
+    """The screen's engine on one DuckDB connection (``screen.Engine``)."""
+
+    name = "duckdb"
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self.con = con
+
+    def materialise(self, name: str, sql: str) -> None:
+        self.con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
+
+    def rows(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        cursor = self.con.execute(sql)
+        return [d[0] for d in cursor.description], cursor.fetchall()
+
+    def write_parquet(self, name: str, path: Path) -> None:
+        target = str(path).replace("'", "''")
+        self.con.execute(f"COPY {name} TO '{target}' (FORMAT parquet, COMPRESSION zstd)")
