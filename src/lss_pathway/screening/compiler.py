@@ -211,32 +211,81 @@ class Compiler:
         ``pending`` the confirmations still to make, each as comma-separated criterion ids. ``flags`` adds
         ``n_held`` (how many criteria hold the cell back) and, per criterion, ``x__<id>`` (it excludes the
         cell) and ``h__<id>`` (it holds the cell back), for the attrition table and the shortlist.
+
+        Each criterion is evaluated once at its own grain (patient, patient x level, cell) and reduced
+        there to flags and lists; a cell only combines the three, in the engine's order.
         """
-        blocking = [c for c in self.criteria if c.blocks]
+        grains = (("ps", "pc", Scope.PATIENT, "patient_key"), ("ls", "lg", Scope.LEVEL, "patient_key, level"),
+                  ("ss", "sg", Scope.SIDE, "patient_key, level, side"))  # fmt: skip
+        summaries = [
+            f"{name} AS (SELECT {keys}, {', '.join(self._summary(scope, flags))} FROM {source})"
+            for name, source, scope, keys in grains
+        ]
+
+        def joined(column: str) -> str:
+            parts = ", ".join(f"nullif({g}.{column}, '')" for g, *_ in grains)
+            return f"coalesce(concat_ws(',', {parts}), '')"
+
         outputs = [
-            f"{self.verdict_sql()} AS verdict",
-            f"{self._list(blocking, 'coalesce(NOT v__{c}, FALSE)')} AS not_met",
-            f"{self._list(list(self.criteria), '{holds}')} AS held",
-            f"{self._list(list(self.criteria), '{open}')} AS pending",
+            "CASE WHEN ps.g_x OR ls.g_x OR ss.g_x THEN 'not_candidate' "
+            "WHEN ps.g_h OR ls.g_h OR ss.g_h THEN 'undetermined' ELSE 'candidate' END AS verdict",
+            f"{joined('g_not_met')} AS not_met",
+            f"{joined('g_held')} AS held",
+            f"{joined('g_pending')} AS pending",
         ]
         if flags:
-            held = [f"CASE WHEN {self._holds(c)} THEN 1 ELSE 0 END" for c in self.criteria]
-            outputs.append(f"({' + '.join(held) or '0'}) AS n_held")
-            for c in self.criteria:
-                blocked = f"coalesce(NOT v__{c.id}, FALSE)" if c.blocks else FALSE
-                outputs += [f"{blocked} AS x__{c.id}", f"{self._holds(c)} AS h__{c.id}"]
+            outputs.append("ps.g_n + ls.g_n + ss.g_n AS n_held")
+            for g, _, scope, _ in grains:
+                outputs += [f"{g}.{f}__{c.id}" for c in self._scoped(scope) for f in ("x", "h")]
         return (
             "WITH "
-            + ",\n".join([*self._patient_ctes(as_of), self._cells_cte()])
-            + "\nSELECT patient_key, level, side, "
+            + ",\n".join([*self._patient_ctes(as_of), *self._grain_ctes(), *summaries])
+            + "\nSELECT ss.patient_key, ss.level, ss.side, "
             + ", ".join(outputs)
-            + "\nFROM cells"
+            + "\nFROM ss JOIN ls ON ls.patient_key = ss.patient_key AND ls.level = ss.level "
+            "JOIN ps ON ps.patient_key = ss.patient_key"
         )
+
+    def _scoped(self, scope: Scope) -> list[Criterion]:
+        return [c for c in self.criteria if c.scope is scope]
+
+    def _summary(self, scope: Scope, flags: bool) -> list[str]:
+        """One grain's criteria reduced: any excludes (``g_x``), any holds (``g_h``), the three lists and,
+        with ``flags``, the count held (``g_n``) and each criterion's own two flags."""
+        criteria = self._scoped(scope)
+        blocking = [c for c in criteria if c.blocks]
+        out = [
+            f"{_or([is_false(f'v__{c.id}') for c in blocking])} AS g_x",
+            f"{_or([self._holds(c) for c in criteria])} AS g_h",
+            f"{self._list(blocking, 'coalesce(NOT v__{c}, FALSE)')} AS g_not_met",
+            f"{self._list(criteria, '{holds}')} AS g_held",
+            f"{self._list(criteria, '{open}')} AS g_pending",
+        ]
+        if flags:
+            held = [f"CASE WHEN {self._holds(c)} THEN 1 ELSE 0 END" for c in criteria]
+            out.append(f"({' + '.join(held) or '0'}) AS g_n")
+            for c in criteria:
+                blocked = is_false(f"v__{c.id}") if c.blocks else FALSE
+                out += [f"{blocked} AS x__{c.id}", f"{self._holds(c)} AS h__{c.id}"]
+        return out
 
     def criteria_sql(self, as_of: dt.date) -> str:
         """Every cell with each criterion's value, reconcile and contested flags (``v__<id>``, ``k__<id>``,
         ``c__<id>``): what the per-criterion reference cases compare, runner against runner."""
-        return "WITH " + ",\n".join([*self._patient_ctes(as_of), self._cells_cte()]) + "\nSELECT * FROM cells"
+        columns = [
+            f"{grain}.{flag}__{c.id}"
+            for grain, scope in (("pc", Scope.PATIENT), ("lg", Scope.LEVEL), ("sg", Scope.SIDE))
+            for c in self._scoped(scope)
+            for flag in ("v", "k", "c")
+        ]
+        return (
+            "WITH "
+            + ",\n".join([*self._patient_ctes(as_of), *self._grain_ctes()])
+            + "\nSELECT sg.patient_key, sg.level, sg.side, "
+            + ", ".join(columns)
+            + "\nFROM sg JOIN lg ON lg.patient_key = sg.patient_key AND lg.level = sg.level "
+            "JOIN pc ON pc.patient_key = sg.patient_key"
+        )
 
     def _patient_ctes(self, as_of: dt.date) -> list[str]:
         recent_days, residual_ml = ces_thresholds()
@@ -335,32 +384,50 @@ class Compiler:
             + " FROM pt JOIN hold ON hold.patient_key = pt.patient_key)",
         ]
 
-    def _cells_cte(self) -> str:
+    def _grain_ctes(self) -> list[str]:
+        """The level criteria per patient x level (``lg``) and the side criteria per cell (``sg``); a level
+        or side that was not reported reads as NULL findings, as the engine reads it."""
         levels = " UNION ALL ".join(f"SELECT '{lv.value}' AS level" for lv in LEVELS)
         sides = " UNION ALL ".join(f"SELECT '{sd.value}' AS side" for sd in SIDES)
         open_types = _in_list(tuple(sorted(OPEN_SURGERY)))
-        cell_columns = [
-            *self._criterion_columns(Scope.LEVEL),
-            *self._criterion_columns(Scope.SIDE),
-        ]
-        selected = ", ".join(["pc.*", *cell_columns])
-        return (
-            f"grid AS (SELECT pt0.patient_key, lv.level, sd.side FROM pt0 CROSS JOIN ({levels}) lv "
-            f"CROSS JOIN ({sides}) sd),\n"
+
+        def grain(name: str, scope: Scope, grid: str, keys: str) -> str:
+            """Join only what this grain's criteria read: the patient row is wide, the grid is long."""
+            columns = self._criterion_columns(scope)
+            reads = " ".join(columns)
+            joins = [
+                (alias, sql)
+                for alias, sql in (
+                    ("pt.", "JOIN pt ON pt.patient_key = g.patient_key"),
+                    ("hold_", "JOIN hold ON hold.patient_key = g.patient_key"),
+                    ("l.", "LEFT JOIN levels l ON l.patient_key = g.patient_key AND l.level = g.level"),
+                    ("s.", "LEFT JOIN level_sides s ON s.patient_key = g.patient_key AND s.level = g.level "
+                           "AND s.side = g.side"),
+                    ("e.", "LEFT JOIN epidurogram e ON e.patient_key = g.patient_key AND e.level = g.level "
+                           "AND e.side = g.side"),
+                    ("pl.", "LEFT JOIN pl ON pl.patient_key = g.patient_key AND pl.level = g.level"),
+                )
+                if alias in reads
+            ]  # fmt: skip
+            selected = ", ".join([keys, "TRUE AS any__", *columns])
+            return f"{name} AS (SELECT {selected} FROM ({grid}) g {' '.join(sql for _, sql in joins)})"
+
+        return [
             "pl AS (SELECT patient_key, lvl AS level, TRUE AS any_here, "
             f"bool_or(type IN ({open_types})) AS open_here "
             "FROM (SELECT patient_key, type, unnest(levels) AS lvl FROM prior_procedures) x "
-            "GROUP BY patient_key, lvl),\n"
-            f"cells AS (SELECT g.level, g.side, {selected}\n"
-            "FROM grid g JOIN pc ON pc.patient_key = g.patient_key "
-            "JOIN pt ON pt.patient_key = g.patient_key "
-            "LEFT JOIN levels l ON l.patient_key = g.patient_key AND l.level = g.level "
-            "LEFT JOIN level_sides s ON s.patient_key = g.patient_key AND s.level = g.level "
-            "AND s.side = g.side "
-            "LEFT JOIN epidurogram e ON e.patient_key = g.patient_key AND e.level = g.level "
-            "AND e.side = g.side "
-            "LEFT JOIN pl ON pl.patient_key = g.patient_key AND pl.level = g.level)"
-        )
+            "GROUP BY patient_key, lvl)",
+            grain(
+                "lg", Scope.LEVEL, f"SELECT pt0.patient_key, lv.level FROM pt0 CROSS JOIN ({levels}) lv",
+                "g.patient_key, g.level",
+            ),
+            grain(
+                "sg", Scope.SIDE,
+                f"SELECT pt0.patient_key, lv.level, sd.side FROM pt0 CROSS JOIN ({levels}) lv "
+                f"CROSS JOIN ({sides}) sd",
+                "g.patient_key, g.level, g.side",
+            ),
+        ]  # fmt: skip
 
 
 def _patient_column(path: str) -> str:
