@@ -21,6 +21,7 @@ Spark runner translates it with sqlglot.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -213,78 +214,64 @@ class Compiler:
         cell) and ``h__<id>`` (it holds the cell back), for the attrition table and the shortlist.
 
         Each criterion is evaluated once at its own grain (patient, patient x level, cell) and reduced
-        there to flags and lists; a cell only combines the three, in the engine's order.
+        there to flags and lists; a cell combines the three, in the engine's order.
         """
-        grains = (("ps", "pc", Scope.PATIENT, "patient_key"), ("ls", "lg", Scope.LEVEL, "patient_key, level"),
-                  ("ss", "sg", Scope.SIDE, "patient_key, level, side"))  # fmt: skip
-        summaries = [
-            f"{name} AS (SELECT {keys}, {', '.join(self._summary(scope, flags))} FROM {source})"
-            for name, source, scope, keys in grains
-        ]
+        prefixes = ("p_", "l_", "s_")
 
         def joined(column: str) -> str:
-            parts = ", ".join(f"nullif({g}.{column}, '')" for g, *_ in grains)
+            parts = ", ".join(f"nullif({p}{column}, '')" for p in prefixes)
             return f"coalesce(concat_ws(',', {parts}), '')"
 
         outputs = [
-            "CASE WHEN ps.g_x OR ls.g_x OR ss.g_x THEN 'not_candidate' "
-            "WHEN ps.g_h OR ls.g_h OR ss.g_h THEN 'undetermined' ELSE 'candidate' END AS verdict",
-            f"{joined('g_not_met')} AS not_met",
-            f"{joined('g_held')} AS held",
-            f"{joined('g_pending')} AS pending",
+            "CASE WHEN p_x OR l_x OR s_x THEN 'not_candidate' "
+            "WHEN p_h OR l_h OR s_h THEN 'undetermined' ELSE 'candidate' END AS verdict",
+            f"{joined('not_met')} AS not_met",
+            f"{joined('held')} AS held",
+            f"{joined('pending')} AS pending",
         ]
         if flags:
-            outputs.append("ps.g_n + ls.g_n + ss.g_n AS n_held")
-            for g, _, scope, _ in grains:
-                outputs += [f"{g}.{f}__{c.id}" for c in self._scoped(scope) for f in ("x", "h")]
+            outputs.append("p_n + l_n + s_n AS n_held")
+            outputs += [f"{f}__{c.id}" for c in self.criteria for f in ("x", "h")]
         return (
             "WITH "
-            + ",\n".join([*self._patient_ctes(as_of), *self._grain_ctes(), *summaries])
-            + "\nSELECT ss.patient_key, ss.level, ss.side, "
+            + ",\n".join([*self._patient_ctes(as_of), *self._grain_ctes(flags)])
+            + "\nSELECT patient_key, level, side, "
             + ", ".join(outputs)
-            + "\nFROM ss JOIN ls ON ls.patient_key = ss.patient_key AND ls.level = ss.level "
-            "JOIN ps ON ps.patient_key = ss.patient_key"
+            + "\nFROM ss"
         )
 
     def _scoped(self, scope: Scope) -> list[Criterion]:
         return [c for c in self.criteria if c.scope is scope]
 
-    def _summary(self, scope: Scope, flags: bool) -> list[str]:
-        """One grain's criteria reduced: any excludes (``g_x``), any holds (``g_h``), the three lists and,
-        with ``flags``, the count held (``g_n``) and each criterion's own two flags."""
+    def _summary(self, scope: Scope, flags: bool, prefix: str) -> list[str]:
+        """One grain's criteria reduced: any excludes (``x``), any holds (``h``), the three lists and, with
+        ``flags``, the count held (``n``) and each criterion's own two flags; named with ``prefix``."""
         criteria = self._scoped(scope)
         blocking = [c for c in criteria if c.blocks]
         out = [
-            f"{_or([is_false(f'v__{c.id}') for c in blocking])} AS g_x",
-            f"{_or([self._holds(c) for c in criteria])} AS g_h",
-            f"{self._list(blocking, 'coalesce(NOT v__{c}, FALSE)')} AS g_not_met",
-            f"{self._list(criteria, '{holds}')} AS g_held",
-            f"{self._list(criteria, '{open}')} AS g_pending",
+            f"{_or([is_false(f'v__{c.id}') for c in blocking])} AS {prefix}x",
+            f"{_or([self._holds(c) for c in criteria])} AS {prefix}h",
+            f"{self._list(blocking, 'coalesce(NOT v__{c}, FALSE)')} AS {prefix}not_met",
+            f"{self._list(criteria, '{holds}')} AS {prefix}held",
+            f"{self._list(criteria, '{open}')} AS {prefix}pending",
         ]
         if flags:
             held = [f"CASE WHEN {self._holds(c)} THEN 1 ELSE 0 END" for c in criteria]
-            out.append(f"({' + '.join(held) or '0'}) AS g_n")
+            out.append(f"({' + '.join(held) or '0'}) AS {prefix}n")
             for c in criteria:
                 blocked = is_false(f"v__{c.id}") if c.blocks else FALSE
                 out += [f"{blocked} AS x__{c.id}", f"{self._holds(c)} AS h__{c.id}"]
         return out
 
+    @staticmethod
+    def _names(expressions: list[str]) -> list[str]:
+        return [e.rsplit(" AS ", 1)[1] for e in expressions]
+
     def criteria_sql(self, as_of: dt.date) -> str:
         """Every cell with each criterion's value, reconcile and contested flags (``v__<id>``, ``k__<id>``,
         ``c__<id>``): what the per-criterion reference cases compare, runner against runner."""
-        columns = [
-            f"{grain}.{flag}__{c.id}"
-            for grain, scope in (("pc", Scope.PATIENT), ("lg", Scope.LEVEL), ("sg", Scope.SIDE))
-            for c in self._scoped(scope)
-            for flag in ("v", "k", "c")
-        ]
         return (
-            "WITH "
-            + ",\n".join([*self._patient_ctes(as_of), *self._grain_ctes()])
-            + "\nSELECT sg.patient_key, sg.level, sg.side, "
-            + ", ".join(columns)
-            + "\nFROM sg JOIN lg ON lg.patient_key = sg.patient_key AND lg.level = sg.level "
-            "JOIN pc ON pc.patient_key = sg.patient_key"
+            "WITH " + ",\n".join([*self._patient_ctes(as_of), *self._grain_ctes(None)]) + "\nSELECT * FROM sg"
         )
 
     def _patient_ctes(self, as_of: dt.date) -> list[str]:
@@ -384,50 +371,94 @@ class Compiler:
             + " FROM pt JOIN hold ON hold.patient_key = pt.patient_key)",
         ]
 
-    def _grain_ctes(self) -> list[str]:
-        """The level criteria per patient x level (``lg``) and the side criteria per cell (``sg``); a level
-        or side that was not reported reads as NULL findings, as the engine reads it."""
+    def _reads(self, scopes: tuple[Scope, ...], alias: str) -> list[str]:
+        """The columns of ``alias`` (``pt``, ``l``, ``pl``) that the criteria of ``scopes`` read."""
+        text = " ".join(c for scope in scopes for c in self._criterion_columns(scope))
+        return sorted(set(re.findall(rf"\b{alias}\.(\w+)", text)))
+
+    def _grain_ctes(self, flags: bool | None) -> list[str]:
+        """The patient row (``pk``), then the level criteria per patient x level (``lg``), then the side
+        criteria per cell (``sg``). Each finer grain carries what it needs of the coarser one along
+        (``pt.X`` as ``pt__X``, a level's ``l.X`` and ``pl.X`` as ``l__X`` and ``pl__X``) instead of joining
+        the wide patient row again. An unreported level or side reads as NULL findings, as the engine reads
+        it. ``flags`` None keeps every criterion's own columns (``criteria_sql``); otherwise each grain is
+        reduced to its summary (``ps``, ``ls``, ``ss``)."""
         levels = " UNION ALL ".join(f"SELECT '{lv.value}' AS level" for lv in LEVELS)
         sides = " UNION ALL ".join(f"SELECT '{sd.value}' AS side" for sd in SIDES)
         open_types = _in_list(tuple(sorted(OPEN_SURGERY)))
+        both = (Scope.LEVEL, Scope.SIDE)
+        pt_cols = self._reads(both, "pt")
+        side_l, side_pl = self._reads((Scope.SIDE,), "l"), self._reads((Scope.SIDE,), "pl")
+        needs_l = bool(self._reads((Scope.LEVEL,), "l") or side_l)
+        needs_pl = bool(self._reads((Scope.LEVEL,), "pl") or side_pl)
 
-        def grain(name: str, scope: Scope, grid: str, keys: str) -> str:
-            """Join only what this grain's criteria read: the patient row is wide, the grid is long."""
-            columns = self._criterion_columns(scope)
-            reads = " ".join(columns)
-            joins = [
-                (alias, sql)
-                for alias, sql in (
-                    ("pt.", "JOIN pt ON pt.patient_key = g.patient_key"),
-                    ("hold_", "JOIN hold ON hold.patient_key = g.patient_key"),
-                    ("l.", "LEFT JOIN levels l ON l.patient_key = g.patient_key AND l.level = g.level"),
-                    ("s.", "LEFT JOIN level_sides s ON s.patient_key = g.patient_key AND s.level = g.level "
-                           "AND s.side = g.side"),
-                    ("e.", "LEFT JOIN epidurogram e ON e.patient_key = g.patient_key AND e.level = g.level "
-                           "AND e.side = g.side"),
-                    ("pl.", "LEFT JOIN pl ON pl.patient_key = g.patient_key AND pl.level = g.level"),
-                )
-                if alias in reads
-            ]  # fmt: skip
-            selected = ", ".join([keys, "TRUE AS any__", *columns])
-            return f"{name} AS (SELECT {selected} FROM ({grid}) g {' '.join(sql for _, sql in joins)})"
+        def carried(sql: str, *aliases: str) -> str:
+            for alias in aliases:
+                sql = re.sub(rf"\b{alias}\.(\w+)", rf"{alias}__\1", sql)
+            return sql
 
-        return [
+        patient_cols = [f"pt.{c} AS pt__{c}" for c in pt_cols]
+        ctes = [
             "pl AS (SELECT patient_key, lvl AS level, TRUE AS any_here, "
             f"bool_or(type IN ({open_types})) AS open_here "
             "FROM (SELECT patient_key, type, unnest(levels) AS lvl FROM prior_procedures) x "
             "GROUP BY patient_key, lvl)",
-            grain(
-                "lg", Scope.LEVEL, f"SELECT pt0.patient_key, lv.level FROM pt0 CROSS JOIN ({levels}) lv",
-                "g.patient_key, g.level",
-            ),
-            grain(
-                "sg", Scope.SIDE,
-                f"SELECT pt0.patient_key, lv.level, sd.side FROM pt0 CROSS JOIN ({levels}) lv "
-                f"CROSS JOIN ({sides}) sd",
-                "g.patient_key, g.level, g.side",
-            ),
+            f"pk AS (SELECT {', '.join(['pc.*', *patient_cols])} FROM pc "
+            "JOIN pt ON pt.patient_key = pc.patient_key)",
+        ]
+        if flags is None:
+            patient, patient_names = "pk", ["pk.*"]  # with its patient_key
+        else:
+            summary = self._summary(Scope.PATIENT, flags, "p_")
+            carried_pt = [f"pt__{c}" for c in pt_cols]
+            ctes.append(f"ps AS (SELECT {', '.join(['patient_key', *summary, *carried_pt])} FROM pk)")
+            patient, patient_names = (
+                "ps",
+                [f"ps.{n}" for n in [*self._names(summary), *(f"pt__{c}" for c in pt_cols)]],
+            )
+        keys = ["g.level"] if flags is None else ["g.patient_key", "g.level"]
+        level_cols = [carried(c, "pt") for c in self._criterion_columns(Scope.LEVEL)]
+        level_carry = [f"l.{c} AS l__{c}" for c in side_l] + [f"pl.{c} AS pl__{c}" for c in side_pl]
+        joins = (
+            ["LEFT JOIN levels l ON l.patient_key = g.patient_key AND l.level = g.level"] if needs_l else []
+        )
+        joins += ["LEFT JOIN pl ON pl.patient_key = g.patient_key AND pl.level = g.level"] if needs_pl else []
+        ctes.append(
+            f"lg AS (SELECT {', '.join([*keys, *patient_names, *level_cols, *level_carry])} "
+            f"FROM (SELECT pt0.patient_key, lv.level FROM pt0 CROSS JOIN ({levels}) lv) g "
+            f"JOIN {patient} ON {patient}.patient_key = g.patient_key {' '.join(joins)})"
+        )
+        level = "lg"
+        if flags is not None:
+            summary = self._summary(Scope.LEVEL, flags, "l_")
+            passed = [*self._names(self._summary(Scope.PATIENT, flags, "p_")), *(f"pt__{c}" for c in pt_cols),
+                      *(f"l__{c}" for c in side_l), *(f"pl__{c}" for c in side_pl)]  # fmt: skip
+            ctes.append(f"ls AS (SELECT {', '.join(['patient_key', 'level', *passed, *summary])} FROM lg)")
+            level = "ls"
+        side_cols = [carried(c, "pt", "l", "pl") for c in self._criterion_columns(Scope.SIDE)]
+        reads = " ".join(side_cols)
+        joins = [
+            sql
+            for alias, sql in (
+                ("s.", "LEFT JOIN level_sides s ON s.patient_key = g.patient_key AND s.level = g.level "
+                       "AND s.side = g.side"),
+                ("e.", "LEFT JOIN epidurogram e ON e.patient_key = g.patient_key AND e.level = g.level "
+                       "AND e.side = g.side"),
+            )
+            if re.search(r"\b" + re.escape(alias), reads)
         ]  # fmt: skip
+        ctes.append(
+            f"sg AS (SELECT {', '.join(['g.*', *side_cols])} "
+            f"FROM (SELECT {level}.*, sd.side FROM {level} CROSS JOIN ({sides}) sd) g {' '.join(joins)})"
+        )
+        if flags is not None:
+            kept = [*self._names(self._summary(Scope.PATIENT, flags, "p_")),
+                    *self._names(self._summary(Scope.LEVEL, flags, "l_"))]  # fmt: skip
+            summary = self._summary(Scope.SIDE, flags, "s_")
+            ctes.append(
+                f"ss AS (SELECT {', '.join(['patient_key', 'level', 'side', *kept, *summary])} FROM sg)"
+            )
+        return ctes
 
 
 def _patient_column(path: str) -> str:
