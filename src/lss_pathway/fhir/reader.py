@@ -13,6 +13,7 @@ from lss_pathway.domain.drugs import agent_class, agent_label, antithrombotic_ag
 from lss_pathway.domain.parsing import FieldError
 from lss_pathway.domain.vocabulary import Modality, ProcedureType, Sex
 from lss_pathway.fhir import codes as c
+from lss_pathway.fhir.currency import infection_current_days, infection_fields, stale_since
 from lss_pathway.fhir.results import IgnoredInput, MappingResult
 from lss_pathway.fhir.validation import Source
 
@@ -27,6 +28,7 @@ _RELATIVE = re.compile(r"(?:^|/)([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?:/_hist
 _ANTITHROMBOTIC_TOPIC = "antithrombotics"
 _PROCEDURE_NOT_DONE = {"not-done", "entered-in-error", "preparation"}
 _PRIOR_TOPIC = "prior spine procedures"
+_INFECTION_TOPIC = "infection"
 
 T = TypeVar("T")
 _PROCEDURE_TYPES = {t.value: t for t in ProcedureType}
@@ -38,8 +40,11 @@ def read_sources(
     ignored: list[IgnoredInput],
     assessment_date: dt.date | None,
     record_id: Any,
+    infection_days: int | None = None,
 ) -> MappingResult:
-    reader = _Reader(sources, ignored)
+    """``infection_days``: how old an active infection Condition may be and still be read as current
+    (default: ``fhir/data/currency.yaml``)."""
+    reader = _Reader(sources, ignored, infection_current_days() if infection_days is None else infection_days)
     if assessment_date is not None:
         reader.set(("assessment_date",), assessment_date, "the assessment_date argument")
     if isinstance(record_id, str):
@@ -105,8 +110,9 @@ def _first_code(concept: Any) -> tuple[str | None, str | None]:
 class _Reader(FactAssembly):
     """One pass over validated resources, feeding the shared fact assembly (``domain.assembly``)."""
 
-    def __init__(self, sources: list[Source], ignored: list[IgnoredInput]):
+    def __init__(self, sources: list[Source], ignored: list[IgnoredInput], infection_days: int):
         super().__init__()
+        self.infection_days = infection_days
         self.sources = sources
         self.ignored = ignored
         self.med_agents: dict[str, str] = {}  # prefix of a medication resource -> its agent
@@ -522,8 +528,35 @@ class _Reader(FactAssembly):
         if clinical in _NOT_CURRENT:
             self.ignore(src, "clinicalStatus", f"'{clinical}': not a current condition")
             return
+        stale = self.stale_infection(src, [field for field, _ in fields])
         for field, _ in dict.fromkeys(fields):
-            self.set(tuple(field.split(".")), True, src.label)
+            if stale is None or field not in infection_fields():
+                self.set(tuple(field.split(".")), True, src.label)
+
+    def stale_infection(self, src: Source, fields: list[str]) -> dt.date | None:
+        """The latest date of an infection Condition too old to be read as current (reported as a
+        "confirm" item; the fact is left unknown, never absent), else None."""
+        infections = sorted(set(fields) & infection_fields())
+        if not infections:
+            return None
+        stated = self.facts.get(("assessment_date",))
+        on = stated[0] if stated is not None else dt.date.today()
+        latest = stale_since(src.data, on, self.infection_days)
+        if latest is None:
+            return None
+        code, system = _first_code(src.data.get("code"))
+        name = _name_of(src.data.get("code")) or code or "the infection"
+        self.ignore(
+            src,
+            "clinicalStatus",
+            f"confirm: is this infection current? '{name}' is recorded active, latest date {latest}, with "
+            f"no date in the {self.infection_days} days before {on} (fhir/data/currency.yaml, unverified); "
+            f"{' and '.join(infections)} left unknown, never read as absent: record whether it is current",
+            code,
+            system,
+            _INFECTION_TOPIC,
+        )
+        return latest
 
     def current_condition(self, src: Source) -> bool:
         """Neither refuted, unconfirmed, entered in error nor resolved (what a present Condition needs)."""

@@ -1,0 +1,96 @@
+"""An "active" infection Condition is read as current only while a date it carries is recent enough."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from lss_pathway.domain.packaged import packaged_yaml
+from lss_pathway.fhir.codes import CONDITION_CLINICAL, FINDINGS, ICD10CM
+from lss_pathway.fhir.currency import infection_current_days, latest_date, stale_since
+from lss_pathway.fhir.mapping import record_from_resources
+
+ON = dt.date(2026, 12, 1)
+
+
+def test_the_window_is_unverified_data() -> None:
+    entry = packaged_yaml("lss_pathway.fhir", "data/currency.yaml")["infection_current_days"]
+    assert entry["verification"] == "U" and entry["unit"] == "days"
+    assert infection_current_days() == entry["value"] == 90
+
+
+@pytest.mark.parametrize(
+    ("condition", "latest"),
+    [
+        ({"onsetDateTime": "1971-09-03T23:58:16-04:00"}, dt.date(1971, 9, 3)),
+        ({"onsetDateTime": "1971"}, dt.date(1971, 12, 31)),  # a partial date counts as its end
+        ({"onsetDateTime": "2024-02"}, dt.date(2024, 2, 29)),
+        ({"onsetDateTime": "2023-12"}, dt.date(2023, 12, 31)),
+        ({"onsetPeriod": {"start": "2001-01-01", "end": "2026-10-01"}}, dt.date(2026, 10, 1)),
+        ({"onsetDateTime": "1990-01-01", "recordedDate": "2026-11-20"}, dt.date(2026, 11, 20)),
+        ({"onsetString": "childhood"}, None),
+        ({}, None),
+    ],
+)
+def test_latest_date(condition: dict[str, Any], latest: dt.date | None) -> None:
+    assert latest_date(condition) == latest
+
+
+def test_stale_since_counts_whole_days_up_to_the_window() -> None:
+    assert stale_since({"onsetDateTime": "2026-09-02"}, ON, 90) is None  # exactly 90 days: current
+    assert stale_since({"onsetDateTime": "2026-09-01"}, ON, 90) == dt.date(2026, 9, 1)
+    assert stale_since({}, ON, 90) is None  # no date: read as current (the cautious side)
+
+
+def sepsis(**dates: Any) -> dict[str, Any]:
+    return {
+        "resourceType": "Condition",
+        "clinicalStatus": {"coding": [{"system": CONDITION_CLINICAL, "code": "active"}]},
+        "code": {"coding": [{"system": ICD10CM, "code": "A41.9", "display": "Sepsis, unspecified organism"}]},
+        "subject": {"reference": "Patient/p"},
+        **dates,
+    }
+
+
+def read(*resources: dict[str, Any], days: int | None = None) -> Any:
+    return record_from_resources(resources, assessment_date=ON, infection_days=days)
+
+
+def test_an_old_unabated_infection_is_left_unknown_and_shown_for_confirmation() -> None:
+    result = read(sepsis(onsetDateTime="2019-05-01"))
+    assert result.record.safety.systemic_infection is None
+    (item,) = result.relevant_ignored
+    assert item.bears_on == "infection" and item.code == "A41.9"
+    assert item.reason.startswith("confirm: is this infection current? 'Sepsis, unspecified organism'")
+
+
+def test_a_recent_or_undated_infection_still_blocks() -> None:
+    assert read(sepsis(onsetDateTime="2026-11-01")).record.safety.systemic_infection is True
+    assert read(sepsis()).record.safety.systemic_infection is True
+
+
+def test_the_window_can_be_set_by_the_caller() -> None:
+    assert read(sepsis(onsetDateTime="2019-05-01"), days=365 * 10).record.safety.systemic_infection is True
+    assert read(sepsis(onsetDateTime="2026-11-01"), days=7).record.safety.systemic_infection is None
+
+
+def test_a_recorded_answer_settles_the_confirmation() -> None:
+    """The clinician's own "no systemic infection" (project code) is the answer to the confirm item."""
+    answer = {
+        "resourceType": "Observation",
+        "status": "final",
+        "code": {"coding": [{"system": FINDINGS, "code": "systemic-infection"}]},
+        "subject": {"reference": "Patient/p"},
+        "valueBoolean": False,
+    }
+    result = read(sepsis(onsetDateTime="2019-05-01"), answer)
+    assert result.record.safety.systemic_infection is False
+    assert [i.bears_on for i in result.relevant_ignored] == ["infection"]  # still shown beside it
+
+
+def test_a_stale_non_infection_condition_is_read_as_before() -> None:
+    bleeding = sepsis(onsetDateTime="1980-01-01")
+    bleeding["code"] = {"coding": [{"system": ICD10CM, "code": "D68.01"}]}
+    assert read(bleeding).record.safety.bleeding_disorder is True
