@@ -164,7 +164,9 @@ def test_a_decades_old_active_sepsis_is_a_confirm_item_not_a_block() -> None:
     assert "1971-09-03" in item.reason
     cells = assess(result.record).candidacy.cells
     assert Verdict.NOT_CANDIDATE not in {cell.verdict for cell in cells}
-    infection = {r.node.value.value for cell in cells for r in cell.results if r.criterion.id == "no_infection"}
+    infection = {
+        r.node.value.value for cell in cells for r in cell.results if r.criterion.id == "no_infection"
+    }
     assert infection == {"unknown"}
 
 
