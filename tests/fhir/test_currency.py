@@ -94,3 +94,18 @@ def test_a_stale_non_infection_condition_is_read_as_before() -> None:
     bleeding = sepsis(onsetDateTime="1980-01-01")
     bleeding["code"] = {"coding": [{"system": ICD10CM, "code": "D68.01"}]}
     assert read(bleeding).record.safety.bleeding_disorder is True
+
+
+def test_the_assessment_date_in_the_bundle_dates_the_window_whatever_the_order() -> None:
+    """An assessment-date Observation after the Condition still decides (not the reader's today)."""
+    stated = {
+        "resourceType": "Observation",
+        "status": "final",
+        "code": {"coding": [{"system": FINDINGS, "code": "assessment-date"}]},
+        "subject": {"reference": "Patient/p"},
+        "valueDateTime": "2019-06-01",
+    }
+    condition = sepsis(onsetDateTime="2019-05-01")
+    for resources in ((condition, stated), (stated, condition)):
+        result = record_from_resources(resources)
+        assert result.record.safety.systemic_infection is True, resources

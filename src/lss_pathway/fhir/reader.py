@@ -113,6 +113,7 @@ class _Reader(FactAssembly):
     def __init__(self, sources: list[Source], ignored: list[IgnoredInput], infection_days: int):
         super().__init__()
         self.infection_days = infection_days
+        self.infections: list[tuple[Source, list[str]]] = []  # decided once the assessment date is known
         self.sources = sources
         self.ignored = ignored
         self.med_agents: dict[str, str] = {}  # prefix of a medication resource -> its agent
@@ -224,6 +225,8 @@ class _Reader(FactAssembly):
         for src in self.sources:
             if src.type not in ("MedicationRequest", "MedicationStatement", "Medication"):
                 _READERS[src.type](self, src)
+        for src, infections in self.infections:
+            self.infection(src, infections)
 
     def patient_resource(self, src: Source) -> None:
         d = src.data
@@ -528,22 +531,23 @@ class _Reader(FactAssembly):
         if clinical in _NOT_CURRENT:
             self.ignore(src, "clinicalStatus", f"'{clinical}': not a current condition")
             return
-        stale = self.stale_infection(src, [field for field, _ in fields])
+        infections = [field for field, _ in dict.fromkeys(fields) if field in infection_fields()]
+        if infections:
+            self.infections.append((src, infections))
         for field, _ in dict.fromkeys(fields):
-            if stale is None or field not in infection_fields():
+            if field not in infections:
                 self.set(tuple(field.split(".")), True, src.label)
 
-    def stale_infection(self, src: Source, fields: list[str]) -> dt.date | None:
-        """The latest date of an infection Condition too old to be read as current (reported as a
-        "confirm" item; the fact is left unknown, never absent), else None."""
-        infections = sorted(set(fields) & infection_fields())
-        if not infections:
-            return None
+    def infection(self, src: Source, infections: list[str]) -> None:
+        """A present infection Condition: true while current; one too old to be read as current is a
+        "confirm" item, the fact left unknown (never absent)."""
         stated = self.facts.get(("assessment_date",))
         on = stated[0] if stated is not None else dt.date.today()
         latest = stale_since(src.data, on, self.infection_days)
         if latest is None:
-            return None
+            for field in infections:
+                self.set(tuple(field.split(".")), True, src.label)
+            return
         code, system = _first_code(src.data.get("code"))
         name = _name_of(src.data.get("code")) or code or "the infection"
         self.ignore(
@@ -556,7 +560,6 @@ class _Reader(FactAssembly):
             system,
             _INFECTION_TOPIC,
         )
-        return latest
 
     def current_condition(self, src: Source) -> bool:
         """Neither refuted, unconfirmed, entered in error nor resolved (what a present Condition needs)."""
