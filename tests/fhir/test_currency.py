@@ -64,6 +64,14 @@ def test_an_old_unabated_infection_is_left_unknown_and_shown_for_confirmation() 
     (item,) = result.relevant_ignored
     assert item.bears_on == "infection" and item.code == "A41.9"
     assert item.reason.startswith("confirm: is this infection current? 'Sepsis, unspecified organism'")
+    assert "safety.systemic_infection left unknown, never read as absent" in item.reason
+
+
+def test_a_current_infection_beside_a_stale_one_blocks_and_the_stale_one_says_so() -> None:
+    result = read(sepsis(onsetDateTime="2019-05-01"), sepsis(onsetDateTime="2026-11-20"))
+    assert result.record.safety.systemic_infection is True
+    (item,) = result.relevant_ignored
+    assert "safety.systemic_infection = True as resources[1]" in item.reason
 
 
 def test_a_recent_or_undated_infection_still_blocks() -> None:
@@ -87,7 +95,8 @@ def test_a_recorded_answer_settles_the_confirmation() -> None:
     }
     result = read(sepsis(onsetDateTime="2019-05-01"), answer)
     assert result.record.safety.systemic_infection is False
-    assert [i.bears_on for i in result.relevant_ignored] == ["infection"]  # still shown beside it
+    (item,) = result.relevant_ignored  # still shown beside it, saying which value is used
+    assert item.bears_on == "infection" and "safety.systemic_infection = False as resources[1]" in item.reason
 
 
 def test_a_stale_non_infection_condition_is_read_as_before() -> None:

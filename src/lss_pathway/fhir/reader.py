@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple, TypeVar
 
 from lss_pathway.domain.anatomy import Level, Side
-from lss_pathway.domain.assembly import LISTED, NAME_SEP, OTHER_AGENT, FactAssembly, Key
+from lss_pathway.domain.assembly import LISTED, NAME_SEP, OTHER_AGENT, FactAssembly, Key, show
 from lss_pathway.domain.drugs import agent_class, agent_label, antithrombotic_agents
 from lss_pathway.domain.parsing import FieldError
 from lss_pathway.domain.vocabulary import Modality, ProcedureType, Sex
@@ -225,8 +225,10 @@ class _Reader(FactAssembly):
         for src in self.sources:
             if src.type not in ("MedicationRequest", "MedicationStatement", "Medication"):
                 _READERS[src.type](self, src)
-        for src, infections in self.infections:
-            self.infection(src, infections)
+        # Current infections first, so that a stale one's confirm item can say what else is recorded.
+        stale = [(src, fields) for src, fields in self.infections if not self.current_infection(src, fields)]
+        for src, fields in stale:
+            self.confirm_infection(src, fields)
 
     def patient_resource(self, src: Source) -> None:
         d = src.data
@@ -538,24 +540,41 @@ class _Reader(FactAssembly):
             if field not in infections:
                 self.set(tuple(field.split(".")), True, src.label)
 
-    def infection(self, src: Source, infections: list[str]) -> None:
-        """A present infection Condition: true while current; one too old to be read as current is a
-        "confirm" item, the fact left unknown (never absent)."""
+    def infection_dates(self, src: Source) -> tuple[dt.date, dt.date | None]:
+        """The assessment date (else today) and the Condition's latest date if too old to be current."""
         stated = self.facts.get(("assessment_date",))
         on = stated[0] if stated is not None else dt.date.today()
-        latest = stale_since(src.data, on, self.infection_days)
-        if latest is None:
-            for field in infections:
-                self.set(tuple(field.split(".")), True, src.label)
-            return
+        return on, stale_since(src.data, on, self.infection_days)
+
+    def current_infection(self, src: Source, infections: list[str]) -> bool:
+        """A present infection Condition recent enough (or undated) sets its facts true."""
+        if self.infection_dates(src)[1] is not None:
+            return False
+        for field in infections:
+            self.set(tuple(field.split(".")), True, src.label)
+        return True
+
+    def confirm_infection(self, src: Source, infections: list[str]) -> None:
+        """An infection Condition too old to be read as current: a "confirm" item, never a silent absence.
+
+        The fact is left unknown unless another source states it (a current infection, or the clinician's
+        recorded "no infection", which answers the question): the item says which."""
+        on, latest = self.infection_dates(src)
         code, system = _first_code(src.data.get("code"))
         name = _name_of(src.data.get("code")) or code or "the infection"
+        outcome = []
+        for field in infections:
+            other = self.facts.get(tuple(field.split(".")))
+            if other is None:
+                outcome.append(f"{field} left unknown, never read as absent")
+            else:
+                outcome.append(f"{field} = {show(other[0])} as {other[1]} records it")
         self.ignore(
             src,
             "clinicalStatus",
             f"confirm: is this infection current? '{name}' is recorded active, latest date {latest}, with "
             f"no date in the {self.infection_days} days before {on} (fhir/data/currency.yaml, unverified); "
-            f"{' and '.join(infections)} left unknown, never read as absent: record whether it is current",
+            f"{'; '.join(outcome)}: record whether it is current",
             code,
             system,
             _INFECTION_TOPIC,
