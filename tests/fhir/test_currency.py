@@ -54,6 +54,17 @@ def sepsis(**dates: Any) -> dict[str, Any]:
     }
 
 
+def finding(code: str, **value: Any) -> dict[str, Any]:
+    """An Observation of a project finding."""
+    return {
+        "resourceType": "Observation",
+        "status": "final",
+        "code": {"coding": [{"system": FINDINGS, "code": code}]},
+        "subject": {"reference": "Patient/p"},
+        **value,
+    }
+
+
 def read(*resources: dict[str, Any], days: int | None = None) -> Any:
     return record_from_resources(resources, assessment_date=ON, infection_days=days)
 
@@ -86,14 +97,7 @@ def test_the_window_can_be_set_by_the_caller() -> None:
 
 def test_a_recorded_answer_settles_the_confirmation() -> None:
     """The clinician's own "no systemic infection" (project code) is the answer to the confirm item."""
-    answer = {
-        "resourceType": "Observation",
-        "status": "final",
-        "code": {"coding": [{"system": FINDINGS, "code": "systemic-infection"}]},
-        "subject": {"reference": "Patient/p"},
-        "valueBoolean": False,
-    }
-    result = read(sepsis(onsetDateTime="2019-05-01"), answer)
+    result = read(sepsis(onsetDateTime="2019-05-01"), finding("systemic-infection", valueBoolean=False))
     assert result.record.safety.systemic_infection is False
     (item,) = result.relevant_ignored  # still shown beside it, saying which value is used
     assert item.bears_on == "infection" and "safety.systemic_infection = False as resources[1]" in item.reason
@@ -107,13 +111,7 @@ def test_a_stale_non_infection_condition_is_read_as_before() -> None:
 
 def test_the_assessment_date_in_the_bundle_dates_the_window_whatever_the_order() -> None:
     """An assessment-date Observation after the Condition still decides (not the reader's today)."""
-    stated = {
-        "resourceType": "Observation",
-        "status": "final",
-        "code": {"coding": [{"system": FINDINGS, "code": "assessment-date"}]},
-        "subject": {"reference": "Patient/p"},
-        "valueDateTime": "2019-06-01",
-    }
+    stated = finding("assessment-date", valueDateTime="2019-06-01")
     condition = sepsis(onsetDateTime="2019-05-01")
     for resources in ((condition, stated), (stated, condition)):
         result = record_from_resources(resources)
