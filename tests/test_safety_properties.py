@@ -299,6 +299,9 @@ def records(draw: st.DrawFn, eligible: bool | None = None) -> dict[str, Any]:
     changed = perturbed(patient_keys, 2)
     for path in patient_keys:
         _set(data, path, value(PATIENT_FACTS[path], path in changed))
+    care = data["conservative_care"]
+    if care["esi_count"] == 0:  # no injection: the record refuses an injection's date or response beside it
+        care["last_esi_date"] = care["esi_response"] = None
     if not eligible or draw(st.booleans()):
         data["red_flags"].update(draw(onsets()))
 

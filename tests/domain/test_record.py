@@ -207,3 +207,41 @@ def test_json_schema_contains_the_sections() -> None:
     side = defs["SideFindings"]["properties"]
     assert "lf_thickness_mm" in side
     assert defs["Level"]["enum"] == ["L1-L2", "L2-L3", "L3-L4", "L4-L5", "L5-S1"]
+
+
+# --- contradictions the record refuses (issue 10 item 10) ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("care", "named"),
+    [
+        ({"esi_count": 0, "last_esi_date": "2026-10-20"}, "last_esi_date 2026-10-20"),
+        ({"esi_count": 0, "esi_response": "good"}, "esi_response good"),
+        ({"esi_count": 0, "esi_response": "none"}, "esi_response none"),  # "no response" to one given
+        (
+            {"esi_count": 0, "last_esi_date": "2026-10-20", "esi_response": "partial"},
+            "last_esi_date 2026-10-20 and esi_response partial",
+        ),
+    ],
+)
+def test_no_injection_beside_an_injections_date_or_response_is_refused(
+    care: dict[str, Any], named: str
+) -> None:
+    """A count of 0 with a last injection two weeks ago let the trial rule set's "no recent ESI" pass."""
+    with pytest.raises(ValidationError) as err:
+        PatientRecord.model_validate({"conservative_care": care})
+    (error,) = err.value.errors()
+    assert error["loc"] == ("conservative_care",)
+    assert f"esi_count 0 (no epidural steroid injection) contradicts {named}" in error["msg"]
+
+
+@pytest.mark.parametrize(
+    "care",
+    [
+        {"esi_count": 0},
+        {"esi_count": 1, "last_esi_date": "2026-10-20", "esi_response": "none"},
+        {"last_esi_date": "2026-10-20", "esi_response": "good"},  # count unknown
+    ],
+)
+def test_injection_facts_that_agree_are_accepted(care: dict[str, Any]) -> None:
+    PatientRecord.model_validate({"conservative_care": care})

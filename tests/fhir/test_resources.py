@@ -179,6 +179,18 @@ def test_infections() -> None:
     assert record.safety.local_infection is True
 
 
+def test_no_injection_beside_an_injection_date_is_refused_naming_both_resources() -> None:
+    """Issue 10 item 10 through FHIR: the record's contradiction names the resources it came from."""
+    with pytest.raises(InputError) as err:
+        read(
+            obs("esi-count", "count", valueInteger=0),
+            obs("last-esi-date", "date", valueDateTime="2026-11-10"),
+        )
+    (error,) = err.value.errors
+    assert error.field == "conservative_care" and "contradicts last_esi_date 2026-11-10" in error.message
+    assert "Observation/count" in error.message and "Observation/date" in error.message
+
+
 def test_resolved_or_provisional_condition_is_not_read() -> None:
     resolved = {
         "coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "resolved"}]

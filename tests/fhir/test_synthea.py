@@ -148,3 +148,32 @@ def test_injected_prior_spacer_and_scores_by_cpt_and_loinc() -> None:
     }
     assert prior_rule[("L3-L4", "left")] == "met"  # nothing at L3-L4
     assert prior_rule[("L4-L5", "left")] != "met"  # the spacer: open surgery needs the shelf documented
+
+
+# --- stale "active" infections (issue 10 follow-up) ------------------------------------------------------
+
+OLD_SEPSIS = "a5cb8ce9"  # a living patient with Sepsis (SNOMED 91302008) active since 1971, never abated
+
+
+def test_a_decades_old_active_sepsis_is_a_confirm_item_not_a_block() -> None:
+    result = read_all()[next(p["id"] for p in patients() if p["id"].startswith(OLD_SEPSIS))]
+    assert isinstance(result, MappingResult)
+    assert result.record.safety.systemic_infection is None  # neither present nor absent
+    (item,) = [i for i in result.relevant_ignored if i.bears_on == "infection"]
+    assert item.code == "91302008" and item.reason.startswith("confirm: is this infection current?")
+    assert "1971-09-03" in item.reason
+    cells = assess(result.record).candidacy.cells
+    assert Verdict.NOT_CANDIDATE not in {cell.verdict for cell in cells}
+    infection = {
+        r.node.value.value for cell in cells for r in cell.results if r.criterion.id == "no_infection"
+    }
+    assert infection == {"unknown"}
+
+
+def test_the_same_sepsis_recorded_recently_still_blocks() -> None:
+    sepsis = active_condition("http://snomed.info/sct", "91302008")
+    sepsis["onsetDateTime"] = "1971-09-03"
+    sepsis["recordedDate"] = (ON - dt.timedelta(days=10)).isoformat()
+    result = read(inject(patient_bundle(adult_id()), sepsis))
+    assert result.record.safety.systemic_infection is True
+    assert verdicts(result) == {Verdict.NOT_CANDIDATE}

@@ -217,6 +217,7 @@ _CODES = st.sampled_from(
         (SNOMED, "18347007", "Spinal stenosis of lumbar region"),
         (ICD10CM, "D68.0", "Von Willebrand disease"),
         (ICD10CM, "M96.1", "Postlaminectomy syndrome"),
+        (ICD10CM, "A41.9", "Sepsis, unspecified organism"),
         (CPT, "0275T", "mild"),
         (CPT, "99999", "Lumbar spinal fusion"),
         ("http://loinc.org", "72514-3", "Pain severity"),
@@ -246,6 +247,9 @@ def resources(draw: st.DrawFn) -> dict[str, Any]:
             resource["intent"] = "order"
     elif kind == "Condition":
         resource["code"] = concept
+        onset = draw(st.none() | st.sampled_from(["1971-09-03", "2026-10-15"]))  # stale / current
+        if onset is not None:
+            resource["onsetDateTime"] = onset
     elif kind == "Procedure":
         resource |= {
             "status": "completed" if status == "final" else status if status != "active" else "completed",

@@ -278,6 +278,27 @@ def test_alignment_normal_is_grade_zero_everywhere_but_a_stated_slip_wins() -> N
     assert all(got[f"{lv}.meyerding_grade"] == 0 for lv in ("L1-L2", "L2-L3", "L3-L4", "L5-S1"))
 
 
+@pytest.mark.parametrize("lead", ["L4-L5:", "L4-5 level:", "At L4-5,"])
+def test_no_slip_on_one_levels_line_is_that_level_only(lead: str) -> None:
+    """Issue 10: "No spondylolisthesis." on the L4-L5 line said nothing of L1-L2 ... L5-S1."""
+    text = (
+        "FINDINGS:\n"
+        "L2-3: Mild canal stenosis.\n"
+        "L3-4: Moderate central canal stenosis.\n"
+        f"{lead} Severe central canal stenosis. No spondylolisthesis.\n"
+        "L5-S1: Mild disc bulge.\n"
+    )
+    got = facts(text)
+    assert got["L4-L5.meyerding_grade"] == 0
+    assert [lv for lv in ("L1-L2", "L2-L3", "L3-L4", "L5-S1") if f"{lv}.meyerding_grade" in got] == []
+
+
+def test_no_slip_on_a_line_of_its_own_is_still_the_whole_spine() -> None:
+    got = facts("FINDINGS:\nL4-5: Grade 1 anterolisthesis.\n\nNo other spondylolisthesis.\n")
+    assert got["L4-L5.meyerding_grade"] == 1
+    assert all(got[f"{lv}.meyerding_grade"] == 0 for lv in ("L1-L2", "L2-L3", "L3-L4", "L5-S1"))
+
+
 def test_findings_preferred_over_impression_and_disagreement_reported() -> None:
     text = "FINDINGS:\nL4-5: Moderate canal stenosis.\nIMPRESSION:\nSevere canal stenosis at L4-5.\n"
     extraction = extract(text)

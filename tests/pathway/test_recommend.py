@@ -84,6 +84,10 @@ CANDIDATE: dict[str, Any] = {
 }
 
 
+NO_ESI: dict[str, Any] = {"esi_count": 0, "last_esi_date": None, "esi_response": None}
+"""No injection yet (the candidate's date and response of its last one would contradict a count of 0)."""
+
+
 def build(**changes: Any) -> dict[str, Any]:
     """The candidate record with some sections updated (dicts merged one level deep)."""
     data = copy.deepcopy(CANDIDATE)
@@ -168,7 +172,7 @@ def test_mild_lists_only_the_candidate_levels() -> None:
     ],
 )
 def test_red_flag_puts_urgent_evaluation_first(change: dict[str, Any]) -> None:
-    data = build(**change, conservative_care={"months": 1, "esi_count": 0})
+    data = build(**change, conservative_care={"months": 1, **NO_ESI})
     result = run(data)
     assert steps(result)[0] is PathwayStep.URGENT_SURGICAL_EVALUATION
     assert len(result.pathway) > 1, "elective steps are still listed"
@@ -261,7 +265,7 @@ def test_untried_modality_is_named() -> None:
 
 
 def test_no_esi_yet_at_a_stenotic_level_offers_esi() -> None:
-    result = run(build(conservative_care={"esi_count": 0, "last_esi_date": None, "esi_response": None}))
+    result = run(build(conservative_care=NO_ESI))
     assert PathwayStep.EPIDURAL_STEROID_INJECTION in steps(result)
     assert PathwayStep.MILD in steps(result)
 
@@ -352,7 +356,7 @@ def test_steps_follow_the_pathway_order_least_to_most_invasive() -> None:
         # grade II slip, both measures documented -> decompression with fusion
         stenotic_level("L5-S1", canal_area_mm2=90, meyerding_grade=2, slip_percent=40),
     ]
-    data = build(conservative_care={"months": 2, "esi_count": 0}, imaging={"levels": levels})
+    data = build(conservative_care={"months": 2, **NO_ESI}, imaging={"levels": levels})
     result = run(data)
     assert steps(result) == [
         PathwayStep.CONSERVATIVE_CARE,
@@ -369,7 +373,7 @@ def test_urgent_and_vascular_precede_elective_steps() -> None:
     data = build(
         red_flags={"progressive_motor_deficit": True},
         symptoms={"relieved_by_standing_still": True},
-        conservative_care={"months": 1, "esi_count": 0},
+        conservative_care={"months": 1, **NO_ESI},
         imaging={
             "levels": [stenotic_level(sides=[side("left"), side("right", foraminal_stenosis="severe")])]
         },
@@ -441,9 +445,7 @@ def _roots_only(left: dict[str, Any]) -> dict[str, Any]:
     level = stenotic_level(
         canal_area_mm2=132, central_stenosis="none", sides=[side("left", **left), side("right")]
     )
-    return build(
-        conservative_care={"months": 4, "esi_count": 0}, imaging={"modality": "MRI", "levels": [level]}
-    )
+    return build(conservative_care={"months": 4, **NO_ESI}, imaging={"modality": "MRI", "levels": [level]})
 
 
 @pytest.mark.parametrize(

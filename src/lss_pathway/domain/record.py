@@ -203,6 +203,24 @@ class ConservativeCare(Section):
     last_esi_date: dt.date | None = None
     esi_response: Response | None = None
 
+    @model_validator(mode="after")
+    def _esi_consistent(self) -> ConservativeCare:
+        # A date of the last injection or a response to one says an injection was given: with a count of 0
+        # the record cannot say which is true, and reading either silently could pass a recent injection.
+        if self.esi_count != 0:
+            return self
+        given = [
+            f"{name} {value}"
+            for name, value in (("last_esi_date", self.last_esi_date), ("esi_response", self.esi_response))
+            if value is not None
+        ]
+        if given:
+            raise ValueError(
+                f"esi_count 0 (no epidural steroid injection) contradicts {' and '.join(given)} (which say "
+                "one was given); correct one of them"
+            )
+        return self
+
 
 class Antithrombotic(Section):
     agent: str = Field(description="Agent id from the antithrombotic vocabulary, e.g. 'clopidogrel'")

@@ -32,17 +32,30 @@ __all__ = [
 
 
 def record_from_resources(
-    resources: Iterable[Mapping[str, Any]], *, assessment_date: dt.date | None = None
+    resources: Iterable[Mapping[str, Any]],
+    *,
+    assessment_date: dt.date | None = None,
+    infection_days: int | None = None,
 ) -> MappingResult:
-    """Map loose resources (``resources[i]`` in messages) to a record."""
+    """Map loose resources (``resources[i]`` in messages) to a record.
+
+    ``infection_days``: how old an active infection Condition may be and still be read as current
+    (default: ``fhir/data/currency.yaml``); an older one is a "confirm" item, its fact left unknown."""
     items: list[tuple[str, Any, str | None]] = [
         (f"resources[{i}]", resource, None) for i, resource in enumerate(resources)
     ]
-    return _map(items, assessment_date)
+    sources, ignored = validate_items(items)
+    return read_sources(sources, ignored, assessment_date, None, infection_days)
 
 
-def record_from_bundle(bundle: Mapping[str, Any], *, assessment_date: dt.date | None = None) -> MappingResult:
-    """Map the resources of an R4 Bundle (``entry[i].resource`` in messages) to a record."""
+def record_from_bundle(
+    bundle: Mapping[str, Any],
+    *,
+    assessment_date: dt.date | None = None,
+    infection_days: int | None = None,
+) -> MappingResult:
+    """Map the resources of an R4 Bundle (``entry[i].resource`` in messages) to a record
+    (``infection_days`` as for ``record_from_resources``)."""
     if not isinstance(bundle, Mapping) or bundle.get("resourceType") != "Bundle":
         raise InputError([FieldError("Bundle", "expected a FHIR Bundle (resourceType 'Bundle')")])
     entries = bundle.get("entry", [])
@@ -65,9 +78,4 @@ def record_from_bundle(bundle: Mapping[str, Any], *, assessment_date: dt.date | 
     identifier = bundle.get("identifier")
     if isinstance(identifier, Mapping) and identifier.get("system") == c.RECORD_ID:
         record_id = identifier.get("value")
-    return read_sources(sources, ignored, assessment_date, record_id)
-
-
-def _map(items: list[tuple[str, Any, str | None]], assessment_date: dt.date | None) -> MappingResult:
-    sources, ignored = validate_items(items)
-    return read_sources(sources, ignored, assessment_date, None)
+    return read_sources(sources, ignored, assessment_date, record_id, infection_days)

@@ -8,11 +8,12 @@ from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple, TypeVar
 
 from lss_pathway.domain.anatomy import Level, Side
-from lss_pathway.domain.assembly import LISTED, NAME_SEP, OTHER_AGENT, FactAssembly, Key
+from lss_pathway.domain.assembly import LISTED, NAME_SEP, OTHER_AGENT, FactAssembly, Key, show
 from lss_pathway.domain.drugs import agent_class, agent_label, antithrombotic_agents
 from lss_pathway.domain.parsing import FieldError
 from lss_pathway.domain.vocabulary import Modality, ProcedureType, Sex
 from lss_pathway.fhir import codes as c
+from lss_pathway.fhir.currency import infection_current_days, infection_fields, stale_since
 from lss_pathway.fhir.results import IgnoredInput, MappingResult
 from lss_pathway.fhir.validation import Source
 
@@ -27,6 +28,7 @@ _RELATIVE = re.compile(r"(?:^|/)([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?:/_hist
 _ANTITHROMBOTIC_TOPIC = "antithrombotics"
 _PROCEDURE_NOT_DONE = {"not-done", "entered-in-error", "preparation"}
 _PRIOR_TOPIC = "prior spine procedures"
+_INFECTION_TOPIC = "infection"
 
 T = TypeVar("T")
 _PROCEDURE_TYPES = {t.value: t for t in ProcedureType}
@@ -38,8 +40,11 @@ def read_sources(
     ignored: list[IgnoredInput],
     assessment_date: dt.date | None,
     record_id: Any,
+    infection_days: int | None = None,
 ) -> MappingResult:
-    reader = _Reader(sources, ignored)
+    """``infection_days``: how old an active infection Condition may be and still be read as current
+    (default: ``fhir/data/currency.yaml``)."""
+    reader = _Reader(sources, ignored, infection_current_days() if infection_days is None else infection_days)
     if assessment_date is not None:
         reader.set(("assessment_date",), assessment_date, "the assessment_date argument")
     if isinstance(record_id, str):
@@ -105,8 +110,10 @@ def _first_code(concept: Any) -> tuple[str | None, str | None]:
 class _Reader(FactAssembly):
     """One pass over validated resources, feeding the shared fact assembly (``domain.assembly``)."""
 
-    def __init__(self, sources: list[Source], ignored: list[IgnoredInput]):
+    def __init__(self, sources: list[Source], ignored: list[IgnoredInput], infection_days: int):
         super().__init__()
+        self.infection_days = infection_days
+        self.infections: list[tuple[Source, list[str]]] = []  # decided once the assessment date is known
         self.sources = sources
         self.ignored = ignored
         self.med_agents: dict[str, str] = {}  # prefix of a medication resource -> its agent
@@ -218,6 +225,10 @@ class _Reader(FactAssembly):
         for src in self.sources:
             if src.type not in ("MedicationRequest", "MedicationStatement", "Medication"):
                 _READERS[src.type](self, src)
+        # Current infections first, so that a stale one's confirm item can say what else is recorded.
+        stale = [(src, fields) for src, fields in self.infections if not self.current_infection(src, fields)]
+        for src, fields in stale:
+            self.confirm_infection(src, fields)
 
     def patient_resource(self, src: Source) -> None:
         d = src.data
@@ -522,8 +533,52 @@ class _Reader(FactAssembly):
         if clinical in _NOT_CURRENT:
             self.ignore(src, "clinicalStatus", f"'{clinical}': not a current condition")
             return
+        infections = [field for field, _ in dict.fromkeys(fields) if field in infection_fields()]
+        if infections:
+            self.infections.append((src, infections))
         for field, _ in dict.fromkeys(fields):
+            if field not in infections:
+                self.set(tuple(field.split(".")), True, src.label)
+
+    def infection_dates(self, src: Source) -> tuple[dt.date, dt.date | None]:
+        """The assessment date (else today) and the Condition's latest date if too old to be current."""
+        stated = self.facts.get(("assessment_date",))
+        on = stated[0] if stated is not None else dt.date.today()
+        return on, stale_since(src.data, on, self.infection_days)
+
+    def current_infection(self, src: Source, infections: list[str]) -> bool:
+        """A present infection Condition recent enough (or undated) sets its facts true."""
+        if self.infection_dates(src)[1] is not None:
+            return False
+        for field in infections:
             self.set(tuple(field.split(".")), True, src.label)
+        return True
+
+    def confirm_infection(self, src: Source, infections: list[str]) -> None:
+        """An infection Condition too old to be read as current: a "confirm" item, never a silent absence.
+
+        The fact is left unknown unless another source states it (a current infection, or the clinician's
+        recorded "no infection", which answers the question): the item says which."""
+        on, latest = self.infection_dates(src)
+        code, system = _first_code(src.data.get("code"))
+        name = _name_of(src.data.get("code")) or code or "the infection"
+        outcome = []
+        for field in infections:
+            other = self.facts.get(tuple(field.split(".")))
+            if other is None:
+                outcome.append(f"{field} left unknown, never read as absent")
+            else:
+                outcome.append(f"{field} = {show(other[0])} as {other[1]} records it")
+        self.ignore(
+            src,
+            "clinicalStatus",
+            f"confirm: is this infection current? '{name}' is recorded active, latest date {latest}, with "
+            f"no date in the {self.infection_days} days before {on} (fhir/data/currency.yaml, unverified); "
+            f"{'; '.join(outcome)}: record whether it is current",
+            code,
+            system,
+            _INFECTION_TOPIC,
+        )
 
     def current_condition(self, src: Source) -> bool:
         """Neither refuted, unconfirmed, entered in error nor resolved (what a present Condition needs)."""

@@ -15,7 +15,7 @@ from typing import Protocol
 
 from lss_pathway.domain.anatomy import LEVELS, Level, Side
 from lss_pathway.domain.vocabulary import Grade
-from lss_pathway.nlp.lexicon import TokenRule, lexicon, matched_index
+from lss_pathway.nlp.lexicon import TokenRule, lexicon, matched_index, structure
 from lss_pathway.nlp.schema import FactValue, NoteKind
 from lss_pathway.nlp.segment import Chunk
 
@@ -465,7 +465,7 @@ def _read_tokens(
             letter = re.search(r"([a-d][1-4]?)\s*$", anchor.text, re.IGNORECASE)
             if letter:
                 fact(None, "schizas", letter.group(1).upper(), anchor, [])
-    if chunk.from_context and priority == EXPLICIT:
+    if chunk.from_context and priority == EXPLICIT and not _on_level_line(text, chunk):
         for i in anchors:
             if tokens[i].type == "listhesis" and i in negated and i not in hedged:
                 _whole_spine_no_slip(chunk, tokens[i], reading, "'no slip' in a sentence naming no level")
@@ -826,6 +826,17 @@ def _level_normal(text: str, chunk: Chunk, tokens: list[Token], fact: FactSink) 
             for side in (Side.LEFT, Side.RIGHT):
                 fact(side, "foraminal_stenosis", Grade.NONE.value, token, [], why, LEVEL_DEFAULT)
             return
+
+
+_LEVEL_LINE_LEAD = re.compile(r"(?:at\s+)?(?:the\s+)?(?:levels?\s+)?", re.IGNORECASE)
+
+
+def _on_level_line(text: str, chunk: Chunk) -> bool:
+    """The chunk's sentence is on a line that opens with its level ("L4-L5: ... No spondylolisthesis."):
+    what it says without naming a level is about that level, never the whole spine."""
+    start = chunk.sentence.unit_start
+    lead = _LEVEL_LINE_LEAD.match(text, start)
+    return structure().level_scanner.match(text, lead.end() if lead else start) is not None
 
 
 def _normal_defaults(token: Token, fact: FactSink, why: str) -> None:

@@ -4,8 +4,8 @@ For benchmarks and parity runs at scale: a million patients are drawn column by 
 pydantic record per patient) and written in chunks, one Parquet row group per table per chunk, so memory
 stays constant whatever N is. Every row is still a valid record (``record_from_rows`` accepts it): the
 draws respect the model's bounds and its cross-field checks (unique levels, sides and agents; a Meyerding
-grade that matches the slip percent; onsets the shared onset does not contradict; no date after the
-assessment).
+grade that matches the slip percent; onsets the shared onset does not contradict; no injection date or
+response beside an injection count of 0; no date after the assessment).
 
 The distributions are clinic-like, not epidemiology: ages 50-90, imaged levels mostly L4-L5 and L3-L4 and
 mostly stenotic, each imaging fact missing for 30-60 % of levels (its own rate, drawn from the seed),
@@ -196,10 +196,19 @@ def _patients(
         "conservative_care_physical_therapy": _bool(rng, n, 0.75, 0.25 * doc),
         "conservative_care_home_exercise": _bool(rng, n, 0.65, 0.35 * doc),
         "conservative_care_analgesics": _bool(rng, n, 0.85, 0.2 * doc),
-        "conservative_care_esi_count": _int(rng.poisson(1.0, n), _missing(rng, n, 0.3 * doc)),
-        "conservative_care_last_esi_date": _days_before(rng, n, as_of, 7, 900, 0.6 * doc),
+        "conservative_care_esi_count": _int(
+            esi := rng.poisson(1.0, n), esi_gone := _missing(rng, n, 0.3 * doc)
+        ),
+        # A count of 0 never has an injection's date or response beside it (the record refuses that).
+        "conservative_care_last_esi_date": _days_before(
+            rng, n, as_of, 7, 900, np.where(no_esi := (esi == 0) & ~esi_gone, 1.0, 0.6 * doc)
+        ),
         "conservative_care_esi_response": _code(
-            rng, n, ("none", "partial", "good"), (0.4, 0.4, 0.2), 0.65 * doc
+            rng,
+            n,
+            ("none", "partial", "good"),
+            (0.4, 0.4, 0.2),
+            np.where(no_esi, 1.0, 0.65 * doc),
         ),
         "safety_bleeding_disorder": _bool(rng, n, 0.02, 0.6 * doc),
         "safety_systemic_infection": _bool(rng, n, 0.01, 0.7 * doc),
