@@ -217,7 +217,6 @@ def test_json_schema_contains_the_sections() -> None:
     [
         ({"esi_count": 0, "last_esi_date": "2026-10-20"}, "last_esi_date 2026-10-20"),
         ({"esi_count": 0, "esi_response": "good"}, "esi_response good"),
-        ({"esi_count": 0, "esi_response": "none"}, "esi_response none"),  # "no response" to one given
         (
             {"esi_count": 0, "last_esi_date": "2026-10-20", "esi_response": "partial"},
             "last_esi_date 2026-10-20 and esi_response partial",
@@ -239,6 +238,7 @@ def test_no_injection_beside_an_injections_date_or_response_is_refused(
     "care",
     [
         {"esi_count": 0},
+        {"esi_count": 0, "esi_response": "none"},  # a form's "not applicable"; the response is not read
         {"esi_count": 1, "last_esi_date": "2026-10-20", "esi_response": "none"},
         {"last_esi_date": "2026-10-20", "esi_response": "good"},  # count unknown
     ],

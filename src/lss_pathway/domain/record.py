@@ -205,13 +205,15 @@ class ConservativeCare(Section):
 
     @model_validator(mode="after")
     def _esi_consistent(self) -> ConservativeCare:
-        # A date of the last injection or a response to one says an injection was given: with a count of 0
+        # A date of the last injection or a relief from one says an injection was given: with a count of 0
         # the record cannot say which is true, and reading either silently could pass a recent injection.
+        # A response of "none" beside no injection is how forms say "not applicable": not a contradiction.
         if self.esi_count != 0:
             return self
+        response = self.esi_response if self.esi_response is not Response.NONE else None
         given = [
             f"{name} {value}"
-            for name, value in (("last_esi_date", self.last_esi_date), ("esi_response", self.esi_response))
+            for name, value in (("last_esi_date", self.last_esi_date), ("esi_response", response))
             if value is not None
         ]
         if given:
