@@ -38,7 +38,9 @@ def read_sources(
     ignored: list[IgnoredInput],
     assessment_date: dt.date | None,
     record_id: Any,
+    today: dt.date | None = None,
 ) -> MappingResult:
+    """``today``: the caller's date (a screen's as-of date), which no date in the record may pass."""
     reader = _Reader(sources, ignored)
     if assessment_date is not None:
         reader.set(("assessment_date",), assessment_date, "the assessment_date argument")
@@ -47,7 +49,7 @@ def read_sources(
     reader.run()
     data, blame = reader.build()
     reader.report_unsupported_lists()
-    record = reader.record(data, blame, dt.date.today())
+    record = reader.record(data, blame, today or dt.date.today())
     return MappingResult(record, tuple(reader.ignored))
 
 
