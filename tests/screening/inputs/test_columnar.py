@@ -260,3 +260,22 @@ def test_what_cannot_be_screened_at_all(example_tables: Tables, tmp_path: Path) 
         read_columnar(folder, tmp_path / "out", fmt="csv")
     with pytest.raises(InputError, match="unknown columnar format"):
         read_columnar(folder, tmp_path / "out", fmt="json")  # type: ignore[arg-type]
+
+
+def test_nan_would_meet_an_abi_criterion_so_it_is_refused_and_null_stays_unknown(
+    example_tables: Tables, tmp_path: Path
+) -> None:
+    """The issue's hazard, shown on the embedded engine: NaN >= 0.9 is true, NULL >= 0.9 is unknown."""
+    import duckdb
+
+    data = dict(example_tables)
+    nan_abi(data)
+    folder = write(data, tmp_path / "nan", "parquet")
+    query = "SELECT exam_abi_left >= 0.9 FROM read_parquet(?) WHERE patient_key = 2"
+    assert duckdb.execute(query, [str(folder / "patients.parquet")]).fetchall() == [(True,)]
+    with pytest.raises(InputError, match="exam_abi_left is nan"):
+        read_columnar(folder, tmp_path / "refused", fmt="parquet")
+    data = dict(example_tables)
+    set_value(data, "patients", "exam_abi_left", 2, None)
+    read_columnar(write(data, tmp_path / "null", "csv"), tmp_path / "out", fmt="csv")
+    assert duckdb.execute(query, [str(tmp_path / "out" / "patients.parquet")]).fetchall() == [(None,)]
