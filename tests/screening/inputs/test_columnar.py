@@ -218,13 +218,17 @@ def test_parquet_column_of_the_wrong_type(example_tables: Tables, tmp_path: Path
         read_columnar(write(data, tmp_path / "in", "parquet"), tmp_path / "out", fmt="parquet")
 
 
+def edit_first_csv_row(path: Path, column: str, text: str) -> None:
+    """Write ``text`` as the raw cell of ``column`` in the first data row (rows without quoted commas)."""
+    rows = path.read_text().splitlines()
+    cells = rows[1].split(",")
+    cells[rows[0].split(",").index(f'"{column}"')] = text
+    path.write_text("\n".join([rows[0], ",".join(cells), *rows[2:]]) + "\n")
+
+
 def test_csv_cell_that_is_not_a_number(example_tables: Tables, tmp_path: Path) -> None:
     folder = write(example_tables, tmp_path / "in", "csv")
-    text = (folder / "levels.csv").read_text().splitlines()
-    header = text[0].split(",")
-    cells = text[1].split(",")
-    cells[header.index('"canal_area_mm2"')] = "narrow"
-    (folder / "levels.csv").write_text("\n".join([text[0], ",".join(cells), *text[2:]]) + "\n")
+    edit_first_csv_row(folder / "levels.csv", "canal_area_mm2", "narrow")
     with pytest.raises(
         InputError,
         match=r"levels\.csv row 1 \(line 2\): column canal_area_mm2 cannot be read as double: 'narrow'",
@@ -236,11 +240,7 @@ def test_csv_list_cell_that_is_not_a_json_array(example_tables: Tables, tmp_path
     data = dict(example_tables)
     set_value(data, "prior_procedures", "levels", 0, None)
     folder = write(data, tmp_path / "in", "csv")
-    rows = (folder / "prior_procedures.csv").read_text().splitlines()
-    header = rows[0].split(",")
-    cells = rows[1].split(",")
-    cells[header.index('"levels"')] = "L4-L5"
-    (folder / "prior_procedures.csv").write_text("\n".join([rows[0], ",".join(cells), *rows[2:]]) + "\n")
+    edit_first_csv_row(folder / "prior_procedures.csv", "levels", "L4-L5")
     with pytest.raises(
         InputError, match=r"prior_procedures\.csv row 1 \(line 2\): column levels must be a JSON array"
     ):
