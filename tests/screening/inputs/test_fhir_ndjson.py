@@ -200,6 +200,7 @@ def small_export(folder: Path, gz: bool = False) -> Path:
     write(folder, "Condition.ndjson", CONDITION_LINES, gz)
     write(folder, "MedicationRequest.000.ndjson", [json.dumps(WARFARIN)], gz)
     write(folder, "Encounter.000.ndjson", ['{"resourceType": "Encounter"}', "not even JSON"], gz)
+    write(folder, "notes.ndjson", [json.dumps(condition("Patient/p-two", "A41.9"))], gz)
     return folder
 
 
@@ -211,8 +212,9 @@ def read(folder: Path, out: Path) -> tuple[InputReport, dict[str, PatientRecord]
 def test_bad_lines_are_reported_with_file_and_line_and_the_rest_is_read(tmp_path: Path) -> None:
     report, records = read(small_export(tmp_path / "in"), tmp_path / "out")
     places = [(s.source, s.line) for s in report.skipped]
-    assert places == [("Condition.ndjson", n) for n in (2, 3, 4, 5, 6, 9, 8)]
-    reasons = [s.reason for s in report.skipped]
+    assert places == [("notes.ndjson", None)] + [("Condition.ndjson", n) for n in (2, 3, 4, 5, 6, 9, 8)]
+    assert "not read" in report.skipped[0].reason
+    reasons = [s.reason for s in report.skipped[1:]]
     assert "not valid JSON" in reasons[0] and "not a JSON object" in reasons[1]
     assert "no resourceType" in reasons[2] and "without a subject" in reasons[3]
     assert "not a Patient reference" in reasons[4] and "not valid JSON" in reasons[5]

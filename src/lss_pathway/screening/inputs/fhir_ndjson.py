@@ -67,6 +67,9 @@ def read_fhir_ndjson(
     """
     files = export_files(folder)
     report = InputReport()
+    for path in sorted(folder.iterdir()):
+        if path.name.endswith((".ndjson", ".ndjson.gz")) and _FILE.match(path.name) is None:
+            report.skip(path.name, None, "not named <Type>.ndjson or <Type>.<NNN>.ndjson: not read")
     out.mkdir(parents=True, exist_ok=True)
     with (
         tempfile.TemporaryDirectory(prefix=".ndjson-index-", dir=out) as scratch,
