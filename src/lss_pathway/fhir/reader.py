@@ -41,10 +41,13 @@ def read_sources(
     assessment_date: dt.date | None,
     record_id: Any,
     infection_days: int | None = None,
+    today: dt.date | None = None,
 ) -> MappingResult:
     """``infection_days``: how old an active infection Condition may be and still be read as current
-    (default: ``fhir/data/currency.yaml``)."""
-    reader = _Reader(sources, ignored, infection_current_days() if infection_days is None else infection_days)
+    (default: ``fhir/data/currency.yaml``). ``today``: the caller's date (a screen's as-of date), which no
+    date in the record may pass."""
+    days = infection_current_days() if infection_days is None else infection_days
+    reader = _Reader(sources, ignored, days, today)
     if assessment_date is not None:
         reader.set(("assessment_date",), assessment_date, "the assessment_date argument")
     if isinstance(record_id, str):
@@ -52,7 +55,7 @@ def read_sources(
     reader.run()
     data, blame = reader.build()
     reader.report_unsupported_lists()
-    record = reader.record(data, blame, dt.date.today())
+    record = reader.record(data, blame, today or dt.date.today())
     return MappingResult(record, tuple(reader.ignored))
 
 
@@ -110,9 +113,12 @@ def _first_code(concept: Any) -> tuple[str | None, str | None]:
 class _Reader(FactAssembly):
     """One pass over validated resources, feeding the shared fact assembly (``domain.assembly``)."""
 
-    def __init__(self, sources: list[Source], ignored: list[IgnoredInput], infection_days: int):
+    def __init__(
+        self, sources: list[Source], ignored: list[IgnoredInput], infection_days: int, today: dt.date | None
+    ):
         super().__init__()
         self.infection_days = infection_days
+        self.today = today
         self.infections: list[tuple[Source, list[str]]] = []  # decided once the assessment date is known
         self.sources = sources
         self.ignored = ignored
@@ -541,9 +547,10 @@ class _Reader(FactAssembly):
                 self.set(tuple(field.split(".")), True, src.label)
 
     def infection_dates(self, src: Source) -> tuple[dt.date, dt.date | None]:
-        """The assessment date (else today) and the Condition's latest date if too old to be current."""
+        """The assessment date (else the caller's today) and the Condition's latest date if too old to be
+        current."""
         stated = self.facts.get(("assessment_date",))
-        on = stated[0] if stated is not None else dt.date.today()
+        on = stated[0] if stated is not None else (self.today or dt.date.today())
         return on, stale_since(src.data, on, self.infection_days)
 
     def current_infection(self, src: Source, infections: list[str]) -> bool:
