@@ -580,8 +580,8 @@ def serve_command(
     """Serve the clinic form (/), the REST API, FHIR input and CDS Hooks (OpenAPI docs at /docs, offline)."""
     import uvicorn
 
-    from lss_pathway.api.app import create_app
     from lss_pathway.api.settings import AuthSettings, ServiceSettings
+    from lss_pathway.server.app import create_app
 
     if examples is not None and not examples.is_dir():
         _fail(f"{examples}: not a directory of patient files")
@@ -630,7 +630,7 @@ def serve_command(
 
     to_environment(settings)
     uvicorn.run(
-        "lss_pathway.api.app:create_app_from_environment",
+        "lss_pathway.server.app:create_app_from_environment",
         factory=True,
         host=host,
         port=port,

@@ -18,9 +18,9 @@ from playwright.sync_api import Browser, Page, expect
 from tests.browser import chromium
 from tests.live_server import serving
 
-from lss_pathway.api.app import create_app
 from lss_pathway.api.settings import ServiceSettings
 from lss_pathway.domain.parsing import parse_record
+from lss_pathway.server.app import create_app
 from lss_pathway.web.form import all_fields, record_to_form
 
 ROOT = Path(__file__).resolve().parents[2]

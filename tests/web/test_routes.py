@@ -10,9 +10,9 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from lss_pathway.api.app import create_app
 from lss_pathway.api.settings import ServiceSettings
 from lss_pathway.domain.parsing import parse_record
+from lss_pathway.server.app import create_app
 from lss_pathway.web.form import FormValues, all_fields, record_to_form
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

@@ -10,7 +10,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -18,6 +18,7 @@ from starlette.datastructures import FormData
 from lss_pathway import __version__
 from lss_pathway.assess import Assessment, assess
 from lss_pathway.domain.parsing import FieldError, InputError, record_from_data
+from lss_pathway.report.csp import PAGE_CSP, REPORT_CSP
 from lss_pathway.report.html import figure_parts, render_report_html
 from lss_pathway.report.paper import Paper
 from lss_pathway.report.view import report_view
@@ -33,19 +34,26 @@ from lss_pathway.web.form import (
     record_to_form,
     unknown_fields,
 )
-from lss_pathway.web.report_prefill import REPORT_FIELD, Prefill, prefill
+from lss_pathway.web.report_prefill import REPORT_FIELD, Prefill, ReportReader, prefill
 from lss_pathway.web.templating import environment
 
 router = APIRouter(include_in_schema=False)
 
-# Pages use only same-origin files; the figure is a data: image. The standalone report inlines its styles.
-PAGE_CSP = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'"
-REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'"
 _SECURITY = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
+
+
+def install_report_reader(app: FastAPI, read: ReportReader) -> None:
+    """Give the form's "paste the MRI report" its reader (the composition root passes the nlp edge's)."""
+    app.state.report_reader = read
+
+
+def _report_reader(request: Request) -> ReportReader | None:
+    read: ReportReader | None = getattr(request.app.state, "report_reader", None)
+    return read
 
 
 def _examples_dir(request: Request) -> Path | None:
@@ -186,7 +194,11 @@ async def prefill_page(request: Request) -> HTMLResponse:
     text = str(form.get(REPORT_FIELD) or "")
     if not text.strip():
         return await _result(request, values, ruleset)
-    found = await run_in_threadpool(prefill, values, text)
+    read = _report_reader(request)
+    if read is None:
+        general = ["this server reads no reports (no report reader installed); enter the imaging by hand"]
+        return _form_page(request, values, ruleset, general=general, status=501)
+    found = await run_in_threadpool(prefill, values, text, read)
     return _form_page(request, found.values, ruleset, report=found)
 
 
