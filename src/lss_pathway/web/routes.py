@@ -36,6 +36,7 @@ from lss_pathway.web.form import (
 )
 from lss_pathway.web.report_prefill import REPORT_FIELD, Prefill, ReportReader, prefill
 from lss_pathway.web.templating import environment
+from lss_pathway.web.upload import FILE_FIELD, FileReader, LoadedForm, to_form
 
 router = APIRouter(include_in_schema=False)
 
@@ -49,6 +50,16 @@ _SECURITY = {
 def install_report_reader(app: FastAPI, read: ReportReader) -> None:
     """Give the form's "paste the MRI report" its reader (the composition root passes the nlp edge's)."""
     app.state.report_reader = read
+
+
+def install_file_reader(app: FastAPI, read: FileReader) -> None:
+    """Let the form load patient files and FHIR Bundles (the composition root passes the API's checks)."""
+    app.state.file_reader = read
+
+
+def _file_reader(request: Request) -> FileReader | None:
+    read: FileReader | None = getattr(request.app.state, "file_reader", None)
+    return read
 
 
 def _report_reader(request: Request) -> ReportReader | None:
@@ -83,6 +94,7 @@ def _form_page(
     status: int = 200,
     loaded: str | None = None,
     report: Prefill | None = None,
+    uploaded: LoadedForm | None = None,
 ) -> HTMLResponse:
     fields = all_fields()
     return _page(
@@ -99,6 +111,9 @@ def _form_page(
         examples=list_examples(_examples_dir(request)),
         loaded=loaded,
         report=report,
+        uploaded=uploaded,
+        can_upload=_file_reader(request) is not None,
+        upload_limit_kb=request.app.state.settings.max_body_bytes // 1000,
     )
 
 
@@ -180,6 +195,38 @@ async def edit_page(request: Request) -> HTMLResponse:
 async def result_page(request: Request) -> HTMLResponse:
     values, ruleset = _values(await request.form())
     return await _result(request, values, ruleset)
+
+
+@router.post("/upload", response_class=HTMLResponse)
+async def upload_page(request: Request) -> HTMLResponse:
+    """The form filled from a patient file or FHIR Bundle sent from the clinician's computer.
+
+    The file is read from this request only and never written anywhere by this code. Errors are the API's,
+    listed above the empty form (a file's paths do not always have a field on the form).
+    """
+    read = _file_reader(request)
+    limit = request.app.state.settings.max_body_bytes
+    async with request.form(max_files=1, max_fields=8) as form:
+        ruleset = str(form.get("ruleset") or DEFAULT_RULESET)
+        upload = form.get(FILE_FIELD)
+        if read is None:
+            return _form_page(request, {}, ruleset, general=["this server loads no files"], status=501)
+        if upload is None or isinstance(upload, str) or not upload.filename:
+            return _form_page(request, {}, ruleset, general=["choose a file to load"], status=422)
+        content = await upload.read(limit + 1)
+        name = upload.filename
+    if len(content) > limit:
+        message = f"the file is larger than {limit} bytes, the service's limit (--max-body-bytes)"
+        return _form_page(request, {}, ruleset, general=[message], status=413)
+    try:
+        loaded = await run_in_threadpool(read, content, name)
+    except InputError as exc:
+        general = [f"{e.field}: {e.message}" if e.field else e.message for e in exc.errors]
+        return _form_page(request, {}, ruleset, general=general, status=422)
+    except RecursionError:
+        return _form_page(request, {}, ruleset, general=["nesting too deep"], status=422)
+    filled = to_form(loaded, dt.date.today())
+    return _form_page(request, filled.values, ruleset, loaded=name, uploaded=filled)
 
 
 @router.post("/prefill", response_class=HTMLResponse)
