@@ -25,13 +25,18 @@ from lss_pathway.report.view import report_view
 from lss_pathway.rulesets.catalog import DEFAULT_RULESET, RuleSetError, available, load_ruleset
 from lss_pathway.web.examples import default_examples_dir, list_examples, load_example
 from lss_pathway.web.form import (
+    ADD_ROW,
+    MAX_ROWS,
+    ROWS_FIELD,
     FormValues,
+    ListRows,
     all_fields,
     field_for_error,
     form_sections,
     form_to_data,
     place_for_error,
     record_to_form,
+    rows_for,
     unknown_fields,
 )
 from lss_pathway.web.report_prefill import REPORT_FIELD, Prefill, ReportReader, prefill
@@ -95,12 +100,15 @@ def _form_page(
     loaded: str | None = None,
     report: Prefill | None = None,
     uploaded: LoadedForm | None = None,
+    rows: ListRows | None = None,
 ) -> HTMLResponse:
-    fields = all_fields()
+    rows = rows or rows_for(values)
+    fields = all_fields(rows)
     return _page(
         "form.html",
         status=status,
-        sections=form_sections(),
+        sections=form_sections(rows),
+        max_rows=MAX_ROWS,
         values=values,
         errors=errors or {},
         general_errors=general or [],
@@ -122,7 +130,7 @@ def _values(form: FormData) -> tuple[FormValues, str]:
     multi = {f.name for f in all_fields() if f.kind == "multi"}
     values: FormValues = {}
     for key in form:
-        if key in ("ruleset", "paper", REPORT_FIELD):
+        if key in ("ruleset", "paper", REPORT_FIELD, ADD_ROW) or key.startswith(ROWS_FIELD):
             continue
         items = [str(v) for v in form.getlist(key)]
         values[key] = items if key in multi else (items[-1] if items else "")
@@ -186,9 +194,13 @@ def form_page(request: Request, example: str | None = None, ruleset: str = DEFAU
 
 @router.post("/", response_class=HTMLResponse)
 async def edit_page(request: Request) -> HTMLResponse:
-    """Back to the form with the values the result page carried."""
-    values, ruleset = _values(await request.form())
-    return _form_page(request, values, ruleset)
+    """Back to the form with the values the result page carried, or with one more row in a list table
+    ("Add a row": a round trip, since the pages run no script)."""
+    form = await request.form()
+    values, ruleset = _values(form)
+    shown = {key.removeprefix(ROWS_FIELD): str(form[key]) for key in form if key.startswith(ROWS_FIELD)}
+    rows = rows_for(values, shown, add=str(form.get(ADD_ROW) or ""))
+    return _form_page(request, values, ruleset, rows=rows)
 
 
 @router.post("/assess", response_class=HTMLResponse)
