@@ -31,15 +31,17 @@ def test_a_taken_port_is_a_clear_error_and_no_banner() -> None:
     assert "serving on" not in result.output
 
 
-def test_the_banner_names_the_bound_port_and_the_server_answers_at_once() -> None:
-    """``--port 0``: the system picks the port and the banner shows it (it could not before binding)."""
+def test_the_banner_names_the_bound_port_and_the_server_answers_at_once(tmp_path: Path) -> None:
+    """``--port 0``: the system picks the port and the banner shows it (it could not before binding); the
+    served process logs refusals with their reason (the ``lss_pathway`` loggers are configured)."""
     code = "from lss_pathway.cli import main; main()"
     args = ["serve", "--host", "127.0.0.1", "--port", "0", "--workers", "1", "--insecure-demo"]
     env = {**os.environ, "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}"}
+    errors = (tmp_path / "stderr.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-c", code, *args],
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=errors,
         text=True,
         env=env,
     )
@@ -51,6 +53,8 @@ def test_the_banner_names_the_bound_port_and_the_server_answers_at_once() -> Non
         # Bound and listening before the banner: a request made now waits in the backlog, never refused.
         health = httpx.get(found[1] + "/health", timeout=60)
         assert health.json()["status"] == "ok"
+        refused = httpx.post(found[1] + "/v1/assessments", json={"patient": {"age_years": "70"}}, timeout=60)
+        assert refused.status_code == 422
     finally:
         process.send_signal(signal.SIGINT)
         try:
@@ -58,3 +62,6 @@ def test_the_banner_names_the_bound_port_and_the_server_answers_at_once() -> Non
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        errors.close()
+    logged = (tmp_path / "stderr.log").read_text()
+    assert "refused 422 POST /v1/assessments: patient.age_years: expected integer" in logged

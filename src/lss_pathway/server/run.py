@@ -39,11 +39,15 @@ def run(sock: socket.socket, settings: ServiceSettings, workers: int) -> None:
     import uvicorn
     from uvicorn.supervisors import Multiprocess
 
+    from lss_pathway.server.logs import log_config
+
     access_log = settings.access_log_sample > 0
     if workers == 1:
         from lss_pathway.server.app import create_app
 
-        config = uvicorn.Config(create_app(settings), log_level="info", access_log=access_log)
+        config = uvicorn.Config(
+            create_app(settings), log_config=log_config(), log_level="info", access_log=access_log
+        )
         uvicorn.Server(config).run(sockets=[sock])
         return
     to_environment(settings)
@@ -51,6 +55,7 @@ def run(sock: socket.socket, settings: ServiceSettings, workers: int) -> None:
         "lss_pathway.server.app:create_app_from_environment",
         factory=True,
         workers=workers,
+        log_config=log_config(),
         log_level="info",
         access_log=access_log,
     )
