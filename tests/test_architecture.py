@@ -36,13 +36,13 @@ COMPOSITION_ROOTS = ("lss_pathway.cli", "lss_pathway.server")
 """They wire the edges together, so they alone may import any edge."""
 SHARED_EDGES = {
     "lss_pathway.report": "the one rendering of an assessment (terminal, HTML, PDF, figures, card wording), "
-    "so the CDS card, the clinic page, the registry's print and the terminal say the same words; it "
-    "imports only the core (checked below)",
+    "so the CDS card, the clinic page, the registry's print and the terminal say the same words",
+    "lss_pathway.fhir": "the one translation of coded clinical data (the code tables and the reader of "
+    "resources into record facts), so the FHIR endpoints, the clinic form's Bundle upload and the "
+    "screening inputs (FHIR Bulk, OMOP) read a code the same way",
 }
-"""Edges every other edge may use, each with its reason."""
+"""Edges every other edge may use, each with its reason; each imports only the core (checked below)."""
 ALLOWED_CROSSINGS = {
-    ("lss_pathway.api", "lss_pathway.fhir"): "CDS Hooks and POST /v1/fhir/assessments take FHIR by "
-    "contract: the fhir edge is their translation of resources into a record (it imports only the core)",
     ("lss_pathway.api", "lss_pathway.nlp"): "api/report_reading.py reads the DiagnosticReport text of a "
     "CDS prefetch or a FHIR Bundle with the report reader inside the FHIR mapping (prefetch templates list "
     "its LOINC codes at import); still to be handed in by the server like the clinic form's reader",
