@@ -237,7 +237,7 @@ async def upload_page(request: Request) -> HTMLResponse:
         return _form_page(request, {}, ruleset, general=general, status=422)
     except RecursionError:
         return _form_page(request, {}, ruleset, general=["nesting too deep"], status=422)
-    filled = to_form(loaded, dt.date.today())
+    filled = await run_in_threadpool(to_form, loaded, dt.date.today())
     return _form_page(request, filled.values, ruleset, loaded=name, uploaded=filled)
 
 
