@@ -16,7 +16,6 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from lss_pathway.api.app import create_app
 from lss_pathway.api.settings import ServiceSettings
 from lss_pathway.assess import assess
 from lss_pathway.domain.parsing import parse_record
@@ -24,6 +23,7 @@ from lss_pathway.report.figure import stenosis_figure_svg
 from lss_pathway.report.html import render_report_html
 from lss_pathway.report.pdf import html_to_pdf
 from lss_pathway.report.view import report_view
+from lss_pathway.server.app import create_app
 from lss_pathway.web.form import record_to_form
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "01-bilateral-l45-candidate.yaml"

@@ -1,4 +1,5 @@
-"""Dependency direction: the core imports nothing from the edges and no I/O or UI libraries.
+"""Dependency direction: the core imports nothing from the edges and no I/O or UI libraries, and the edges
+sit side by side: only the composition roots (the CLI and the server) import across edges.
 
 Checked statically, by parsing every core module's source, so that an import hidden in a rarely-run
 branch is caught too; and once at run time as a cross-check.
@@ -29,7 +30,24 @@ EDGES = (
     "lss_pathway.screening",
     "lss_pathway.nlp",
     "lss_pathway.imaging",
+    "lss_pathway.server",
 )
+COMPOSITION_ROOTS = ("lss_pathway.cli", "lss_pathway.server")
+"""They wire the edges together, so they alone may import any edge."""
+SHARED_EDGES = {
+    "lss_pathway.report": "the one rendering of an assessment (terminal, HTML, PDF, figures, card wording), "
+    "so the CDS card, the clinic page, the registry's print and the terminal say the same words",
+    "lss_pathway.fhir": "the one translation of coded clinical data (the code tables and the reader of "
+    "resources into record facts), so the FHIR endpoints, the clinic form's Bundle upload and the "
+    "screening inputs (FHIR Bulk, OMOP) read a code the same way",
+}
+"""Edges every other edge may use, each with its reason; each imports only the core (checked below)."""
+ALLOWED_CROSSINGS = {
+    ("lss_pathway.api", "lss_pathway.nlp"): "api/report_reading.py reads the DiagnosticReport text of a "
+    "CDS prefetch or a FHIR Bundle with the report reader inside the FHIR mapping (prefetch templates list "
+    "its LOINC codes at import); still to be handed in by the server like the clinic form's reader",
+}
+"""The remaining edge-to-edge imports outside the roots, each with why it is still there."""
 FORBIDDEN = (
     "typer",
     "rich",
@@ -214,3 +232,73 @@ def test_importing_the_core_loads_no_edge_or_forbidden_module() -> None:
     loaded = out.split()
     bad = sorted(n for n in loaded if matches(n, EDGES) or matches(n, ("typer", "rich", "fastapi", "httpx")))
     assert bad == []
+
+
+# --- edges side by side ------------------------------------------------------------------------------------
+
+
+def edge_of(module: str) -> str | None:
+    found = matches(module, EDGES)
+    return found[0] if found else None
+
+
+def edge_files() -> list[Path]:
+    return sorted(
+        path
+        for path in PACKAGE.rglob("*.py")
+        if (edge := edge_of(module_name(path))) is not None and edge not in COMPOSITION_ROOTS
+    )
+
+
+def crossings(path: Path) -> set[tuple[str, str]]:
+    """(this edge, other edge) for every import of another edge that no rule above allows."""
+    own = edge_of(module_name(path))
+    assert own is not None
+    found = set()
+    for name in _imports(path):
+        other = edge_of(name)
+        if other is None or other == own or other in SHARED_EDGES:
+            continue
+        found.add((own, other))
+    return found
+
+
+def test_edge_files_are_found() -> None:
+    names = {module_name(p) for p in edge_files()}
+    assert {"lss_pathway.web.routes", "lss_pathway.api.app", "lss_pathway.registry.pages"} <= names
+    assert not any(matches(n, COMPOSITION_ROOTS) for n in names)
+
+
+def test_checker_sees_an_edge_importing_another() -> None:
+    source = "def f():\n    from lss_pathway.nlp import extract\n"
+    names = imported_names(source, "lss_pathway.web.report_prefill")
+    assert {edge_of(n) for n in names} == {"lss_pathway.nlp"}
+
+
+@pytest.mark.parametrize("path", edge_files(), ids=module_name)
+def test_edge_imports_no_other_edge_except_through_the_composition_root(path: Path) -> None:
+    bad = sorted(crossings(path) - set(ALLOWED_CROSSINGS))
+    assert bad == [], f"{module_name(path)} imports another edge: {bad}; wire it in lss_pathway.server"
+
+
+def test_every_allowed_crossing_is_still_needed() -> None:
+    """An exception that no module uses any more is removed, so the list stays the true remainder."""
+    used = set().union(*(crossings(path) for path in edge_files()))
+    assert set(ALLOWED_CROSSINGS) <= used, set(ALLOWED_CROSSINGS) - used
+
+
+@pytest.mark.parametrize("edge", [*SHARED_EDGES, *{other for _, other in ALLOWED_CROSSINGS}])
+def test_shared_and_allowed_edges_import_only_the_core(edge: str) -> None:
+    """What other edges may use must not pull a third edge in behind it."""
+    folder = PACKAGE / edge.split(".")[1]
+    for path in sorted(folder.rglob("*.py")):
+        others = sorted(n for n in _imports(path) if (e := edge_of(n)) is not None and e != edge)
+        assert others == [], f"{module_name(path)} imports {others}"
+
+
+def test_the_api_alone_loads_no_other_delivery_edge() -> None:
+    """The API edge's application builds without the clinic pages, the registry or the imaging edge."""
+    code = "import sys, lss_pathway.api.app\nprint('\\n'.join(sorted(sys.modules)))\n"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    prefixes = ("lss_pathway.web", "lss_pathway.registry", "lss_pathway.imaging", "lss_pathway.server")
+    assert sorted(n for n in out.split() if matches(n, prefixes)) == []

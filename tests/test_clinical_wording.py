@@ -15,7 +15,6 @@ import pytest
 from fastapi.testclient import TestClient
 from rich.console import Console
 
-from lss_pathway.api.app import create_app
 from lss_pathway.api.cards import CardContext, OrderTarget, order_cards, patient_view_cards
 from lss_pathway.api.settings import ServiceSettings
 from lss_pathway.assess import Assessment, assess
@@ -27,6 +26,7 @@ from lss_pathway.report.cells import reason
 from lss_pathway.report.html import render_report_html
 from lss_pathway.report.markdown import render_markdown
 from lss_pathway.report.terminal import render_assessment
+from lss_pathway.server.app import create_app
 from lss_pathway.web.form import record_to_form
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"

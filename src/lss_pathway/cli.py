@@ -534,7 +534,9 @@ def _cores() -> int:
 @app.command("serve")
 def serve_command(
     host: Annotated[str, typer.Option(help="Interface to bind; loopback by default")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    port: Annotated[
+        int, typer.Option(min=0, max=65535, help="TCP port; 0 lets the system pick a free one")
+    ] = 8000,
     jwks: Annotated[
         Path | None, typer.Option(help="JWKS file with the EHRs' public keys (CDS Hooks)")
     ] = None,
@@ -580,10 +582,8 @@ def serve_command(
     ] = 128,
 ) -> None:
     """Serve the clinic form (/), the REST API, FHIR input and CDS Hooks (OpenAPI docs at /docs, offline)."""
-    import uvicorn
-
-    from lss_pathway.api.app import create_app
     from lss_pathway.api.settings import AuthSettings, ServiceSettings
+    from lss_pathway.server.run import bind, bound_url, run
 
     if examples is not None and not examples.is_dir():
         _fail(f"{examples}: not a directory of patient files")
@@ -612,7 +612,11 @@ def serve_command(
         access_log_sample=access_log_sample,
         prefetch_cache_entries=prefetch_cache,
     )
-    base = f"http://{host}:{port}"
+    try:
+        sock = bind(host, port)
+    except OSError as exc:
+        _fail(f"cannot serve on {host}:{port}: {exc.strerror or exc}; choose another --port")
+    base = bound_url(sock)  # announced once bound and listening: the address is really ours
     out.print(f"lss-pathway {__version__} serving on {base} ({workers} worker process(es))")
     out.print(f"  Clinic form:          {base}/")
     out.print(f"  API docs (offline):   {base}/docs")
@@ -623,23 +627,8 @@ def serve_command(
             "  [bold yellow]JWT verification is OFF (--insecure-demo): never use this with real patients[/]",
             markup=True,
         )
-    if workers == 1:
-        uvicorn.run(
-            create_app(settings), host=host, port=port, log_level="info", access_log=access_log_sample > 0
-        )
-        return
-    from lss_pathway.api.settings import to_environment
-
-    to_environment(settings)
-    uvicorn.run(
-        "lss_pathway.api.app:create_app_from_environment",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="info",
-        access_log=access_log_sample > 0,
-    )
+    sys.stdout.flush()  # the banner reaches a pipe or a log before the server's own lines
+    run(sock, settings, workers)
 
 
 @app.command("version")

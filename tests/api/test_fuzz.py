@@ -6,8 +6,8 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from lss_pathway.api.app import create_app
 from lss_pathway.api.settings import ServiceSettings
+from lss_pathway.server.app import create_app
 
 schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(ServiceSettings()))
 

@@ -105,3 +105,10 @@ def test_dose_dependent_and_combination_brands_are_not_guessed() -> None:
     for name in ("Lovenox", "Aggrenox"):
         with pytest.raises(ValidationError, match="unknown antithrombotic agent"):
             PatientRecord.model_validate({"safety": {"antithrombotics": [{"agent": name}]}})
+
+
+@pytest.mark.parametrize("typed", ["asprin", "aspirn", "asperin", "aspririn", "Aspirine"])
+def test_a_misspelt_aspirin_is_hinted_as_aspirin_not_another_nsaid(typed: str) -> None:
+    """Issue 10: the hint once pointed to oxaprozin; already right on main, kept by this test."""
+    with pytest.raises(ValidationError, match="Did you mean 'aspirin'\\?"):
+        PatientRecord.model_validate({"safety": {"antithrombotics": [{"agent": typed}]}})

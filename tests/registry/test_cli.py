@@ -116,7 +116,7 @@ def test_cli_and_service_load_no_database_library() -> None:
     import sys
 
     code = (
-        "import sys, lss_pathway.cli, lss_pathway.api.app\n"
+        "import sys, lss_pathway.cli, lss_pathway.server.app\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'alembic', 'psycopg')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

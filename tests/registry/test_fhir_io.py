@@ -10,12 +10,12 @@ import pytest
 from fastapi.testclient import TestClient
 from tests.registry.helpers import answers
 
-from lss_pathway.api.app import create_app
 from lss_pathway.fhir import codes as fhir_codes
 from lss_pathway.registry import fhir_io
 from lss_pathway.registry.errors import InvalidInput
 from lss_pathway.registry.store import Complaint, Registry
 from lss_pathway.registry.tokens import create_token
+from lss_pathway.server.app import create_app
 
 WHO = {"actor": "t", "reason": "fhir"}
 ZCQ = {f"ss{i}": 3 for i in range(1, 8)} | {f"pf{i}": 2 for i in range(1, 6)}

@@ -8,11 +8,11 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from lss_pathway.api.app import create_app
 from lss_pathway.registry.bulk import import_lines
 from lss_pathway.registry.demo import synthetic_lines
 from lss_pathway.registry.store import Registry
 from lss_pathway.registry.tokens import create_token
+from lss_pathway.server.app import create_app
 
 PAGES = ("/registry", "/registry/due", "/registry/subjects/DEMO-5-000001")
 

@@ -15,12 +15,12 @@ from playwright.sync_api import Browser, Page, expect
 from tests.browser import chromium
 from tests.live_server import serving
 
-from lss_pathway.api.app import create_app
 from lss_pathway.registry.bulk import import_lines
 from lss_pathway.registry.db import make_engine, upgrade
 from lss_pathway.registry.demo import synthetic_lines
 from lss_pathway.registry.store import Registry
 from lss_pathway.registry.tokens import create_token
+from lss_pathway.server.app import create_app
 
 SUBJECT = "DEMO-7-000003"
 

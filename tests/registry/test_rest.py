@@ -6,10 +6,10 @@ import pytest
 from fastapi.testclient import TestClient
 from tests.registry.helpers import answers
 
-from lss_pathway.api.app import create_app
 from lss_pathway.registry.models import FollowUp, Subject
 from lss_pathway.registry.store import Registry
 from lss_pathway.registry.tokens import create_token, digest
+from lss_pathway.server.app import create_app
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 
 from lss_pathway.assess import assess
@@ -36,3 +37,17 @@ def test_summary_marks_sides_and_next_step(examples_dir: Path) -> None:
     text = _plain(render_summary(items))
     assert "L4-L5 L✔ R✘" in text
     assert "no imaging" in text
+
+
+def test_facts_to_document_keep_square_brackets(examples_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A line such as "[left]" is text, not Rich markup: nothing in brackets is swallowed (issue 10)."""
+    from dataclasses import replace
+
+    from lss_pathway.report import terminal
+
+    a = assess(parse_record((examples_dir / "10-imaging-missing.yaml").read_text(), "yaml"))
+    real = terminal.document_sections(a)
+    line = "Ligamentum flavum thickness at L4-L5 [left] and [right] [bold]as measured[/bold]"
+    changed = [replace(real[0], lines=((line, ()),))]
+    monkeypatch.setattr(terminal, "document_sections", lambda _: changed)
+    assert line in _plain(render_assessment(a))

@@ -18,9 +18,9 @@ from playwright.sync_api import Browser, Page, expect
 from tests.browser import chromium
 from tests.live_server import serving
 
-from lss_pathway.api.app import create_app
 from lss_pathway.api.settings import ServiceSettings
 from lss_pathway.domain.parsing import parse_record
+from lss_pathway.server.app import create_app
 from lss_pathway.web.form import all_fields, record_to_form
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -202,13 +202,7 @@ def _open(page: Page, base_url: str, what: str) -> Page:
 @pytest.mark.parametrize("what", ["form", "result", "red-flags", "errors", "report"])
 def test_no_accessibility_violations_found_by_axe(page: Page, base_url: str, what: str) -> None:
     """axe-core (bundled in the Python package, injected locally) over each page, reasons expanded."""
-    shown = _open(page, base_url, what)
-    results = Axe().run(shown)
-    found = [
-        f"{v['id']} ({v['impact']}): {v['help']} at {v['nodes'][0]['target']}"
-        for v in results.response["violations"]
-    ]
-    assert not found
+    _no_axe_violations(_open(page, base_url, what))
 
 
 def test_printing_the_result_page_shows_every_cells_reasons(
@@ -258,3 +252,36 @@ def test_pasting_the_mri_report_prefills_the_imaging_tables_for_checking(page: P
     expect(page.locator("#candidacy-grid")).to_be_visible()
     assert _verdict(page, "L1-L2", "left") == "not-candidate"  # stated unremarkable in the report
     assert _verdict(page, "L4-L5", "left") == "undetermined"
+
+
+def _no_axe_violations(page: Page) -> None:
+    results = Axe().run(page)
+    found = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {v['nodes'][0]['target']}"
+        for v in results.response["violations"]
+    ]
+    assert not found
+
+
+def test_a_patient_file_loaded_from_disk_fills_the_form_and_rows_can_be_added(
+    page: Page, base_url: str
+) -> None:
+    """Load a file through the file input, check the filled form with axe, add a fifth antithrombotic row,
+    and assess: the uploaded values and the typed fifth agent are what get assessed."""
+    page.goto(base_url + "/")
+    page.get_by_label(re.compile(r"^Patient file")).set_input_files(
+        str(EXAMPLES / "07-apixaban-can-be-held.yaml")
+    )
+    page.get_by_role("button", name="Load file").click()
+    expect(page.locator("#upload-summary")).to_contain_text("Loaded patient file")
+    expect(page.locator('select[name="safety.antithrombotics.0.agent"]')).to_have_value("apixaban")
+    _no_axe_violations(page)
+    for _ in range(4):  # four clicks: rows 5 to 8
+        page.get_by_role("button", name=re.compile(r"^Add a row to Current antithrombotic")).click()
+    page.locator('select[name="safety.antithrombotics.7.agent"]').select_option("aspirin")
+    expect(page.locator('select[name="safety.antithrombotics.0.agent"]')).to_have_value("apixaban")
+    _no_axe_violations(page)
+    page.get_by_role("button", name="Assess", exact=True).click()
+    expect(page.locator("#candidacy-grid")).to_be_visible()
+    carried = page.locator('input[type="hidden"][name="safety.antithrombotics.7.agent"]')
+    expect(carried.first).to_have_value("aspirin")  # carried by every form of the result page

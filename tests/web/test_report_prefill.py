@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from lss_pathway.api.app import create_app
 from lss_pathway.api.settings import ServiceSettings
 from lss_pathway.domain.parsing import parse_record
+from lss_pathway.nlp import extract
+from lss_pathway.server.app import create_app
 from lss_pathway.web.form import FormValues, record_to_form
 from lss_pathway.web.report_prefill import form_name, prefill
 
@@ -152,7 +153,7 @@ def test_form_names_of_record_paths() -> None:
 
 
 def test_prefill_counts_what_it_filled_and_what_differs() -> None:
-    found = prefill({"imaging.L4-L5.canal_area_mm2": "62.0"}, REPORT)
+    found = prefill({"imaging.L4-L5.canal_area_mm2": "62.0"}, REPORT, extract)
     assert (
         "imaging.L4-L5.canal_area_mm2" not in found.filled
         and "imaging.L4-L5.canal_area_mm2" not in found.differs

@@ -10,9 +10,9 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from lss_pathway.api.app import create_app
 from lss_pathway.api.settings import ServiceSettings
 from lss_pathway.domain.parsing import parse_record
+from lss_pathway.server.app import create_app
 from lss_pathway.web.form import FormValues, all_fields, record_to_form
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -213,3 +213,65 @@ def test_a_field_the_form_does_not_know_is_reported_not_dropped(client: TestClie
     values["safety.antithrombotics"] = "listed"
     values["safety.antithrombotics.7.agent"] = "aspirin_primary"
     assert _post(client, "/assess", values).status_code == 200
+
+
+# --- more than four antithrombotic rows -------------------------------------------------------------------
+
+SIX_AGENTS = ("aspirin", "clopidogrel", "warfarin", "apixaban", "rivaroxaban", "cilostazol")
+
+
+def _six_drugs() -> FormValues:
+    values = _form("01-bilateral-l45-candidate")
+    values = {k: v for k, v in values.items() if not k.startswith("safety.antithrombotics")}
+    values["safety.antithrombotics"] = "listed"
+    for i, agent in enumerate(SIX_AGENTS):
+        values[f"safety.antithrombotics.{i}.agent"] = agent
+    return values
+
+
+def test_add_a_row_gives_the_antithrombotics_table_one_more_row_keeping_values(
+    client: TestClient,
+) -> None:
+    values = _form("01-bilateral-l45-candidate")
+    shown = client.get("/").text
+    assert 'name="safety.antithrombotics.3.agent"' in shown
+    assert 'name="safety.antithrombotics.4.agent"' not in shown
+    response = _post(
+        client, "/", values, add_row="safety.antithrombotics", **{"rows:safety.antithrombotics": "4"}
+    )
+    assert response.status_code == 200
+    assert 'name="safety.antithrombotics.4.agent"' in response.text
+    assert 'name="safety.antithrombotics.5.agent"' not in response.text
+    assert 'name="rows:safety.antithrombotics" value="5"' in response.text
+    assert 'name="prior_procedures.3.type"' not in response.text  # only the table asked for grows
+    assert f'value="{values["patient.age_years"]}"' in response.text
+
+
+def test_six_antithrombotics_are_assessed_carried_and_shown_again_on_edit(client: TestClient) -> None:
+    values = _six_drugs()
+    result = _post(client, "/assess", values)
+    assert result.status_code == 200
+    for i, agent in enumerate(SIX_AGENTS):  # all six carried to print, PDF and edit
+        assert f'name="safety.antithrombotics.{i}.agent" value="{agent}"' in result.text
+    report = _post(client, "/report", values)
+    assert report.status_code == 200 and "Cilostazol" in report.text and "Rivaroxaban" in report.text
+    edit = _post(client, "/", values)
+    assert 'name="safety.antithrombotics.5.agent"' in edit.text  # a loaded list longer than 4 is shown whole
+    assert re.search(r'<option value="cilostazol" selected', edit.text)
+
+
+def test_an_error_in_the_sixth_row_is_shown_beside_that_row(client: TestClient) -> None:
+    values = _six_drugs()
+    values["safety.antithrombotics.5.days_held"] = "-3"
+    response = _post(client, "/assess", values)
+    assert response.status_code == 422
+    assert 'data-field="safety.antithrombotics.5.days_held"' in response.text
+    assert 'name="safety.antithrombotics.5.days_held"' in response.text
+
+
+def test_enter_in_a_field_does_not_add_a_row() -> None:
+    """The form's first submit button is the hidden default (read the report / assess), not "Add a row"."""
+    html = TestClient(create_app(ServiceSettings())).get("/").text
+    form = html[html.index('id="patient-form"') :]
+    first = re.search(r"<button[^>]*>", form)
+    assert first is not None and 'formaction="/prefill#report-box"' in first[0] and "add_row" not in first[0]

@@ -1,4 +1,8 @@
-"""The FastAPI application factory: API, CDS Hooks and the clinic pages, all assets bundled (no CDN)."""
+"""The API edge's application: REST, FHIR input, CDS Hooks and the offline API docs (no CDN).
+
+It mounts nothing from the other edges: the server (``lss_pathway.server``), the composition root, adds
+the clinic pages, the registry and the report-reading and imaging endpoints beside it.
+"""
 
 from __future__ import annotations
 
@@ -20,16 +24,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from lss_pathway import __version__
 from lss_pathway.api.cds_hooks import router as cds_router
 from lss_pathway.api.errors import http_error_handler, input_error_handler, validation_error_handler
-from lss_pathway.api.extract import router as extract_router
-from lss_pathway.api.measure import router as measure_router
 from lss_pathway.api.middleware import BodyLimitAndDigest
 from lss_pathway.api.rest import patient_record_schema
 from lss_pathway.api.rest import router as rest_router
 from lss_pathway.api.runtime import sample_access_log, warm_and_freeze
 from lss_pathway.api.settings import ServiceSettings
 from lss_pathway.domain.parsing import InputError
-from lss_pathway.registry.routes import router as registry_router
-from lss_pathway.web.routes import router as web_router
 
 
 @asynccontextmanager
@@ -40,6 +40,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
+    """The API alone, with its error handlers and body limits; the server adds the other edges' routes."""
     settings = settings or ServiceSettings()
     sample_access_log(settings.access_log_sample)
     app = FastAPI(
@@ -56,12 +57,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
     app.include_router(rest_router)
     app.include_router(cds_router)
-    app.include_router(extract_router)
-    app.include_router(measure_router)
-    app.include_router(web_router)
-    app.include_router(registry_router)
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
-    app.mount("/static/web", StaticFiles(packages=[("lss_pathway.web", "static")]), name="web")
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
@@ -99,10 +95,3 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         max_upload_bytes=settings.max_upload_bytes,
     )
     return app
-
-
-def create_app_from_environment() -> FastAPI:
-    """The factory uvicorn calls in each worker process (settings from ``LSS_SERVICE_SETTINGS``)."""
-    from lss_pathway.api.settings import from_environment
-
-    return create_app(from_environment())

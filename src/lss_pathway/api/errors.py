@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from lss_pathway.api.refusals import log_refusal
 from lss_pathway.domain.parsing import FieldError, InputError
 
 
@@ -45,9 +46,14 @@ def problem(errors: list[FieldError], status: int = 422) -> JSONResponse:
     return JSONResponse(body, status_code=status)
 
 
+def _refused(request: Request, errors: list[FieldError], status: int = 422) -> JSONResponse:
+    log_refusal(request.scope, status, ({"field": e.field, "message": e.message} for e in errors))
+    return problem(errors, status)
+
+
 async def input_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, InputError)
-    return problem(exc.errors)
+    return _refused(request, exc.errors)
 
 
 async def validation_error_handler(request: Request, exc: Exception) -> JSONResponse:
@@ -56,7 +62,7 @@ async def validation_error_handler(request: Request, exc: Exception) -> JSONResp
         FieldError(".".join(str(p) for p in e.get("loc", ()) if p != "body"), str(e.get("msg", "invalid")))
         for e in exc.errors()
     ]
-    return problem(errors)
+    return _refused(request, errors)
 
 
 async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
@@ -67,4 +73,5 @@ async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
         body: dict[str, Any] = {"detail": detail}
     else:
         body = {"detail": [{"field": "", "message": str(detail)}]}
+    log_refusal(request.scope, exc.status_code, body["detail"])
     return JSONResponse(body, status_code=exc.status_code, headers=getattr(exc, "headers", None))

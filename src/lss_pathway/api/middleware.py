@@ -15,6 +15,8 @@ from typing import Any
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from lss_pathway.api.refusals import log_refusal
+
 MAX_JSON_DEPTH = 64
 """Deepest JSON nesting accepted: a FHIR Bundle of real resources stays well under 30 levels."""
 _CHECKED_PREFIXES = ("/v1/", "/cds-services/")
@@ -72,7 +74,7 @@ class BodyLimitAndDigest:
         )
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await _too_large(send, limit, option)
+            await _too_large(send, limit, option, scope)
             return
         chunks: list[bytes] = []
         size = 0
@@ -84,7 +86,7 @@ class BodyLimitAndDigest:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit:
-                await _too_large(send, limit, option)
+                await _too_large(send, limit, option, scope)
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
@@ -97,7 +99,7 @@ class BodyLimitAndDigest:
         ):
             problem = body_problem(body)
             if problem is not None:
-                await _refuse(send, 422, problem)
+                await _refuse(send, 422, problem, scope)
                 return
         digest = hashlib.sha256(body).hexdigest()
         scope.setdefault("state", {})["input_digest"] = digest
@@ -120,18 +122,20 @@ class BodyLimitAndDigest:
         await self.app(scope, replay, with_digest)
 
 
-async def _too_large(send: Send, limit: int, option: str = LIMIT_OPTION) -> None:
+async def _too_large(send: Send, limit: int, option: str, scope: Scope) -> None:
     setting = option.removeprefix("--").replace("-", "_")
     await _refuse(
         send,
         413,
         f"request body larger than {limit} bytes; the service's {option} option (settings "
         f"{setting}) raises the limit",
+        scope,
     )
 
 
-async def _refuse(send: Send, status: int, message: str) -> None:
+async def _refuse(send: Send, status: int, message: str, scope: Scope) -> None:
     body: dict[str, Any] = {"detail": [{"field": "", "message": message}]}
+    log_refusal(scope, status, body["detail"])
     payload = json.dumps(body).encode()
     await send(
         {

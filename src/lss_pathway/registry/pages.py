@@ -47,7 +47,7 @@ def _rate(row: dict[str, Any]) -> str:
 
 
 def _page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
-    from lss_pathway.web.routes import PAGE_CSP
+    from lss_pathway.report.csp import PAGE_CSP
 
     html = _templates().get_template(name).render(n=_count, rate=_rate, **context)
     headers = {"Cache-Control": "no-store", "Content-Security-Policy": PAGE_CSP}
@@ -164,7 +164,7 @@ def subject_page(request: Request, study_id: str) -> Response:
 @router.get("/subjects/{study_id}/report")
 def subject_report(request: Request, study_id: str, format: str = "html") -> Response:
     """The subject's printable report with the follow-up plots: one self-contained page, or its PDF."""
-    from lss_pathway.web.routes import REPORT_CSP
+    from lss_pathway.report.csp import REPORT_CSP
 
     engine = _engine_if_allowed(request)
     if engine is None:

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from enum import Enum
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -29,8 +29,17 @@ from lss_pathway.web import form_labels as words
 
 DRUGS = "safety.antithrombotics"
 PROCEDURES = "prior_procedures"
-DRUG_ROWS = 4  # rows shown; the conversions accept any number, so a longer list is never cut short
+DRUG_ROWS = 4  # rows shown at first; "Add a row" adds more, and a longer list loaded is shown whole
 PROCEDURE_ROWS = 3
+MAX_ROWS = 50
+"""Most rows a list table grows to (the API refuses lists of more than 100 items)."""
+ROWS_FIELD = "rows:"
+"""Hidden inputs ``rows:<list>`` carry how many rows a table shows; ``add_row=<list>`` asks for one more."""
+ADD_ROW = "add_row"
+ListRows = tuple[int, int]
+"""Rows shown in the antithrombotics and prior-procedures tables."""
+DEFAULT_ROWS: ListRows = (DRUG_ROWS, PROCEDURE_ROWS)
+_ROW_NAME = re.compile(rf"({re.escape(DRUGS)}|{re.escape(PROCEDURES)})\.(\d{{1,3}})\.\w+")
 NONE, LISTED = "none", "listed"
 
 FieldKind = Literal["tri", "choice", "number", "integer", "date", "text", "textarea", "multi"]
@@ -226,9 +235,26 @@ def _epidurogram() -> FormTable:
     return FormTable("t-epidurogram", "Epidurogram", tuple(sd.value.capitalize() for sd in SIDES), rows, note)
 
 
-@cache
-def form_sections() -> tuple[FormSection, ...]:
-    """The whole form, in the order a clinician gathers the facts."""
+def rows_for(values: Mapping[str, object], shown: Mapping[str, str] | None = None, add: str = "") -> ListRows:
+    """Rows for each list table: the default, or enough for every filled row, or what the page showed,
+    plus one when "Add a row" was pressed for it; never more than ``MAX_ROWS``."""
+    counts = []
+    for prefix, default in ((DRUGS, DRUG_ROWS), (PROCEDURES, PROCEDURE_ROWS)):
+        needed = [default]
+        for key, value in values.items():
+            found = _ROW_NAME.fullmatch(key)
+            if found and found[1] == prefix and (value.strip() if isinstance(value, str) else value):
+                needed.append(int(found[2]) + 1)
+        posted = (shown or {}).get(prefix, "")
+        if posted.isdigit():
+            needed.append(int(posted))
+        counts.append(min(max(needed) + (add == prefix), MAX_ROWS))
+    return counts[0], counts[1]
+
+
+@lru_cache(maxsize=16)
+def form_sections(rows: ListRows = DEFAULT_ROWS) -> tuple[FormSection, ...]:
+    """The whole form, in the order a clinician gathers the facts, with ``rows`` in the list tables."""
     legs = FormTable(
         "t-exam-legs",
         "Pulses and vascular indices per leg",
@@ -250,10 +276,10 @@ def form_sections() -> tuple[FormSection, ...]:
         FormSection("care", "Care so far", (g("care"),)),
         FormSection("safety", "Safety", (
             g("safety"),
-            _list_table(DRUGS, DRUG_ROWS, words.DRUGS, agent=agents),
+            _list_table(DRUGS, rows[0], words.DRUGS, agent=agents),
         )),
         FormSection("prior-procedures", "Prior procedures", (
-            _list_table(PROCEDURES, PROCEDURE_ROWS, words.PROCEDURES),
+            _list_table(PROCEDURES, rows[1], words.PROCEDURES),
         )),
         FormSection("imaging", "Imaging", (
             g("imaging"),
@@ -268,11 +294,11 @@ def form_sections() -> tuple[FormSection, ...]:
     )  # fmt: skip
 
 
-@cache
-def all_fields() -> tuple[FormField, ...]:
+@lru_cache(maxsize=16)
+def all_fields(rows: ListRows = DEFAULT_ROWS) -> tuple[FormField, ...]:
     """Every field of the form, table cells and list statuses included."""
     found: list[FormField] = []
-    for section in form_sections():
+    for section in form_sections(rows):
         for part in section.parts:
             if isinstance(part, FormGroup):
                 found += part.fields
@@ -523,9 +549,15 @@ def field_for_error(error_field: str, data: Mapping[str, Any]) -> str | None:
     fields = _fields_by_name()
     for end in range(len(parts), 0, -1):
         name = _form_name(parts[:end], data)
-        if name in fields:
+        if name is not None and _first_row(name) in fields:  # a row beyond the first few is a field too
             return name
     return None
+
+
+def _first_row(name: str) -> str:
+    """``safety.antithrombotics.6.agent`` as its first row's name (every row has the same columns)."""
+    found = _ROW_NAME.fullmatch(name)
+    return name if found is None else f"{found[1]}.0.{name[found.end(2) + 1 :]}"
 
 
 def place_for_error(error_field: str, data: Mapping[str, Any]) -> str:

@@ -5,17 +5,21 @@ filled from the report. A value the clinician already typed is never replaced; w
 otherwise, the report's value and sentence are shown beside it. What the reader left unknown stays blank
 and is listed, with the reader's notes (hedged, ambiguous, ungraded findings), so that the clinician
 confirms or corrects every value before assessing.
+
+The reader itself is the ``nlp`` edge's, handed in by the composition root (``lss_pathway.server``): this
+module knows only the shape of what a reader returns (``ReportReading``), so the web edge imports no
+other edge.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from lss_pathway.domain import wording as words
 from lss_pathway.domain.anatomy import LEVELS, SIDES
-from lss_pathway.nlp import extract
-from lss_pathway.nlp.schema import Evidence, Note
 from lss_pathway.web.form import FormValues, all_fields, value_text
 
 REPORT_FIELD = "report_text"
@@ -23,6 +27,58 @@ REPORT_FIELD = "report_text"
 _SIDE_PATH = re.compile(r"^imaging\.levels\[(?P<level>[^\]]+)\]\.sides\[(?P<side>[^\]]+)\]\.(?P<name>\w+)$")
 _LEVEL_PATH = re.compile(r"^imaging\.levels\[(?P<level>[^\]]+)\]\.(?P<name>\w+)$")
 _IMAGING_SCALARS = ("imaging.modality", "imaging.date")
+
+
+class Sentence(Protocol):
+    """Where a reading was found (the reader's span)."""
+
+    @property
+    def section(self) -> str: ...
+    @property
+    def sentence(self) -> str: ...
+
+
+class Evidence(Protocol):
+    """One fact the reader found, with the words and rule it came from."""
+
+    @property
+    def value(self) -> bool | int | float | str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def span(self) -> Sentence: ...
+    @property
+    def rule_id(self) -> str: ...
+    @property
+    def derived(self) -> str | None: ...
+
+
+class Note(Protocol):
+    """Something the reader could not settle (hedged, ambiguous, ungraded)."""
+
+    @property
+    def message(self) -> str: ...
+    @property
+    def level(self) -> str | None: ...
+    @property
+    def side(self) -> str | None: ...
+    @property
+    def span(self) -> Sentence | None: ...
+
+
+class ReportReading(Protocol):
+    """What a report reader returns: the facts by record path, and its notes."""
+
+    @property
+    def extractor(self) -> str: ...
+    @property
+    def evidence(self) -> Mapping[str, Evidence]: ...
+    @property
+    def notes(self) -> Sequence[Note]: ...
+
+
+ReportReader = Callable[[str, str], ReportReading]
+"""Reads a report's text (with a source label) into facts: ``lss_pathway.nlp.extract``, in the server."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,9 +130,9 @@ def _from(evidence: Evidence, value: str) -> FromReport:
     )
 
 
-def prefill(values: FormValues, text: str) -> Prefill:
+def prefill(values: FormValues, text: str, read: ReportReader) -> Prefill:
     """The form values with the report's imaging facts in the blank fields, and what to show beside them."""
-    extraction = extract(text, "pasted report")
+    extraction = read(text, "pasted report")
     fields = {f.name for f in all_fields()}
     out = Prefill(dict(values), extractor=extraction.extractor, report_text=text)
     for path, evidence in sorted(extraction.evidence.items()):

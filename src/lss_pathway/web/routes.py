@@ -10,7 +10,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -18,34 +18,58 @@ from starlette.datastructures import FormData
 from lss_pathway import __version__
 from lss_pathway.assess import Assessment, assess
 from lss_pathway.domain.parsing import FieldError, InputError, record_from_data
+from lss_pathway.report.csp import PAGE_CSP, REPORT_CSP
 from lss_pathway.report.html import figure_parts, render_report_html
 from lss_pathway.report.paper import Paper
 from lss_pathway.report.view import report_view
 from lss_pathway.rulesets.catalog import DEFAULT_RULESET, RuleSetError, available, load_ruleset
 from lss_pathway.web.examples import default_examples_dir, list_examples, load_example
 from lss_pathway.web.form import (
+    ADD_ROW,
+    MAX_ROWS,
+    ROWS_FIELD,
     FormValues,
+    ListRows,
     all_fields,
     field_for_error,
     form_sections,
     form_to_data,
     place_for_error,
     record_to_form,
+    rows_for,
     unknown_fields,
 )
-from lss_pathway.web.report_prefill import REPORT_FIELD, Prefill, prefill
+from lss_pathway.web.report_prefill import REPORT_FIELD, Prefill, ReportReader, prefill
 from lss_pathway.web.templating import environment
+from lss_pathway.web.upload import FILE_FIELD, FileReader, LoadedForm, to_form
 
 router = APIRouter(include_in_schema=False)
 
-# Pages use only same-origin files; the figure is a data: image. The standalone report inlines its styles.
-PAGE_CSP = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'"
-REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'"
 _SECURITY = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
+
+
+def install_report_reader(app: FastAPI, read: ReportReader) -> None:
+    """Give the form's "paste the MRI report" its reader (the composition root passes the nlp edge's)."""
+    app.state.report_reader = read
+
+
+def install_file_reader(app: FastAPI, read: FileReader) -> None:
+    """Let the form load patient files and FHIR Bundles (the composition root passes the API's checks)."""
+    app.state.file_reader = read
+
+
+def _file_reader(request: Request) -> FileReader | None:
+    read: FileReader | None = getattr(request.app.state, "file_reader", None)
+    return read
+
+
+def _report_reader(request: Request) -> ReportReader | None:
+    read: ReportReader | None = getattr(request.app.state, "report_reader", None)
+    return read
 
 
 def _examples_dir(request: Request) -> Path | None:
@@ -75,12 +99,16 @@ def _form_page(
     status: int = 200,
     loaded: str | None = None,
     report: Prefill | None = None,
+    uploaded: LoadedForm | None = None,
+    rows: ListRows | None = None,
 ) -> HTMLResponse:
-    fields = all_fields()
+    rows = rows or rows_for(values)
+    fields = all_fields(rows)
     return _page(
         "form.html",
         status=status,
-        sections=form_sections(),
+        sections=form_sections(rows),
+        max_rows=MAX_ROWS,
         values=values,
         errors=errors or {},
         general_errors=general or [],
@@ -91,6 +119,9 @@ def _form_page(
         examples=list_examples(_examples_dir(request)),
         loaded=loaded,
         report=report,
+        uploaded=uploaded,
+        can_upload=_file_reader(request) is not None,
+        upload_limit_kb=request.app.state.settings.max_body_bytes // 1000,
     )
 
 
@@ -99,7 +130,7 @@ def _values(form: FormData) -> tuple[FormValues, str]:
     multi = {f.name for f in all_fields() if f.kind == "multi"}
     values: FormValues = {}
     for key in form:
-        if key in ("ruleset", "paper", REPORT_FIELD):
+        if key in ("ruleset", "paper", REPORT_FIELD, ADD_ROW) or key.startswith(ROWS_FIELD):
             continue
         items = [str(v) for v in form.getlist(key)]
         values[key] = items if key in multi else (items[-1] if items else "")
@@ -163,15 +194,51 @@ def form_page(request: Request, example: str | None = None, ruleset: str = DEFAU
 
 @router.post("/", response_class=HTMLResponse)
 async def edit_page(request: Request) -> HTMLResponse:
-    """Back to the form with the values the result page carried."""
-    values, ruleset = _values(await request.form())
-    return _form_page(request, values, ruleset)
+    """Back to the form with the values the result page carried, or with one more row in a list table
+    ("Add a row": a round trip, since the pages run no script)."""
+    form = await request.form()
+    values, ruleset = _values(form)
+    shown = {key.removeprefix(ROWS_FIELD): str(form[key]) for key in form if key.startswith(ROWS_FIELD)}
+    rows = rows_for(values, shown, add=str(form.get(ADD_ROW) or ""))
+    return _form_page(request, values, ruleset, rows=rows)
 
 
 @router.post("/assess", response_class=HTMLResponse)
 async def result_page(request: Request) -> HTMLResponse:
     values, ruleset = _values(await request.form())
     return await _result(request, values, ruleset)
+
+
+@router.post("/upload", response_class=HTMLResponse)
+async def upload_page(request: Request) -> HTMLResponse:
+    """The form filled from a patient file or FHIR Bundle sent from the clinician's computer.
+
+    The file is read from this request only and never written anywhere by this code. Errors are the API's,
+    listed above the empty form (a file's paths do not always have a field on the form).
+    """
+    read = _file_reader(request)
+    limit = request.app.state.settings.max_body_bytes
+    async with request.form(max_files=1, max_fields=8) as form:
+        ruleset = str(form.get("ruleset") or DEFAULT_RULESET)
+        upload = form.get(FILE_FIELD)
+        if read is None:
+            return _form_page(request, {}, ruleset, general=["this server loads no files"], status=501)
+        if upload is None or isinstance(upload, str) or not upload.filename:
+            return _form_page(request, {}, ruleset, general=["choose a file to load"], status=422)
+        content = await upload.read(limit + 1)
+        name = upload.filename
+    if len(content) > limit:
+        message = f"the file is larger than {limit} bytes, the service's limit (--max-body-bytes)"
+        return _form_page(request, {}, ruleset, general=[message], status=413)
+    try:
+        loaded = await run_in_threadpool(read, content, name)
+    except InputError as exc:
+        general = [f"{e.field}: {e.message}" if e.field else e.message for e in exc.errors]
+        return _form_page(request, {}, ruleset, general=general, status=422)
+    except RecursionError:
+        return _form_page(request, {}, ruleset, general=["nesting too deep"], status=422)
+    filled = await run_in_threadpool(to_form, loaded, dt.date.today())
+    return _form_page(request, filled.values, ruleset, loaded=name, uploaded=filled)
 
 
 @router.post("/prefill", response_class=HTMLResponse)
@@ -186,7 +253,11 @@ async def prefill_page(request: Request) -> HTMLResponse:
     text = str(form.get(REPORT_FIELD) or "")
     if not text.strip():
         return await _result(request, values, ruleset)
-    found = await run_in_threadpool(prefill, values, text)
+    read = _report_reader(request)
+    if read is None:
+        general = ["this server reads no reports (no report reader installed); enter the imaging by hand"]
+        return _form_page(request, values, ruleset, general=general, status=501)
+    found = await run_in_threadpool(prefill, values, text, read)
     return _form_page(request, found.values, ruleset, report=found)
 
 

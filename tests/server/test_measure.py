@@ -18,11 +18,11 @@ import numpy as np
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from lss_pathway.api.app import create_app
 from lss_pathway.api.settings import ServiceSettings
 from lss_pathway.cli import app as cli_app
 from lss_pathway.imaging.phantom import Tube, make_grid, spine_phantom
 from lss_pathway.imaging.profiles import available_profiles
+from lss_pathway.server.app import create_app
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from lss_pathway.api.app import create_app
+from lss_pathway.server.app import create_app
 
 client = TestClient(create_app())
 
