@@ -269,13 +269,18 @@ def small_cdm(folder: Path, fmt: str = "parquet", **tables_sql: str) -> Path:
     con = duckdb.connect()
     base = {
         "person": "SELECT * FROM (VALUES (1, 8532, 1950, 3, 4, NULL::TIMESTAMP), "
-        "(2, 8507, 1960, 5, 6, NULL), "
-        "(3, 0, 1970, NULL, NULL, NULL)) t(person_id, gender_concept_id, year_of_birth, month_of_birth, "
+        "(2, 8507, 1960, 5, 6, NULL), (3, 0, 1970, NULL, NULL, NULL), (4, 8507, 1955, 1, 2, NULL)) "
+        "t(person_id, gender_concept_id, year_of_birth, month_of_birth, "
         "day_of_birth, birth_datetime)",
         "concept": "SELECT * FROM (VALUES "
         "(10, 'clopidogrel 75 MG Oral Tablet', 'RxNorm', 'Clinical Drug', '309362'), "
         "(11, 'Pain severity - 0-10 verbal numeric rating [Score] - Reported', 'LOINC', "
-        "'Clinical Observation', '72514-3')) "
+        "'Clinical Observation', '72514-3'), "
+        # A two-ingredient product known locally; its ingredients come from concept_ancestor. The
+        # dipyridamole ingredient's code is a test stand-in: the code table has no RxNorm code for it.
+        "(12, 'aspirin 25 MG / dipyridamole 200 MG local capsule', 'LSS local', 'Clinical Drug', 'asa-dp'), "
+        "(13, 'Aspirin', 'RxNorm', 'Ingredient', '1191'), "
+        "(14, 'Dipyridamole', 'RxNorm', 'Ingredient', 'test-dipyridamole')) "
         "t(concept_id, concept_name, vocabulary_id, concept_class_id, concept_code)",
     } | tables_sql
     for name, sql in base.items():
@@ -286,7 +291,8 @@ def small_cdm(folder: Path, fmt: str = "parquet", **tables_sql: str) -> Path:
 
 DRUGS = (
     "SELECT * FROM (VALUES (1, 10, 0, NULL, DATE '2024-01-01', DATE '2026-01-01'), "
-    "(2, 10, 0, NULL, DATE '2020-01-01', DATE '2020-02-01')) t(person_id, drug_concept_id, "
+    "(2, 10, 0, NULL, DATE '2020-01-01', DATE '2020-02-01'), (3, 12, 0, NULL, DATE '2024-01-01', NULL)) "
+    "t(person_id, drug_concept_id, "
     "drug_source_concept_id, drug_source_value, drug_exposure_start_date, drug_exposure_end_date)"
 )
 PAIN = (
@@ -299,18 +305,25 @@ PAIN = (
 
 @pytest.mark.parametrize("fmt", ["parquet", "csv"])
 def test_small_cdm_parquet_and_csv(tmp_path: Path, fmt: str) -> None:
-    folder = small_cdm(tmp_path / "cdm", fmt, drug_exposure=DRUGS, measurement=PAIN)
+    death = "SELECT 4 AS person_id, NULL::DATE AS death_date"  # a death without its date is a death
+    ancestry = "SELECT * FROM (VALUES (13, 12), (14, 12)) t(ancestor_concept_id, descendant_concept_id)"
+    folder = small_cdm(
+        tmp_path / "cdm", fmt, drug_exposure=DRUGS, measurement=PAIN, death=death, concept_ancestor=ancestry
+    )
     report = read_omop(folder, tmp_path / "out", today=dt.date(2025, 1, 1), chunk=2)
     found = records(tmp_path / "out")
     assert report.patients == 3 and sorted(found) == [1, 2, 3]
+    assert [(s.line, "deceased" in s.reason) for s in report.skipped if s.source == "person"] == [(4, True)]
     assert [a.agent for a in found[1].safety.antithrombotics or []] == ["clopidogrel"]
     assert found[2].safety.antithrombotics is None  # ended in 2020: not current, and never "none"
+    # One entry per ingredient, each named by the table or exactly by its ingredient's name.
+    assert sorted(a.agent for a in found[3].safety.antithrombotics or []) == ["aspirin", "dipyridamole"]
     assert found[1].baseline.nprs is None  # NaN is no value
     assert found[2].baseline.nprs == 6.0
     assert found[1].patient.sex is not None and found[1].patient.sex.value == "female"
     assert found[3].patient.birth_date is None  # a year of birth alone is a partial date: age unknown
     absent = {s.source for s in report.skipped if s.line is None}
-    assert absent == {"death", "condition_occurrence", "procedure_occurrence", "observation"}
+    assert absent == {"condition_occurrence", "procedure_occurrence", "observation"}
     assert report.ignored["measurement"] == 1  # the NaN row
 
 

@@ -363,7 +363,7 @@ def _persons(
                 report.skip("person", int(n), "no person_id")
                 continue
             items: list[tuple[str, Any, str | None]] = [
-                ("person", _patient(born, year, gender, died if dead else None), None)
+                ("person", _patient(born, year, gender, bool(dead), died), None)
             ]
             for table, cid, scid, text, day, value, unit in facts.get(int(n), []):
                 items += _resources(concepts, ROUTE_OF[table], cid, scid, text, day, value, unit)
@@ -382,8 +382,8 @@ def _persons(
                 sink.add(result.record)
                 report.patients += 1
                 # A row the FHIR reader did not use (a unit it does not accept ...) is ignored input too.
-                for table in {item.path.partition("[")[0] for item in result.ignored}:
-                    report.ignored[table] += 1
+                for used in {_item(ignored.path) for ignored in result.ignored}:
+                    report.ignored[used.partition("[")[0]] += 1
         if progress is not None:
             progress(min(first + chunk - 1, total))
 
@@ -405,8 +405,13 @@ def _latest_values(concepts: _Concepts, rows: list[tuple[Any, ...]]) -> None:
     rows[:] = [r for r in rows if not ROUTE_OF[r[0]].latest or r[4] == latest[finding(r)]]
 
 
+def _item(path: str) -> str:
+    """The staged row an ignored-input path is about: ``drug_exposure[RxNorm 309362]`` or ``person``."""
+    return path.partition("]")[0] if "[" in path else path.partition(".")[0]
+
+
 def _patient(
-    born: dt.date | None, year: int | None, gender: int | None, died: dt.date | None
+    born: dt.date | None, year: int | None, gender: int | None, dead: bool, died: dt.date | None
 ) -> dict[str, Any]:
     """A year of birth alone is a partial date: the FHIR reader reports it and the age stays unknown."""
     patient: dict[str, Any] = {"resourceType": "Patient", "id": "p"}
@@ -416,8 +421,10 @@ def _patient(
         patient["birthDate"] = f"{year:04d}"
     if gender in GENDERS:
         patient["gender"] = GENDERS[gender]
-    if died is not None:
+    if dead and died is not None:
         patient["deceasedDateTime"] = died.isoformat()
+    elif dead:  # a death row without a date
+        patient["deceasedBoolean"] = True
     return patient
 
 
