@@ -269,7 +269,8 @@ def small_cdm(folder: Path, fmt: str = "parquet", **tables_sql: str) -> Path:
     con = duckdb.connect()
     base = {
         "person": "SELECT * FROM (VALUES (1, 8532, 1950, 3, 4, NULL::TIMESTAMP), "
-        "(2, 8507, 1960, 5, 6, NULL), (3, 0, 1970, NULL, NULL, NULL), (4, 8507, 1955, 1, 2, NULL)) "
+        "(2, 8507, 1960, 5, 6, NULL), (3, 0, 1970, NULL, NULL, NULL), (4, 8507, 1955, 1, 2, NULL), "
+        "(5, 8507, 1945, 7, 8, NULL)) "
         "t(person_id, gender_concept_id, year_of_birth, month_of_birth, "
         "day_of_birth, birth_datetime)",
         "concept": "SELECT * FROM (VALUES "
@@ -297,7 +298,8 @@ DRUGS = (
 )
 PAIN = (
     "SELECT * FROM (VALUES (1, 11, 0, '', DATE '2024-05-01', 'NaN'::DOUBLE, 0), "
-    "(2, 11, 0, '', DATE '2024-05-01', 6.0, 0)) t(person_id, measurement_concept_id, "
+    "(2, 11, 0, '', DATE '2024-05-01', 6.0, 0), (5, 11, 0, '', DATE '2024-06-01', 4.0, 0), "
+    "(5, 11, 0, '', DATE '2023-06-01', 8.0, 0)) t(person_id, measurement_concept_id, "
     "measurement_source_concept_id, measurement_source_value, measurement_date, value_as_number, "
     "unit_concept_id)"
 )
@@ -307,13 +309,28 @@ PAIN = (
 def test_small_cdm_parquet_and_csv(tmp_path: Path, fmt: str) -> None:
     death = "SELECT 4 AS person_id, NULL::DATE AS death_date"  # a death without its date is a death
     ancestry = "SELECT * FROM (VALUES (13, 12), (14, 12)) t(ancestor_concept_id, descendant_concept_id)"
+    # Person 5's latest pain scores, in measurement and in observation, disagree on the same day.
+    observed = (
+        "SELECT 5 AS person_id, 11 AS observation_concept_id, 0 AS observation_source_concept_id, "
+        "'' AS observation_source_value, DATE '2024-06-01' AS observation_date, 7.0 AS value_as_number, "
+        "0 AS unit_concept_id"
+    )
     folder = small_cdm(
-        tmp_path / "cdm", fmt, drug_exposure=DRUGS, measurement=PAIN, death=death, concept_ancestor=ancestry
+        tmp_path / "cdm",
+        fmt,
+        drug_exposure=DRUGS,
+        measurement=PAIN,
+        observation=observed,
+        death=death,
+        concept_ancestor=ancestry,
     )
     report = read_omop(folder, tmp_path / "out", today=dt.date(2025, 1, 1), chunk=2)
     found = records(tmp_path / "out")
     assert report.patients == 3 and sorted(found) == [1, 2, 3]
-    assert [(s.line, "deceased" in s.reason) for s in report.skipped if s.source == "person"] == [(4, True)]
+    people = [(s.line, s.reason) for s in report.skipped if s.source == "person"]
+    assert [line for line, _ in people] == [4, 5]
+    assert "deceased" in people[0][1]
+    assert "baseline.nprs: contradiction" in people[1][1] and "4.0" in people[1][1] and "7.0" in people[1][1]
     assert [a.agent for a in found[1].safety.antithrombotics or []] == ["clopidogrel"]
     assert found[2].safety.antithrombotics is None  # ended in 2020: not current, and never "none"
     # One entry per ingredient, each named by the table or exactly by its ingredient's name.
@@ -323,7 +340,7 @@ def test_small_cdm_parquet_and_csv(tmp_path: Path, fmt: str) -> None:
     assert found[1].patient.sex is not None and found[1].patient.sex.value == "female"
     assert found[3].patient.birth_date is None  # a year of birth alone is a partial date: age unknown
     absent = {s.source for s in report.skipped if s.line is None}
-    assert absent == {"condition_occurrence", "procedure_occurrence", "observation"}
+    assert absent == {"condition_occurrence", "procedure_occurrence"}
     assert report.ignored["measurement"] == 1  # the NaN row
 
 

@@ -222,9 +222,6 @@ class _Concepts:
             if relevant_drug(found):
                 self.relevant["MedicationStatement"].add(int(drug))
 
-    def ingredients(self, drug: int) -> list[Concept]:
-        return [a for a in self.ancestors.get(drug, []) if a.vocabulary == "RxNorm"]
-
 
 def _stage(cdm: Cdm, concepts: _Concepts, today: dt.date, report: InputReport) -> None:
     """Persons (with their ordinal) and the rows that bear on a fact, in temporary tables."""
@@ -318,7 +315,7 @@ def _stage_route(cdm: Cdm, concepts: _Concepts, route: _Route, today: dt.date, r
         key = "coalesce((SELECT key FROM lss_ids WHERE id = cid), (SELECT key FROM lss_ids WHERE id = scid))"
         select = (
             f"SELECT * EXCLUDE (key) FROM (SELECT *, {key} AS key FROM ({select})) "
-            "QUALIFY row_number() OVER (PARTITION BY n, key ORDER BY day DESC) = 1"
+            "QUALIFY rank() OVER (PARTITION BY n, key ORDER BY day DESC) = 1"  # ties kept: they may disagree
         )
     elif route.resource == "Procedure":
         select = f"SELECT DISTINCT * FROM ({select})"
