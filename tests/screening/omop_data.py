@@ -174,6 +174,28 @@ class Injector:
             drug_exposure_end_date=self.day(-1, 200),
         )
 
+    def _pain(self, person: int, day: dt.date, score: float) -> None:
+        self.add(
+            "measurement",
+            person_id=person,
+            measurement_concept_id=self.concepts[NPRS[:2]],
+            measurement_date=day,
+            value_as_number=score,
+            unit_concept_id=0,
+            measurement_source_concept_id=0,
+            measurement_source_value=None,
+        )
+
+    def _procedure(self, person: int, concept: tuple[str, ...], day: dt.date) -> None:
+        self.add(
+            "procedure_occurrence",
+            person_id=person,
+            procedure_concept_id=self.concepts[concept[:2]],
+            procedure_date=day,
+            procedure_source_concept_id=0,
+            procedure_source_value=None,
+        )
+
     def _clopidogrel_and_mild(self, group: list[int]) -> None:
         """Lumbar stenosis (a diagnosis, not an input), chronic back pain, current clopidogrel, prior mild."""
         for person in group:
@@ -181,14 +203,7 @@ class Injector:
             self._condition(person, BACK_PAIN)
             self._drug(person, self.concepts[CLOPIDOGREL[:2]])
             done = self.day(2000, -10)
-            self.add(
-                "procedure_occurrence",
-                person_id=person,
-                procedure_concept_id=self.concepts[MILD[:2]],
-                procedure_date=done,
-                procedure_source_concept_id=0,
-                procedure_source_value=None,
-            )
+            self._procedure(person, MILD, done)
             self.expected.low_back_pain.add(person)
             self.expected.agents[person] = {("clopidogrel", None)}
             self.expected.mild[person] = done
@@ -197,36 +212,11 @@ class Injector:
         """A drug known only by its source text, a locally coded laminectomy, von Willebrand, an NPRS."""
         for person in group:
             self._drug(person, 0, "Xarelto 20 MG tablet")
-            self.add(
-                "procedure_occurrence",
-                person_id=person,
-                procedure_concept_id=self.concepts[LAMINECTOMY[:2]],
-                procedure_date=self.day(3000, -10),
-                procedure_source_concept_id=0,
-                procedure_source_value=None,
-            )
+            self._procedure(person, LAMINECTOMY, self.day(3000, -10))
             self._condition(person, VON_WILLEBRAND)
             score = float(self.rng.randint(3, 9))
-            self.add(
-                "measurement",
-                person_id=person,
-                measurement_concept_id=self.concepts[NPRS[:2]],
-                measurement_date=self.day(60, -1),
-                value_as_number=score,
-                unit_concept_id=0,
-                measurement_source_concept_id=0,
-                measurement_source_value=None,
-            )
-            self.add(
-                "measurement",
-                person_id=person,
-                measurement_concept_id=self.concepts[NPRS[:2]],
-                measurement_date=self.day(900, -100),
-                value_as_number=10 - score,
-                unit_concept_id=0,
-                measurement_source_concept_id=0,
-                measurement_source_value=None,
-            )
+            self._pain(person, self.day(60, -1), score)
+            self._pain(person, self.day(900, -100), 10 - score)  # an older reading
             self.expected.agents[person] = {("other_antithrombotic", "Xarelto 20 MG tablet")}
             self.expected.procedures_unknown.add(person)
             self.expected.bleeding.add(person)
