@@ -146,7 +146,7 @@ def read_omop(
         with RowSink(out) as sink:
             _persons(cdm, concepts, sink, report, today, progress, chunk)
     finally:
-        cdm.con.close()
+        cdm.close()
     return report
 
 

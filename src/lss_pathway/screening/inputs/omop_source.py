@@ -9,6 +9,7 @@ one odd value in a large file cannot abort the run (a value that does not cast i
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 REQUIRED = ("person", "concept")
 OPTIONAL_QUIETLY = ("concept_ancestor",)  # only sharpens drug identification; its absence is no gap
 _SUFFIXES = (".csv", ".csv.gz", ".parquet")
+MEMORY_LIMIT = "1GB"
+"""DuckDB's cap; the staging tables spill to a temporary folder beyond it, so a big CDM does not grow RSS."""
 
 
 @dataclass
@@ -75,6 +78,11 @@ class Cdm:
 
     con: Any  # duckdb.DuckDBPyConnection (duckdb is imported lazily)
     sql: dict[str, str | None]
+    spill: tempfile.TemporaryDirectory[str]
+
+    def close(self) -> None:
+        self.con.close()
+        self.spill.cleanup()
 
     def has(self, table: str) -> bool:
         return self.sql.get(table) is not None
@@ -84,38 +92,49 @@ def open_cdm(source: Path, report: InputReport) -> Cdm:
     """The CDM at ``source``; ``InputError`` when it cannot be screened at all."""
     import duckdb
 
-    con = duckdb.connect()
-    con.execute("SET threads TO 2")
+    spill = tempfile.TemporaryDirectory(prefix="lss-omop-")
+    con = duckdb.connect(config={"threads": 2, "memory_limit": MEMORY_LIMIT, "temp_directory": spill.name})
+    cdm = Cdm(con, {}, spill)
+    try:
+        found = _tables(con, source)
+        for table, columns in COLUMNS.items():
+            relation = found.get(table)
+            if relation is None:
+                if table in REQUIRED:
+                    raise InputError(f"{source.name}: the OMOP CDM table '{table}' is missing")
+                if table not in OPTIONAL_QUIETLY:
+                    report.skip(table, None, "table absent: its facts stay unknown")
+                cdm.sql[table] = None
+                continue
+            cdm.sql[table] = _checked(con, table, relation, columns, report)
+    except BaseException:
+        cdm.close()
+        raise
+    return cdm
+
+
+def _tables(con: Any, source: Path) -> dict[str, str]:
+    """Each table's relation to select from, by lower-case name."""
+    import duckdb
+
     if source.is_dir():
-        found = _folder_tables(con, source)
-    elif source.is_file():
-        try:
-            con.execute("ATTACH ? AS cdm (READ_ONLY)", [str(source)])
-        except duckdb.Error as exc:
-            raise InputError(
-                f"{source.name}: not a DuckDB database that can be opened read-only ({exc})"
-            ) from None
-        rows = con.execute(
-            "SELECT table_name, schema_name FROM duckdb_tables() WHERE database_name = 'cdm' "
-            "UNION ALL SELECT view_name, schema_name FROM duckdb_views() WHERE database_name = 'cdm'"
-        ).fetchall()
-        found = {}
-        for name, schema in rows:
-            found.setdefault(str(name).lower(), f'cdm."{schema}"."{name}"')
-    else:
+        return _folder_tables(con, source)
+    if not source.is_file():
         raise InputError(f"{source}: no such file or folder (give an OMOP CDM DuckDB file or a folder)")
-    sql: dict[str, str | None] = {}
-    for table, columns in COLUMNS.items():
-        relation = found.get(table)
-        if relation is None:
-            if table in REQUIRED:
-                raise InputError(f"{source.name}: the OMOP CDM table '{table}' is missing")
-            if table not in OPTIONAL_QUIETLY:
-                report.skip(table, None, "table absent: its facts stay unknown")
-            sql[table] = None
-            continue
-        sql[table] = _checked(con, table, relation, columns, report)
-    return Cdm(con, sql)
+    try:
+        con.execute("ATTACH ? AS cdm (READ_ONLY)", [str(source)])
+    except duckdb.Error as exc:
+        raise InputError(
+            f"{source.name}: not a DuckDB database that can be opened read-only ({exc})"
+        ) from None
+    rows = con.execute(
+        "SELECT table_name, schema_name FROM duckdb_tables() WHERE database_name = 'cdm' "
+        "UNION ALL SELECT view_name, schema_name FROM duckdb_views() WHERE database_name = 'cdm'"
+    ).fetchall()
+    found: dict[str, str] = {}
+    for name, schema in rows:
+        found.setdefault(str(name).lower(), f'cdm."{schema}"."{name}"')
+    return found
 
 
 def _folder_tables(con: Any, folder: Path) -> dict[str, str]:
