@@ -359,15 +359,12 @@ def _persons(
             if person_id is None:
                 report.skip("person", int(n), "no person_id")
                 continue
-            items: list[tuple[str, Any, str | None]] = [
-                ("person", _patient(born, year, gender, bool(dead), died), None)
-            ]
+            # Built here from typed columns, these resources skip the FHIR models' checks of untrusted
+            # JSON (half the time per person); the reader itself handles any value they hold.
+            sources = [Source("person", _patient(born, year, gender, bool(dead), died), None)]
             for table, cid, scid, text, day, value, unit in facts.get(int(n), []):
-                items += _resources(concepts, ROUTE_OF[table], cid, scid, text, day, value, unit)
+                sources += _resources(concepts, ROUTE_OF[table], cid, scid, text, day, value, unit)
             try:
-                # Built here from typed columns, these resources skip the FHIR models' checks of untrusted
-                # JSON (half the time per person); the reader itself handles any value they hold.
-                sources = [Source(label, body, None) for label, body, _ in items]
                 result = read_sources(sources, [], today, str(person_id))
             except RecordError as exc:
                 reasons = "; ".join(str(e) for e in exc.errors[:_MAX_ERRORS])
@@ -436,7 +433,7 @@ def _resources(
     day: dt.date | None,
     value: float | None,
     unit: int | None,
-) -> list[tuple[str, Any, str | None]]:
+) -> list[Source]:
     """One staged row as the FHIR resource(s) the reader expects, labelled by table and code (no ids)."""
     resource = route.resource
     own = [concepts.by_id[i] for i in dict.fromkeys((cid, scid)) if i is not None and i in concepts.by_id]
@@ -464,12 +461,12 @@ def _resources(
         body |= {"code": concept, "status": "final", "valueQuantity": quantity}
     else:
         return _medications(concepts, own, concept, label, body)
-    return [(label, body, None)]
+    return [Source(label, body, None)]
 
 
 def _medications(
     concepts: _Concepts, own: list[Concept], concept: dict[str, Any], label: str, body: dict[str, Any]
-) -> list[tuple[str, Any, str | None]]:
+) -> list[Source]:
     """A drug with one ingredient carries its ingredient and ATC classes beside its own codes; a drug
     with several becomes one statement per ingredient (each agent then needs its own hold)."""
     body["status"] = "active"
@@ -477,7 +474,7 @@ def _medications(
     ingredients = list({a.concept_id: a for a in above if a.vocabulary == "RxNorm"}.values())
     if len(ingredients) > 1:
         return [
-            (
+            Source(
                 f"{label}[{i.label()}]",
                 body | {"medicationCodeableConcept": {"coding": [i.coding()], "text": i.name}},
                 None,
@@ -487,4 +484,4 @@ def _medications(
     concept["coding"] += [a.coding() for a in {a.concept_id: a for a in above}.values()]
     if "text" not in concept and own:
         concept["text"] = own[0].name
-    return [(label, body | {"medicationCodeableConcept": concept}, None)]
+    return [Source(label, body | {"medicationCodeableConcept": concept}, None)]
