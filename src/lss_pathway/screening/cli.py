@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Literal, NoReturn
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from lss_pathway.criteria.ruleset import RuleSet
-from lss_pathway.domain.schema import tables
 from lss_pathway.rulesets.catalog import DEFAULT_RULESET, RuleSetError, load_ruleset
 from lss_pathway.screening.inputs.report import InputError, InputReport
 from lss_pathway.screening.screen import ScreenMismatch, ScreenResult, run_screen
@@ -45,7 +47,9 @@ def _fail(message: str) -> NoReturn:
 
 
 def screen_command(
-    source: Annotated[Path, typer.Argument(help="A folder: the export, the CDM tables, or <table>.parquet")],
+    source: Annotated[
+        Path, typer.Argument(help="A folder (the export, the CDM tables, <table>.parquet) or a CDM .duckdb")
+    ],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder for the outputs (created)")],
     fmt: Annotated[
         SourceFormat, typer.Option("--format", "-f", help="What SOURCE holds")
@@ -97,13 +101,34 @@ def screen_command(
 
 
 def _read_source(source: Path, fmt: SourceFormat, out_dir: Path, on: dt.date) -> tuple[InputReport, Path]:
+    """Read the source into the projection's tables under ``<out>/tables`` (checked, normalised)."""
+    folder = out_dir / "tables"
+    if fmt in (SourceFormat.parquet, SourceFormat.csv):
+        from lss_pathway.screening.inputs.columnar import read_columnar
 
-    if fmt is SourceFormat.parquet:
-        missing = [name for name in tables() if not (source / f"{name}.parquet").is_file()]
-        if missing:
-            raise InputError(f"{source}: no {', '.join(m + '.parquet' for m in missing)}")
-        return InputReport(), source
-    raise InputError(f"--format {fmt.value} is not available in this build")
+        with err.status(f"checking the {fmt.value} tables"):
+            kind: Literal["parquet", "csv"] = "parquet" if fmt is SourceFormat.parquet else "csv"
+            return read_columnar(source, folder, fmt=kind), folder
+    if fmt is SourceFormat.fhir_ndjson:
+        from lss_pathway.screening.inputs.fhir_ndjson import read_fhir_ndjson
+
+        with _progress("reading the FHIR export (patients)") as tick:
+            return read_fhir_ndjson(source, folder, today=on, progress=tick), folder
+    from lss_pathway.screening.inputs.omop import read_omop
+
+    with _progress("reading the OMOP CDM (persons)") as tick:
+        return read_omop(source, folder, today=on, progress=tick), folder
+
+
+@contextmanager
+def _progress(what: str) -> Iterator[Callable[[int], None]]:
+    """A rich progress bar on stderr for a reader that reports how many patients it has done."""
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err, transient=True,
+    ) as bar:  # fmt: skip
+        task = bar.add_task(what, total=None)
+        yield lambda done: bar.update(task, completed=done)
 
 
 def _run(

@@ -365,7 +365,7 @@ def _persons(
             for table, cid, scid, text, day, value, unit in facts.get(int(n), []):
                 sources += _resources(concepts, ROUTE_OF[table], cid, scid, text, day, value, unit)
             try:
-                result = read_sources(sources, [], today, str(person_id))
+                result = read_sources(sources, [], today, str(person_id), today=today)
             except RecordError as exc:
                 reasons = "; ".join(str(e) for e in exc.errors[:_MAX_ERRORS])
                 more = len(exc.errors) - _MAX_ERRORS
