@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,nlp,views,imaging,registry,screening]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,nlp,views,imaging,registry,screening,spark]'
 	touch $(STAMP)
 
 # The registry pages show a SYNTHETIC demo cohort kept in a database of its own under build/, so that
