@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run serve test lint mutation mutation-gate bench bench-service bench-report bench-nlp clean
+.PHONY: run serve test test-spark lint mutation mutation-gate bench bench-service bench-report bench-nlp clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,12 @@ serve: $(STAMP)
 test: $(STAMP)
 	scripts/system-deps.sh test
 	$(BIN)/python -m pytest -q
+
+# The Spark tests alone (`-m spark`: one local JVM shared by all; Java 17+). `make test` runs them too: they
+# take about 1-2 minutes here (docs/screening.md).
+test-spark: $(STAMP)
+	scripts/system-deps.sh test
+	$(BIN)/python -m pytest -q -m spark
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -64,8 +64,12 @@ def test_infinity_is_refused(clean: Path, tmp_path: Path, value: float) -> None:
 
 def test_counting_sql_counts_only_non_finite_values() -> None:
     con = duckdb.connect()
-    con.execute("CREATE TABLE t AS FROM (VALUES (1.0), ('NaN'::DOUBLE), (NULL), ('-Infinity'::DOUBLE)) v(x)")
-    assert con.execute(nonfinite_counts_sql("t", ["x"])).fetchone() == (2,)
+    con.execute(
+        "CREATE TABLE t AS FROM (VALUES (1.0::DOUBLE, 1.0::DOUBLE), ('NaN', 2.0), (NULL, 3.0),"
+        " ('-Infinity', 4.0)) v(x, y)"
+    )
+    con.execute("CREATE TABLE u AS FROM (VALUES ('Infinity'::DOUBLE)) v(z)")
+    assert con.execute(nonfinite_counts_sql({"t": ["x", "y"], "u": ["z"]})).fetchall() == [(2, 0, 1)]
 
 
 def test_every_bad_column_is_named_with_its_count() -> None:

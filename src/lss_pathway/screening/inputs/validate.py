@@ -26,14 +26,20 @@ def double_columns() -> dict[str, tuple[str, ...]]:
     return {name: columns for name, columns in found.items() if columns}
 
 
-def nonfinite_counts_sql(table: str, columns: Sequence[str]) -> str:
-    """One row: for each column, how many values are NaN or +/-infinity (NULLs are not counted).
+def nonfinite_counts_sql(columns: Mapping[str, Sequence[str]]) -> str:
+    """One query, one row: for each table's listed columns, how many values are NaN or +/-infinity (NULLs
+    are not counted), in ``columns`` order.
 
-    Written in the subset of SQL that DuckDB and Spark read alike (``isnan``, ``abs``, ``FILTER``)."""
-    counts = ", ".join(
-        f"count(*) FILTER (WHERE isnan({c}) OR abs({c}) = CAST('Infinity' AS DOUBLE)) AS {c}" for c in columns
-    )
-    return f"SELECT {counts} FROM {table}"
+    One single-row aggregate per table, cross-joined, so that Spark plans a single job; written in the
+    subset of SQL that DuckDB and Spark read alike (``isnan``, ``abs``, ``FILTER``)."""
+    parts = []
+    for i, (table, names) in enumerate(columns.items()):
+        counts = ", ".join(
+            f"count(*) FILTER (WHERE isnan({c}) OR abs({c}) = CAST('Infinity' AS DOUBLE)) AS t{i}_{c}"
+            for c in names
+        )
+        parts.append(f"(SELECT {counts} FROM {table}) AS t{i}")
+    return "SELECT * FROM " + " CROSS JOIN ".join(parts)
 
 
 def refuse_nonfinite(counts: Mapping[str, Mapping[str, int]]) -> None:
@@ -52,13 +58,13 @@ def count_nonfinite(
 ) -> dict[str, dict[str, int]]:
     """Non-finite values per table and column; ``run(sql)`` returns the one result row on either engine."""
     doubles = double_columns()
-    counts: dict[str, dict[str, int]] = {}
-    for table in names if names is not None else doubles:
-        columns = doubles.get(table, ())
-        if columns:
-            row = run(nonfinite_counts_sql(table, columns))
-            counts[table] = {c: int(n) for c, n in zip(columns, row, strict=True)}
-    return counts
+    wanted = {
+        table: doubles[table] for table in (names if names is not None else doubles) if table in doubles
+    }
+    if not wanted:
+        return {}
+    row = iter(run(nonfinite_counts_sql(wanted)))
+    return {table: {c: int(next(row)) for c in columns} for table, columns in wanted.items()}
 
 
 def check_tables(folder: Path) -> None:
