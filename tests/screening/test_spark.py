@@ -24,6 +24,7 @@ from lss_pathway.screening.spark import (  # noqa: E402
     SparkUnavailable,
     check_java,
     java_version,
+    local_threads,
     parse_macros,
     register_tables,
     run_sql,
@@ -84,6 +85,15 @@ def test_a_bare_null_condition_gets_a_boolean_type() -> None:
 def test_only_one_statement_is_translated() -> None:
     with pytest.raises(ValueError, match="one query"):
         to_spark_sql("SELECT 1; SELECT 2")
+
+
+@pytest.mark.parametrize(
+    ("master", "threads"),
+    [("local", 1), ("local[3]", 3), ("local[4,2]", 4), ("local[*]", os.cpu_count()), ("spark://h:7077", None),
+     ("yarn", None)],
+)  # fmt: skip
+def test_local_threads_come_from_the_master_url(master: str, threads: int | None) -> None:
+    assert local_threads(master) == threads
 
 
 # --- Java --------------------------------------------------------------------------------------------------

@@ -84,12 +84,14 @@ def check_java() -> str:
     return java
 
 
-def _local_threads(master: str) -> int | None:
+def local_threads(master: str) -> int | None:
+    """The worker threads of a ``local``, ``local[N]``, ``local[*]`` or ``local[N,retries]`` master;
+    ``None`` for a cluster."""
     found = re.fullmatch(r"local(?:\[(\d+|\*)(?:,\d+)?\])?", master)
     if found is None:
         return None  # a cluster
     count = found.group(1) or "1"
-    return os.cpu_count() or 1 if count == "*" else int(count)
+    return (os.cpu_count() or 1) if count == "*" else int(count)
 
 
 @cache
@@ -132,7 +134,7 @@ def spark_session(
         # instead of turning into a silent NULL (an unknown) in a clinical verdict.
         .config("spark.sql.ansi.enabled", "true")
     )
-    threads = _local_threads(master)
+    threads = local_threads(master)
     if threads is not None:
         # 200 shuffle partitions (the default) is one task per partition per stage: pure overhead on a
         # few cores. Locally the driver also binds to loopback instead of the machine's first interface.
@@ -141,7 +143,7 @@ def spark_session(
             .config("spark.driver.bindAddress", "127.0.0.1")
             .config("spark.driver.host", "127.0.0.1")
         )
-        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # read by the launcher before the JVM starts
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     return session
