@@ -4,12 +4,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run serve test lint mutation mutation-gate bench bench-service bench-report bench-nlp clean
+.PHONY: run serve test test-spark lint mutation mutation-gate bench bench-service bench-report bench-nlp clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,nlp,views,imaging,registry,screening,omop-test]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,nlp,views,imaging,registry,screening,spark,omop-test]'
 	touch $(STAMP)
 
 # The registry pages show a SYNTHETIC demo cohort kept in a database of its own under build/, so that
@@ -33,6 +33,12 @@ serve: $(STAMP)
 test: $(STAMP)
 	scripts/system-deps.sh test
 	$(BIN)/python -m pytest -q
+
+# The Spark tests alone (`-m spark`: one local JVM shared by all; Java 17+). `make test` runs them too: they
+# take about 1-2 minutes here (docs/screening.md).
+test-spark: $(STAMP)
+	scripts/system-deps.sh test
+	$(BIN)/python -m pytest -q -m spark
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

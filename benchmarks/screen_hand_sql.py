@@ -232,7 +232,7 @@ SIDE_EXPRS = """
 # Every cell with every criterion: the faithful form, for the per-criterion parity count.
 CELLS_SQL = """
 cells AS (
-  SELECT g.patient_key, g.level, g.side, p.*,{level_exprs},{side_exprs},
+  SELECT g.level, g.side, p.*,{level_exprs},{side_exprs},
     e.appreciated = true AS v_epidurogram_appreciated
   FROM grid g
   JOIN p USING (patient_key)

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Debian packages the Python dependencies cannot bring themselves:
 #   runtime: Pango/HarfBuzz for WeasyPrint (PDF report) and a font;
-#   test:    the above, plus Chromium (driven by Playwright, never downloaded) and poppler's pdftotext.
+#   test:    the above, plus Chromium (driven by Playwright, never downloaded), poppler's pdftotext and,
+#            when no java is on PATH, a Java runtime for the Spark tests.
 # Idempotent and quiet when everything is present, so make can call it on every run.
 set -euo pipefail
 want=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
 if [[ "${1:-runtime}" == "test" ]]; then
   want+=(chromium poppler-utils)
+  # The Spark tests need a Java runtime (17+; Debian's default JRE is 17 on bookworm, 21 on trixie).
+  command -v java >/dev/null || want+=(default-jre-headless)
 fi
 missing=()
 for pkg in "${want[@]}"; do
