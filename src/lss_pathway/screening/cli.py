@@ -22,7 +22,8 @@ from rich.table import Table
 from lss_pathway.criteria.ruleset import RuleSet
 from lss_pathway.rulesets.catalog import DEFAULT_RULESET, RuleSetError, load_ruleset
 from lss_pathway.screening.inputs.report import InputError, InputReport
-from lss_pathway.screening.screen import ScreenMismatch, ScreenResult, run_screen
+from lss_pathway.screening.inputs.validate import check_tables
+from lss_pathway.screening.screen import Engine, ScreenMismatch, ScreenResult, run_screen
 from lss_pathway.screening.screen import explain as explain_patients
 
 out = Console(highlight=False)
@@ -139,9 +140,16 @@ def _run(
         if engine is EngineName.duckdb:
             from lss_pathway.screening.duckdb_runner import DuckDBEngine, connect
 
-            runner = DuckDBEngine(connect(folder))
+            check_tables(folder)  # NaN or infinity would read as a met threshold: refused, not screened
+            runner: Engine = DuckDBEngine(connect(folder))
         else:
-            raise typer.BadParameter("spark is not available in this build")
+            from lss_pathway.screening.spark import SparkEngine, register_tables, spark_session
+
+            status.update(f"starting Spark ({master})")
+            session = spark_session(master)
+            status.update("registering the tables")
+            register_tables(session, folder)  # refuses NaN and infinity, counted by Spark itself
+            runner = SparkEngine(session)
         return run_screen(
             runner,
             rules,

@@ -167,7 +167,8 @@ def explain(
             item = dict(zip(names, found, strict=True))
             rows[item["patient_key"]][name].append(item)
     screened: dict[tuple[int, str, str], str] = {}
-    path = str(cells).replace("'", "''")
+    # Spark writes a table as a folder of part files; DuckDB reads either through a glob.
+    path = str(cells / "*.parquet" if cells.is_dir() else cells).replace("'", "''")
     query = f"SELECT patient_key, level, side, verdict FROM read_parquet('{path}') WHERE patient_key IN "
     for key, level, side, verdict in con.execute(f"{query}({wanted})").fetchall():
         screened[key, level, side] = verdict

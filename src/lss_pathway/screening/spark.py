@@ -256,3 +256,28 @@ def to_spark_sql(duckdb_sql: str, macros: str = "") -> str:
 def run_sql(spark: SparkSession, duckdb_sql: str, macros: str = "") -> list[tuple[Any, ...]]:
     """Run a DuckDB query on Spark; its rows as tuples (DATE as ``datetime.date``, lists as lists)."""
     return [tuple(row) for row in spark.sql(to_spark_sql(duckdb_sql, macros)).collect()]
+
+
+class SparkEngine:
+    """The screen's engine on a Spark session (``screen.Engine``): the compiled DuckDB query, translated.
+
+    Intermediate tables are cached temporary views; outputs are written by Spark as Parquet folders
+    (``cells.parquet/part-*.parquet``), which DuckDB, pyarrow and Spark all read as one table.
+    """
+
+    name = "spark"
+
+    def __init__(self, spark: SparkSession):
+        self.spark = spark
+
+    def materialise(self, name: str, sql: str) -> None:
+        frame = self.spark.sql(to_spark_sql(sql)).cache()
+        frame.createOrReplaceTempView(name)
+        frame.count()  # computed once here, not again by every query that reads it
+
+    def rows(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        frame = self.spark.sql(to_spark_sql(sql))
+        return list(frame.columns), [tuple(row) for row in frame.collect()]
+
+    def write_parquet(self, name: str, path: Path) -> None:
+        self.spark.table(name).write.mode("overwrite").parquet(str(path))
