@@ -42,8 +42,8 @@ class CriterionResult:
     """One criterion's node in one place, with what a verdict reads of it worked out once, when it is made.
 
     A cell reads these flags for every result, and the JSON, the report and the pathway read them again;
-    a patient-scoped result is shared by all ten cells, so deriving them on each read cost more than the
-    evaluation itself.
+    a patient-scoped result is shared by all ten cells, so deriving them on each read cost nearly as much
+    as the evaluation itself (docs/performance.md).
     """
 
     criterion: Criterion
