@@ -81,6 +81,18 @@ def test_schema_2_loses_nothing_of_schema_1(path: Path, ruleset: str) -> None:
 _NEW = ("criteria", "results", "not_reported", "schema_version", "explanations")
 
 
+@pytest.mark.parametrize("ruleset", RULESETS)
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_an_assessment_without_trees_gives_the_same_json_in_every_shape(path: Path, ruleset: str) -> None:
+    """The service assesses verdicts only unless trees are asked for; schema 1 and ``explain=True`` build
+    them on demand. Byte for byte (key order too) the same documents as from an explained assessment."""
+    record = parse_record(path.read_text(), "yaml")
+    explained, lean = assess(record, ruleset), assess(record, ruleset, explain=False)
+    assert not lean.candidacy.explained and lean.explained().candidacy.explained
+    for shape in ({}, {"explain": True}, {"schema": 1}):
+        assert json.dumps(assessment_json(lean, **shape)) == json.dumps(assessment_json(explained, **shape))
+
+
 def test_each_criterion_text_appears_once_and_unimaged_levels_are_collapsed() -> None:
     a = _assessment(EXAMPLES / "01-bilateral-l45-candidate.yaml")
     v1, doc = a.to_dict(), assessment_json(a)

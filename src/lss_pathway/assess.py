@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from lss_pathway import __version__
@@ -24,7 +24,8 @@ from lss_pathway.criteria.candidacy import Candidacy, CriterionResult, Verdict, 
 from lss_pathway.criteria.evaluate import Node
 from lss_pathway.criteria.facts import Scope
 from lss_pathway.criteria.logic import Tri
-from lss_pathway.criteria.ruleset import Kind, RuleSet
+from lss_pathway.criteria.ruleset import Criterion, Kind, RuleSet
+from lss_pathway.domain.anatomy import Level, Side
 from lss_pathway.domain.record import PatientRecord
 from lss_pathway.pathway.recommend import Recommendation, recommend
 from lss_pathway.rulesets.catalog import DEFAULT_RULESET, load_ruleset
@@ -58,8 +59,14 @@ class Assessment:
         cells = [c for c in self.candidacy.cells if c.verdict is Verdict.UNDETERMINED]
         return list(dict.fromkeys(m for c in cells for m in c.missing_facts))
 
+    def explained(self) -> Assessment:
+        """This assessment with its explanation trees (built on demand when it was made without them)."""
+        if self.candidacy.explained:
+            return self
+        return replace(self, candidacy=self.candidacy.explain())
+
     def to_dict(self) -> dict[str, Any]:
-        return _to_dict(self)
+        return _to_dict(self.explained())
 
 
 def assess(
@@ -69,16 +76,18 @@ def assess(
     today: dt.date | None = None,
     pretest: float | None = None,
     cook_reading: FourOfFive | None = None,
+    explain: bool = True,
 ) -> Assessment:
     """Assess one patient as of its assessment date, else ``today`` (the calling edge's date);
-    ``pretest`` (0-1) adds post-test probabilities to the diagnosis support."""
+    ``pretest`` (0-1) adds post-test probabilities to the diagnosis support. ``explain=False``: the
+    candidacy without explanation trees (``Candidacy.explain`` adds them when asked)."""
     ruleset = load_ruleset(rules) if isinstance(rules, str) else rules
     on_date = record.on_date(today)
     ces = triage(record)
     red_flags = screen(record, ces)
     differential = differentiate(record)
     stenosis = grade_levels(record)
-    candidacy = run_candidacy(record, ruleset, on_date)
+    candidacy = run_candidacy(record, ruleset, on_date, explain=explain)
     pathway = recommend(record, red_flags, differential, stenosis, candidacy)
     return Assessment(
         record,
@@ -121,77 +130,121 @@ def _criterion_entry(rules: RuleSet, result: CriterionResult, where: str) -> dic
     return {**_criterion_fields(rules, result, where), "explanation": _node(result.node)}
 
 
+_STATIC_KEY = "assessment-json"
+
+
+def static_fields(rules: RuleSet, criterion: Criterion) -> dict[str, Any]:
+    """A criterion's fields that do not depend on the patient, as plain JSON values (a fresh copy).
+
+    Worked out once per rule set object and kept in its store: reading enum values, filling statements and
+    finding the weakest verification for every evaluated criterion cost more than the rest of the JSON.
+    """
+    store: dict[str, tuple[Criterion, dict[str, Any]]] = rules.runner_store().setdefault(_STATIC_KEY, {})
+    known = store.get(criterion.id)
+    if known is None or known[0] is not criterion:
+        source = rules.sources[criterion.source]
+        fields: dict[str, Any] = {
+            "kind": criterion.kind.value,
+            "phase": criterion.phase.value,
+            "confirmation": criterion.is_confirmation,
+            "when_not_met": criterion.when_not_met,
+            "statement": rules.statement(criterion),
+            "verification": rules.verification_of(criterion).value,
+            "source": {"citation": source.citation, "url": source.url},
+        }
+        if any(own is criterion for own in rules.criteria):  # not a draft criterion tried against it
+            store[criterion.id] = (criterion, fields)
+        known = (criterion, fields)
+    return {**known[1], "source": dict(known[1]["source"])}
+
+
 def _criterion_fields(rules: RuleSet, result: CriterionResult, where: str) -> dict[str, Any]:
     """A criterion entry without its explanation tree (the lean JSON's; the tree costs the most)."""
     criterion = result.criterion
-    source = rules.sources[criterion.source]
+    static = static_fields(rules, criterion)
     return {
         "id": criterion.id,
         "where": where,
-        "kind": criterion.kind.value,
-        "phase": criterion.phase.value,
-        "confirmation": criterion.is_confirmation,
-        "when_not_met": criterion.when_not_met,
-        "statement": rules.statement(criterion),
+        "kind": static["kind"],
+        "phase": static["phase"],
+        "confirmation": static["confirmation"],
+        "when_not_met": static["when_not_met"],
+        "statement": static["statement"],
         "value": _TRI[result.value],
-        "verification": rules.verification_of(criterion).value,
-        "source": {"citation": source.citation, "url": source.url},
+        "verification": static["verification"],
+        "source": static["source"],
         "missing": list(result.node.missing),
         "conflicts": list(result.node.conflicts),
     }
 
 
 _BLOCKING_KINDS = (Kind.CONTRAINDICATION, Kind.EXCLUSION)
+_LEVEL = {level: level.value for level in Level}
+_SIDE = {side: side.value for side in Side}
+_VERDICT = {verdict: verdict.value for verdict in Verdict}
 
 
 EntryBuilder = Callable[[RuleSet, CriterionResult, str], dict[str, Any]]
+
+
+def _placement(result: CriterionResult) -> tuple[str, bool]:
+    """Where a cell lists a result (a bucket of its dict) and whether it is a contraindication there."""
+    value = result.value
+    if result.open_confirmation:
+        return "pending_confirmations", False
+    criterion = result.criterion
+    if value is not Tri.MET and not criterion.blocks and not result.node.conflicts:
+        return "conditional", False
+    return _TRI[value], value is Tri.NOT_MET and criterion.kind in _BLOCKING_KINDS
 
 
 def _criteria_and_cells(
     a: Assessment, entry: EntryBuilder = _criterion_entry
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Each evaluated criterion once (``entry`` builds it: by default with its explanation); cells refer
-    to them as ``id@where``."""
+    to them as ``id@where``. A result shared by several cells (a patient's, a level's) is placed once."""
     rules = a.rules
     evaluated: dict[str, dict[str, Any]] = {}
+    placed: dict[tuple[int, str], tuple[str, str, bool]] = {}
     cells = []
     for cell in a.candidacy.cells:
-        where_by_scope = {
-            Scope.PATIENT: "patient",
-            Scope.LEVEL: cell.level.value,
-            Scope.SIDE: f"{cell.level.value} {cell.side.value}",
+        level, side = _LEVEL[cell.level], _SIDE[cell.side]
+        where_by_scope = {Scope.PATIENT: "patient", Scope.LEVEL: level, Scope.SIDE: f"{level} {side}"}
+        lists: dict[str, list[str]] = {
+            "met": [],
+            "not_met": [],
+            "unknown": [],
+            "contraindications": [],
+            "pending_confirmations": [],
+            "conditional": [],
         }
-        ids: dict[str, list[str]] = {"met": [], "not_met": [], "unknown": []}
-        contraindications, pending, conditional = [], [], []
         for result in cell.results:
-            criterion = result.criterion
-            where = where_by_scope[criterion.scope]
-            ref = f"{criterion.id}@{where}"
-            if ref not in evaluated:
-                evaluated[ref] = entry(rules, result, where)
-            value = result.node.value
-            if result.open_confirmation:
-                pending.append(ref)
-                continue
-            if not criterion.blocks and value is not Tri.MET and not result.node.conflicts:
-                conditional.append(ref)
-                continue
-            ids[_TRI[value]].append(ref)
-            if value is Tri.NOT_MET and criterion.kind in _BLOCKING_KINDS:
-                contraindications.append(ref)
+            where = where_by_scope[result.criterion.scope]
+            known = placed.get((id(result), where))
+            if known is None:
+                ref = f"{result.criterion.id}@{where}"
+                if ref not in evaluated:
+                    evaluated[ref] = entry(rules, result, where)
+                known = placed[id(result), where] = (ref, *_placement(result))
+            ref, bucket, contraindication = known
+            lists[bucket].append(ref)
+            if contraindication:
+                lists["contraindications"].append(ref)
         cells.append(
             {
-                "level": cell.level.value,
-                "side": cell.side.value,
-                "verdict": cell.verdict.value,
-                **ids,
-                "contraindications": contraindications,
+                "level": level,
+                "side": side,
+                "verdict": _VERDICT[cell.verdict],
+                "met": lists["met"],
+                "not_met": lists["not_met"],
+                "unknown": lists["unknown"],
+                "contraindications": lists["contraindications"],
                 "conditions": [
                     {"action": c.action, "source": c.source, "url": c.url, "verification": c.verification}
                     for c in cell.conditions
                 ],
-                "pending_confirmations": pending,
-                "conditional": conditional,
+                "pending_confirmations": lists["pending_confirmations"],
+                "conditional": lists["conditional"],
                 "conflicts": cell.conflicts,
                 "missing_facts": cell.missing_facts,
             }

@@ -24,31 +24,41 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from lss_pathway.assess import Assessment, _criterion_entry, _criterion_fields, _to_dict
+from lss_pathway.assess import _TRI, Assessment, _node, _to_dict, static_fields
+from lss_pathway.criteria.candidacy import CriterionResult
+from lss_pathway.criteria.ruleset import RuleSet
 from lss_pathway.domain.anatomy import LEVELS
 
 SCHEMA_VERSION_2 = "2.0"
 SchemaVersion = Literal[1, 2]
 LEVEL_PLACEHOLDER = "{level}"
-_STATIC = ("kind", "phase", "confirmation", "when_not_met", "statement", "verification", "source")
-_RESULT = ("value", "missing", "conflicts")
 
 
 def assessment_json(a: Assessment, *, schema: SchemaVersion = 2, explain: bool = False) -> dict[str, Any]:
     """The JSON document of an assessment in the schema asked for (1 always carries explanations)."""
     if schema == 1:
         return a.to_dict()
-    entry = _criterion_entry if explain else _criterion_fields
-    document = _to_dict(a, entry)
-    entries: list[dict[str, Any]] = document.pop("criteria")
     catalogue: dict[str, dict[str, Any]] = {}
     results: dict[str, dict[str, Any]] = {}
-    for item in entries:
-        catalogue.setdefault(item["id"], {k: item[k] for k in _STATIC})
-        result = {k: item[k] for k in _RESULT if item[k] != []}
-        if "explanation" in item:
-            result["explanation"] = item["explanation"]
-        results[f"{item['id']}@{item['where']}"] = result
+
+    def result_entry(rules: RuleSet, result: CriterionResult, where: str) -> dict[str, Any]:
+        """The per-place fields in ``results``; the static ones go to the catalogue, once per criterion."""
+        criterion = result.criterion
+        if criterion.id not in catalogue:
+            catalogue[criterion.id] = static_fields(rules, criterion)
+        node = result.node
+        entry: dict[str, Any] = {"value": _TRI[result.value]}
+        if node.missing:
+            entry["missing"] = list(node.missing)
+        if node.conflicts:
+            entry["conflicts"] = list(node.conflicts)
+        if explain:
+            entry["explanation"] = _node(node)
+        results[f"{criterion.id}@{where}"] = entry
+        return entry
+
+    document = _to_dict(a.explained() if explain else a, result_entry)
+    del document["criteria"]
     levels = [lv.value for lv in LEVELS if a.record.imaging.level(lv) is None]
     shared = _shared_by(levels, results)
     document["schema_version"] = SCHEMA_VERSION_2
@@ -70,6 +80,20 @@ def _template(value: Any, level: str) -> Any:
     return value
 
 
+def _template_result(result: dict[str, Any], level: str) -> dict[str, Any]:
+    """``_template`` of one entry of ``results``: its value ("met", ...) never names a level, and its
+    missing facts and conflicts are lists of strings; only an explanation tree needs the walk."""
+    out: dict[str, Any] = {}
+    for key, value in result.items():
+        if key == "value":
+            out[key] = value
+        elif key == "explanation":
+            out[key] = _template(value, level)
+        else:
+            out[key] = [item.replace(level, LEVEL_PLACEHOLDER) for item in value]
+    return out
+
+
 def _shared_by(levels: list[str], results: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Move out of ``results`` what every not-reported level has in common (same key and content once the
     level is written as the placeholder); anything that differs between them stays where it was."""
@@ -81,7 +105,7 @@ def _shared_by(levels: list[str], results: dict[str, dict[str, Any]]) -> dict[st
         level = where.split(" ", 1)[0]
         if level in levels:
             key = _template(ref, level)
-            instances.setdefault(key, {})[level] = (ref, _template(result, level))
+            instances.setdefault(key, {})[level] = (ref, _template_result(result, level))
     shared: dict[str, dict[str, Any]] = {}
     for key, by_level in instances.items():
         contents = [content for _, content in by_level.values()]

@@ -4,6 +4,10 @@ lengths bounded (``MAX_LIST_ITEMS``), so that no per-list check downstream can b
 
 Only ``type``, ``properties``, ``items``, ``anyOf`` and local ``$ref`` are followed: ranges, formats and
 enums are the record model's own checks. Iterative, linear in the size of the data.
+
+The schema is compiled once (``$ref`` resolved, each ``anyOf`` option's type turned into the Python
+types it admits, properties into a tuple) and a field's dotted path is written only when it has an
+error: walking the raw schema for every request cost about twice a ``model_validate_json`` of the record.
 """
 
 from __future__ import annotations
@@ -24,41 +28,142 @@ _PYTHON = {
 }
 
 
-def _fits(value: Any, kind: str) -> bool:
-    if kind == "integer":
-        return isinstance(value, int) and not isinstance(value, bool)
-    if kind == "number":
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    return isinstance(value, _PYTHON.get(kind, (object,)))
+class _Kind:
+    """A ``type`` as Python types: ``bool`` is an ``int`` in Python but never a JSON number."""
+
+    __slots__ = ("name", "no_bool", "types")
+
+    def __init__(self, name: str):
+        self.name = name
+        numeric = {"integer": (int,), "number": (int, float)}
+        self.types: tuple[type, ...] = numeric.get(name) or _PYTHON.get(name, (object,))
+        self.no_bool = name in numeric
+
+    def fits(self, value: Any) -> bool:
+        return isinstance(value, self.types) and not (self.no_bool and isinstance(value, bool))
+
+
+class _Body:
+    """What is checked of a value once its schema node is chosen: its type, then its properties or items."""
+
+    __slots__ = ("items", "kind", "properties")
+
+    def __init__(self) -> None:
+        self.kind: _Kind | None = None
+        self.properties: tuple[tuple[str, _Node], ...] = ()
+        self.items: _Node | None = None
+
+
+class _Node:
+    """A schema node with its ``$ref`` followed: either a body, or ``anyOf`` options tried in order."""
+
+    __slots__ = ("body", "options", "wanted")
+
+    def __init__(self) -> None:
+        self.body = _Body()
+        self.options: tuple[tuple[_Kind | None, _Body], ...] | None = None
+        self.wanted = ""
+
+
+class _Compiler:
+    def __init__(self, defs: dict[str, Any]):
+        self.defs = defs
+        self.nodes: dict[int, _Node] = {}
+        self.bodies: dict[int, _Body] = {}
+
+    def _def(self, ref: str) -> dict[str, Any]:
+        found: dict[str, Any] = self.defs[ref.rsplit("/", 1)[-1]]
+        return found
+
+    def node(self, schema: dict[str, Any]) -> _Node:
+        known = self.nodes.get(id(schema))
+        if known is not None:
+            return known
+        node = self.nodes[id(schema)] = _Node()
+        resolved = schema
+        while "$ref" in resolved:
+            resolved = self._def(resolved["$ref"])
+        options = resolved.get("anyOf")
+        if options is None:
+            node.body = self.body(resolved)
+            return node
+        chosen = [self._def(o["$ref"]) if "$ref" in o else o for o in options]
+        node.options = tuple((_Kind(o["type"]) if "type" in o else None, self.body(o)) for o in chosen)
+        node.wanted = " or ".join(str(o.get("type")) for o in chosen)
+        return node
+
+    def body(self, schema: dict[str, Any]) -> _Body:
+        """The checks of a node as it stands: an option chosen from an ``anyOf`` is not resolved further."""
+        known = self.bodies.get(id(schema))
+        if known is not None:
+            return known
+        body = self.bodies[id(schema)] = _Body()
+        kind = schema.get("type")
+        body.kind = _Kind(kind) if isinstance(kind, str) else None
+        body.properties = tuple((key, self.node(prop)) for key, prop in schema.get("properties", {}).items())
+        items = schema.get("items")
+        body.items = self.node(items) if isinstance(items, dict) else None
+        return body
+
+
+_COMPILED: dict[int, tuple[dict[str, Any], dict[str, Any], _Node]] = {}
+
+
+def _compiled(schema: dict[str, Any], defs: dict[str, Any]) -> _Node:
+    """Compiled once per schema object (the API's is built once); the schema is kept alive beside it, so
+    its id can never be reused by another."""
+    known = _COMPILED.get(id(schema))
+    if known is not None and known[0] is schema and known[1] is defs:
+        return known[2]
+    root = _Compiler(defs).node(schema)
+    if len(_COMPILED) >= 8:
+        _COMPILED.clear()
+    _COMPILED[id(schema)] = (schema, defs, root)
+    return root
+
+
+Path = tuple[Any, str | int] | None
+"""A field's place, written out only for an error: ``(parent, key)`` or ``(parent, index)``."""
+
+
+def _written(path: Path) -> str:
+    parts: list[str | int] = []
+    while path is not None:
+        path, part = path
+        parts.append(part)
+    out = ""
+    for part in reversed(parts):
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out = f"{out}.{part}" if out else part
+    return out
 
 
 def type_errors(data: Any, schema: dict[str, Any], defs: dict[str, Any]) -> list[FieldError]:
     errors: list[FieldError] = []
-    stack: list[tuple[Any, dict[str, Any], str]] = [(data, schema, "")]
+    stack: list[tuple[Any, _Node, Path]] = [(data, _compiled(schema, defs), None)]
     while stack:
         value, node, path = stack.pop()
-        while "$ref" in node:
-            node = defs[node["$ref"].rsplit("/", 1)[-1]]
-        options = node.get("anyOf")
-        if options is not None:
-            resolved = [defs[o["$ref"].rsplit("/", 1)[-1]] if "$ref" in o else o for o in options]
-            fitting = [o for o in resolved if "type" not in o or _fits(value, o["type"])]
-            if not fitting:
-                wanted = " or ".join(str(o.get("type")) for o in resolved)
-                errors.append(FieldError(path, f"expected {wanted}, got {type(value).__name__}"))
+        body = node.body
+        if node.options is not None:
+            for option, chosen in node.options:
+                if option is None or option.fits(value):
+                    body = chosen  # the first option that fits
+                    break
+            else:
+                got = type(value).__name__
+                errors.append(FieldError(_written(path), f"expected {node.wanted}, got {got}"))
                 continue
-            node = fitting[0]
-        kind = node.get("type")
-        if isinstance(kind, str) and not _fits(value, kind):
-            errors.append(FieldError(path, f"expected {kind}, got {type(value).__name__}"))
+        kind = body.kind
+        if kind is not None and not kind.fits(value):
+            errors.append(FieldError(_written(path), f"expected {kind.name}, got {type(value).__name__}"))
             continue
         if isinstance(value, dict):
-            for key, prop in node.get("properties", {}).items():
-                if key in value:
-                    stack.append((value[key], prop, f"{path}.{key}" if path else key))
+            stack += [(value[key], prop, (path, key)) for key, prop in body.properties if key in value]
         elif isinstance(value, list):
             if len(value) > MAX_LIST_ITEMS:
-                errors.append(FieldError(path, f"more than {MAX_LIST_ITEMS} items"))
-            elif isinstance(node.get("items"), dict):
-                stack += [(item, node["items"], f"{path}[{i}]") for i, item in enumerate(value)]
+                errors.append(FieldError(_written(path), f"more than {MAX_LIST_ITEMS} items"))
+            elif body.items is not None:
+                stack += [(item, body.items, (path, i)) for i, item in enumerate(value)]
     return errors

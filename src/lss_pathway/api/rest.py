@@ -108,6 +108,11 @@ class Shape(NamedTuple):
     schema: SchemaVersion
     explain: bool
 
+    @property
+    def trees(self) -> bool:
+        """Whether the answer shows explanation trees (schema 1 always does): else verdicts only."""
+        return self.explain or self.schema == 1
+
 
 def _shape(schema: int, explain: str) -> Shape:
     return Shape(1 if schema == 1 else 2, explain == "full")
@@ -121,7 +126,7 @@ def _assess_record_json(body: bytes, rules: RuleSet, pretest: float | None, shap
         raise InputError(errors)
     today = dt.date.today()  # the as-of date of a record without an assessment date
     record = check_scope(record_from_data(data, today=today), today)
-    assessment = assess(record, rules, today=today, pretest=pretest)
+    assessment = assess(record, rules, today=today, pretest=pretest, explain=shape.trees)
     return assessment_json(assessment, schema=shape.schema, explain=shape.explain)
 
 
@@ -153,7 +158,7 @@ def _assess_bundle(
     from lss_pathway.fhir.mapping import record_from_bundle
 
     mapped, reading = with_reports(record_from_bundle(bundle), bundle_items(bundle))
-    assessment = assess(mapped.record, rules, today=dt.date.today(), pretest=pretest)
+    assessment = assess(mapped.record, rules, today=dt.date.today(), pretest=pretest, explain=shape.trees)
     result = assessment_json(assessment, schema=shape.schema, explain=shape.explain)
     annotate_explanation(result, reading)
     result["ignored_input"] = [item.to_dict() for item in mapped.ignored]

@@ -18,7 +18,7 @@ Patient-scoped criteria are evaluated once and level-scoped ones once per level,
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import InitVar, dataclass, field
 from enum import StrEnum
 
 from lss_pathway.criteria.evaluate import Compiled, Condition, Node, compile_expr
@@ -39,39 +39,92 @@ class Verdict(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class CriterionResult:
+    """One criterion's node in one place, with what a verdict reads of it worked out once, when it is made.
+
+    A cell reads these flags for every result, and the JSON, the report and the pathway read them again;
+    a patient-scoped result is shared by all ten cells, so deriving them on each read cost nearly as much
+    as the evaluation itself (docs/performance.md).
+    """
+
     criterion: Criterion
     node: Node
+    value: Tri = field(init=False)
+    open_confirmation: bool = field(init=False)
+    """A confirmation nothing recorded speaks against yet: pending, not holding the cell back."""
+    holds_back: bool = field(init=False)
+    """Unknown in a way that keeps the cell undetermined (a requirement, or a confirmation under way)."""
 
-    @property
-    def value(self) -> Tri:
-        return self.node.value
-
-    @property
-    def open_confirmation(self) -> bool:
-        """A confirmation nothing recorded speaks against yet: pending, not holding the cell back."""
-        return (
-            self.criterion.is_confirmation
-            and self.node.value is Tri.UNKNOWN
-            and not self.node.conflicts
-            and not self.node.contested()
+    def __post_init__(self) -> None:
+        node, criterion = self.node, self.criterion
+        value = node.value
+        open_ = (
+            value is Tri.UNKNOWN and criterion.is_confirmation and not node.conflicts and not node.contested()
         )
+        holds = bool(node.conflicts) or (value is Tri.UNKNOWN and criterion.blocks and not open_)
+        object.__setattr__(self, "value", value)
+        object.__setattr__(self, "open_confirmation", open_)
+        object.__setattr__(self, "holds_back", holds)
 
-    @property
-    def holds_back(self) -> bool:
-        """Unknown in a way that keeps the cell undetermined (a requirement, or a confirmation under way)."""
-        if self.node.conflicts:
-            return True
-        return self.node.value is Tri.UNKNOWN and self.criterion.blocks and not self.open_confirmation
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """What a run of results asks of any cell it belongs to. ``run_candidacy`` makes one for the patient's
+    results (shared by all ten cells), one per level and one per side, and joins them per cell."""
+
+    results: tuple[CriterionResult, ...]
+    blocks: bool
+    holds: bool
+    open_: tuple[CriterionResult, ...]
+    conflicts: tuple[str, ...]
+    held_missing: tuple[str, ...]
+    met_conditions: tuple[Condition, ...]
+    gates: tuple[Condition, ...]
+
+    @classmethod
+    def of(cls, results: tuple[CriterionResult, ...], gates: tuple[Condition, ...]) -> Part:
+        return cls(
+            results,
+            any(r.value is Tri.NOT_MET and r.criterion.blocks for r in results),
+            any(r.holds_back for r in results),
+            tuple(r for r in results if r.open_confirmation),
+            tuple(dict.fromkeys(k for r in results for k in r.node.conflicts)),
+            tuple(dict.fromkeys(m for r in results if r.holds_back for m in r.node.missing)),
+            tuple(c for r in results if r.value is Tri.MET for c in r.node.conditions),
+            gates,
+        )
 
 
 @dataclass(frozen=True, slots=True)
 class Cell:
+    """A level and side's verdict. What it asks for (missing facts, pending confirmations, conditions,
+    reconcile items) is worked out when the cell is made: from its results, or joined from the ``parts``
+    they came in (the patient's part computed once for all cells)."""
+
     level: Level
     side: Side
     verdict: Verdict
     results: tuple[CriterionResult, ...]
     gates: tuple[Condition, ...] = ()
     """Conditions from condition-only criteria not (yet) met, e.g. "after conservative care"."""
+    parts: InitVar[tuple[Part, ...] | None] = None
+    _pending: tuple[CriterionResult, ...] = field(init=False, repr=False, compare=False)
+    _conditions: tuple[Condition, ...] = field(init=False, repr=False, compare=False)
+    _conflicts: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    _missing: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self, parts: tuple[Part, ...] | None) -> None:
+        if parts is None:
+            parts = (Part.of(self.results, self.gates),)
+        open_ = [r for part in parts for r in part.open_]
+        conflicts = tuple(dict.fromkeys(k for part in parts for k in part.conflicts))
+        held = [m for part in parts for m in part.held_missing]
+        met_conditions = [c for part in parts for c in part.met_conditions]
+        object.__setattr__(
+            self, "_pending", tuple(sorted(open_, key=lambda r: r.criterion.phase is Phase.INTRA_PROCEDURE))
+        )
+        object.__setattr__(self, "_conditions", (*met_conditions, *self.gates))
+        object.__setattr__(self, "_conflicts", conflicts)
+        object.__setattr__(self, "_missing", tuple(dict.fromkeys([*conflicts, *held])))
 
     def by_value(self, value: Tri, phase: Phase = Phase.PRE_PROCEDURE) -> list[CriterionResult]:
         return [r for r in self.results if r.value is value and r.criterion.phase is phase]
@@ -79,23 +132,20 @@ class Cell:
     @property
     def pending(self) -> list[CriterionResult]:
         """Confirmations still to be made, before the procedure first, then during it."""
-        open_ = [r for r in self.results if r.open_confirmation]
-        return sorted(open_, key=lambda r: r.criterion.phase is Phase.INTRA_PROCEDURE)
+        return list(self._pending)
 
     @property
     def conditions(self) -> list[Condition]:
-        held = [c for r in self.results if r.value is Tri.MET for c in r.node.conditions]
-        return held + list(self.gates)
+        return list(self._conditions)
 
     @property
     def conflicts(self) -> list[str]:
-        return list(dict.fromkeys(k for r in self.results for k in r.node.conflicts))
+        return list(self._conflicts)
 
     @property
     def missing_facts(self) -> list[str]:
         """What to document (reconcile items first) to settle the criteria holding the cell back."""
-        held = [r for r in self.results if r.holds_back]
-        return list(dict.fromkeys([*self.conflicts, *(m for r in held for m in r.node.missing)]))
+        return list(self._missing)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +205,19 @@ def verdict(results: list[CriterionResult]) -> Verdict:
     if any(r.holds_back for r in results):
         return Verdict.UNDETERMINED
     return Verdict.CANDIDATE
+
+
+def _joined_verdict(parts: tuple[Part, ...]) -> Verdict:
+    """``verdict`` over the parts' results together, from what each part already knows."""
+    if any(part.blocks for part in parts):
+        return Verdict.NOT_CANDIDATE
+    if any(part.holds for part in parts):
+        return Verdict.UNDETERMINED
+    return Verdict.CANDIDATE
+
+
+def _part(results: list[CriterionResult], rules: RuleSet) -> Part:
+    return Part.of(tuple(results), _gates(results, rules))
 
 
 def _gates(results: list[CriterionResult], rules: RuleSet) -> tuple[Condition, ...]:
@@ -240,18 +303,20 @@ def run_candidacy(
     """
     by_scope = _compiled(rules, explain)
     base = Context(record, on_date)
-    patient = [CriterionResult(c, run(base)) for c, run in by_scope[Scope.PATIENT]]
+    patient = _part([CriterionResult(c, run(base)) for c, run in by_scope[Scope.PATIENT]], rules)
     cells: list[Cell] = []
     for level in LEVELS:
         findings = record.imaging.level(level)
         level_ctx = Context(record, on_date, level, None, findings)
-        per_level = [CriterionResult(c, run(level_ctx)) for c, run in by_scope[Scope.LEVEL]]
+        per_level = _part([CriterionResult(c, run(level_ctx)) for c, run in by_scope[Scope.LEVEL]], rules)
         for side in SIDES:
             side_findings = findings.side(side) if findings is not None else None
             side_ctx = Context(record, on_date, level, side, findings, side_findings)
-            per_side = [CriterionResult(c, run(side_ctx)) for c, run in by_scope[Scope.SIDE]]
-            results = patient + per_level + per_side
-            cells.append(Cell(level, side, verdict(results), tuple(results), _gates(results, rules)))
+            per_side = _part([CriterionResult(c, run(side_ctx)) for c, run in by_scope[Scope.SIDE]], rules)
+            parts = (patient, per_level, per_side)
+            results = (*patient.results, *per_level.results, *per_side.results)
+            gates = (*patient.gates, *per_level.gates, *per_side.gates)
+            cells.append(Cell(level, side, _joined_verdict(parts), results, gates, parts))
     return Candidacy(rules, tuple(cells), record, on_date, explain)
 
 
