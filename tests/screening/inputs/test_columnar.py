@@ -279,3 +279,32 @@ def test_nan_would_meet_an_abi_criterion_so_it_is_refused_and_null_stays_unknown
     set_value(data, "patients", "exam_abi_left", 2, None)
     read_columnar(write(data, tmp_path / "null", "csv"), tmp_path / "out", fmt="csv")
     assert duckdb.execute(query, [str(tmp_path / "out" / "patients.parquet")]).fetchall() == [(None,)]
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "value", "said"),
+    [
+        ("patients", "exam_abi_left", 7.5, "<= 3"),
+        ("levels", "central_stenosis", "very severe", "one of none, mild, moderate, severe"),
+        ("levels", "canal_area_mm2", -1.0, "> 0 and <= 400"),
+    ],
+)
+def test_a_value_the_record_model_refuses_is_refused_by_name(
+    tmp_path: Path, table: str, column: str, value: object, said: str
+) -> None:
+    """A screen must not judge a value a single assessment would refuse (an ABI of 7.5, a made-up grade)."""
+    source = _bounds_source(tmp_path)
+    rows = pq.read_table(source / f"{table}.parquet").to_pylist()
+    rows[0][column] = value
+    schema = pq.read_schema(source / f"{table}.parquet")
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema), source / f"{table}.parquet")
+    with pytest.raises(InputError, match=rf"{table}\.parquet row 1: {column} .* is not allowed \(.*{said}"):
+        read_columnar(source, tmp_path / "out", fmt="parquet")
+
+
+def _bounds_source(tmp_path: Path) -> Path:
+    from lss_pathway.screening.synthetic import generate
+
+    source = tmp_path / "source"
+    generate(20, source, seed=2)
+    return source

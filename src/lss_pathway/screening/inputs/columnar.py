@@ -29,7 +29,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -38,7 +38,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
-from lss_pathway.domain.schema import Table, tables
+from lss_pathway.domain.schema import Leaf, Table, tables
 from lss_pathway.screening.columns import arrow_schemas
 from lss_pathway.screening.inputs.report import InputError, InputReport
 
@@ -306,4 +306,48 @@ def _check_keys(out: Path, fmt: Format) -> None:
                 raise InputError(
                     f"{place(name, unknown[0])}: the patient's {flag} is false (list unknown) but the "
                     "list has rows; set it true, or remove the rows"
+                )
+        _check_values(first, scan, place)
+
+
+def _rule(column: str, leaf: Leaf) -> tuple[str, str] | None:
+    """SQL true for a value the record model would refuse (bounds, codes, length), and how to say so."""
+    tests, said = [], []
+    for attr, op, word in (("ge", "<", ">="), ("gt", "<=", ">"), ("le", ">", "<="), ("lt", ">=", "<")):
+        bound = getattr(leaf, attr)
+        if bound is not None and leaf.python_type in (int, float):
+            tests.append(f"{column} {op} {bound!r}")
+            said.append(f"{word} {bound:g}")
+    if leaf.allowed and not leaf.repeated:
+        codes = ", ".join("'" + code.replace("'", "''") + "'" for code in leaf.allowed)
+        tests.append(f"{column} NOT IN ({codes})")
+        said.append(f"one of {', '.join(leaf.allowed)}")
+    if leaf.max_length is not None and leaf.python_type is str:
+        tests.append(f"length({column}) > {leaf.max_length}")
+        said.append(f"at most {leaf.max_length} characters")
+    return (" OR ".join(tests), " and ".join(said)) if tests else None
+
+
+def _check_values(
+    first: Callable[[str], tuple[Any, ...] | None],
+    scan: Callable[[str], str],
+    place: Callable[[str, int], str],
+) -> None:
+    """Each column's values within what the record model accepts (its bounds, codes and lengths), so that
+    a screen never judges a value a single assessment would refuse; the first offender is named."""
+    for name, table in tables().items():
+        for column in table.columns:
+            if column.leaf is None:
+                continue
+            found = _rule(column.name, column.leaf)
+            if found is None:
+                continue
+            test, allowed = found
+            bad = first(
+                f"SELECT file_row_number, {column.name} FROM {scan(name)} WHERE {test} "
+                "ORDER BY file_row_number LIMIT 1"
+            )
+            if bad is not None:
+                raise InputError(
+                    f"{place(name, bad[0])}: {column.name} {bad[1]!r} is not allowed ({allowed})"
                 )
