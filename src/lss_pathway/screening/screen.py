@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from pydantic import ValidationError
+
 from lss_pathway.assess import assess
 from lss_pathway.assessment_json import assessment_json
 from lss_pathway.criteria.ruleset import RuleSet
@@ -176,7 +178,15 @@ def explain(
     folder.mkdir(parents=True, exist_ok=True)
     by_key = {int(s["patient_key"]): s for s in result.shortlist}
     for key in keys:
-        assessment = assess(record_from_rows(rows[key]), rules, today=result.as_of)
+        entry = by_key[key]
+        try:
+            record = record_from_rows(rows[key])
+        except ValidationError as exc:  # readings that contradict each other, which a column check cannot see
+            first = exc.errors()[0]
+            entry["facts_to_document"] = f"the record is refused: {first['msg']}"
+            entry["next_step"] = "correct the record, then assess it"
+            continue
+        assessment = assess(record, rules, today=result.as_of)
         for cell in assessment.candidacy.cells:
             if screened[key, cell.level.value, cell.side.value] != cell.verdict.value:
                 raise ScreenMismatch(
@@ -184,7 +194,6 @@ def explain(
                 )
         body = assessment_json(assessment, explain=True)
         (folder / f"patient-{key}.json").write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
-        entry = by_key[key]
         closest = assessment.candidacy.cell(Level(entry["level"]), Side(entry["side"]))
         entry["facts_to_document"] = "; ".join(closest.missing_facts)
         entry["next_step"] = assessment.pathway[0].title if assessment.pathway else ""
