@@ -38,7 +38,7 @@ from lss_pathway.criteria.ruleset import RuleSet
 from lss_pathway.domain import cauda_equina as ces
 from lss_pathway.domain.anatomy import LEVELS, SIDES, Level, Side
 from lss_pathway.domain.drugs import antithrombotic_agents
-from lss_pathway.domain.record import PatientRecord
+from lss_pathway.domain.record import ONSET_FIELDS, PatientRecord
 from lss_pathway.domain.vocabulary import PathwayStep
 from lss_pathway.rulesets.catalog import available, load_ruleset
 
@@ -676,13 +676,22 @@ def test_a_candidate_rests_only_on_met_criteria_pending_confirmations_and_condit
 
 def _presumed_recent(record: PatientRecord) -> set[str]:
     """The criteria the one stated presumption may hold: a present cauda equina feature whose onset is not
-    recorded is treated as recent. With no onset at all that lifts ``no_cauda_equina_emergency``; a sexual
+    recorded is treated as recent. With no onset at all, or only the shared one, that may lift
+    ``no_cauda_equina_emergency``; a sexual
     dysfunction without its own onset is dated by the shared one (whichever feature changed last), which
     can also make it look new to ``no_new_sexual_dysfunction`` (textbook 1.1.0 and the sets built on it).
     Learning the feature's own onset may show it is long-standing."""
     features = ces.features(record, 14)
     lifted: set[str] = set()
     if any(f.onset is ces.Onset.ONSET_NOT_RECORDED for f in features):
+        lifted.add("no_cauda_equina_emergency")
+    # A present core feature without its own onset is dated by the shared one, which counts from whichever
+    # feature changed last: it can look new until its own onset is learnt (found at 1,000 examples in CI).
+    flags = record.red_flags
+    if any(
+        f.id in ces.CORE_FEATURES and f.onset is ces.Onset.NEW and getattr(flags, ONSET_FIELDS[f.id]) is None
+        for f in features
+    ):
         lifted.add("no_cauda_equina_emergency")
     undated_sexual = record.red_flags.sexual_dysfunction is True and (
         record.red_flags.sexual_dysfunction_onset_days is None

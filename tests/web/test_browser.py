@@ -97,7 +97,7 @@ def test_a_candidate_filled_in_by_hand_gets_the_grid(page: Page, base_url: str) 
 def test_loading_the_example_without_imaging_lists_what_to_document(page: Page, base_url: str) -> None:
     page.goto(base_url + "/")
     page.get_by_label("Example patient").select_option("10-imaging-missing")
-    page.get_by_role("button", name="Load").click()
+    page.get_by_role("button", name="Load example").click()
     expect(page.get_by_role("status")).to_contain_text("10-imaging-missing")
     page.get_by_role("button", name="Assess").click()
     todo = page.locator("#todo-list")
