@@ -179,4 +179,5 @@ def _print_summary(result: ScreenResult, report: InputReport, out_dir: Path) -> 
     out.print(table)
     if report.skipped:
         out.print(f"{len(report.skipped)} items skipped: see {out_dir / 'skipped.csv'}")
-    out.print(f"{total} patients screened in {result.seconds:.1f} s; outputs in {out_dir}")
+    screened = f"{total} patient{'' if total == 1 else 's'} screened"
+    out.print(f"{screened} in {result.seconds:.1f} s; outputs in {out_dir}")
