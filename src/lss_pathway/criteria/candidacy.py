@@ -81,7 +81,7 @@ class Part:
     gates: tuple[Condition, ...]
 
     @classmethod
-    def of(cls, results: tuple[CriterionResult, ...], gates: tuple[Condition, ...]) -> Part:
+    def of(cls, results: tuple[CriterionResult, ...], gates: tuple[Condition, ...] = ()) -> Part:
         return cls(
             results,
             any(r.value is Tri.NOT_MET and r.criterion.blocks for r in results),
@@ -199,12 +199,10 @@ def decision(cell: Cell) -> tuple[object, ...]:
 
 
 def verdict(results: list[CriterionResult]) -> Verdict:
-    """The one verdict rule every runner shares: any block, then anything held back, else candidate."""
-    if any(r.value is Tri.NOT_MET and r.criterion.blocks for r in results):
-        return Verdict.NOT_CANDIDATE
-    if any(r.holds_back for r in results):
-        return Verdict.UNDETERMINED
-    return Verdict.CANDIDATE
+    """The verdict rule: any block, then anything held back, else candidate. It is ``Part``'s (what
+    ``run_candidacy`` joins per cell), so the rule is written once; the compiled screen states the same
+    rule in SQL and the parity tests hold the two together."""
+    return _joined_verdict((Part.of(tuple(results)),))
 
 
 def _joined_verdict(parts: tuple[Part, ...]) -> Verdict:

@@ -194,14 +194,6 @@ class Compiler:
                  f"THEN '{c.id}' END" for c in criteria]  # fmt: skip
         return f"coalesce(concat_ws(',', {', '.join(parts)}), '')" if parts else "''"
 
-    def verdict_sql(self) -> str:
-        blocking = [c for c in self.criteria if c.blocks]
-        blocked = _or([is_false(f"v__{c.id}") for c in blocking])
-        held = _or([self._holds(c) for c in self.criteria])
-        return (
-            f"CASE WHEN {blocked} THEN 'not_candidate' WHEN {held} THEN 'undetermined' ELSE 'candidate' END"
-        )
-
     # --- the query -----------------------------------------------------------------------------------------
 
     def cells_sql(self, as_of: dt.date, *, flags: bool = False) -> str:
